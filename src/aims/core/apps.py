@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "aims.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (login events, MFA enforcement)
+        from . import tasks  # noqa: F401  (registers periodic tasks with Huey)

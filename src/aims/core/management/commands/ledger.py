@@ -1,0 +1,55 @@
+"""`aims ledger verify` and `aims ledger export FILE`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aims.core import ledger
+
+
+class Command(BaseCommand):
+    help = "Verify the ledger's hash chain, or export it as JSON Lines for offline verification."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        verify = sub.add_parser("verify", help="Exit 0 when the chain is intact; exit 1 naming the first bad event.")
+        verify.add_argument("--file", help="Verify an exported JSON Lines file instead of the database.")
+        export = sub.add_parser("export", help="Write every event as JSON Lines, with the hash recipe and chain head.")
+        export.add_argument("file", help="Output path ('-' for standard output).")
+
+    def handle(self, *args, subcommand, **options):
+        if subcommand == "verify":
+            self._verify(options.get("file"))
+        else:
+            self._export(options["file"])
+
+    def _verify(self, file: str | None) -> None:
+        if file:
+            with open(file, encoding="utf-8") as handle:
+                result = ledger.verify_export(handle)
+        else:
+            result = ledger.verify()
+        if result.ok:
+            self.stdout.write(f"ledger intact: {result.count} events, head {result.head}")
+            return
+        self.stderr.write(f"ledger BROKEN at event #{result.bad_id}: {result.problem} "
+                          f"({result.count} events verified before it)")
+        sys.exit(1)
+
+    def _export(self, file: str) -> None:
+        if file == "-":
+            for line in ledger.export_lines():
+                self.stdout.write(line)
+            return
+        path = Path(file)
+        if path.parent and not path.parent.exists():
+            raise CommandError(f"directory does not exist: {path.parent}")
+        count = 0
+        with path.open("w", encoding="utf-8") as handle:
+            for line in ledger.export_lines():
+                handle.write(line + "\n")
+                count += 1
+        self.stdout.write(f"exported {max(count - 2, 0)} events to {path}")

@@ -1,0 +1,166 @@
+"""The one place where permissions are decided.
+
+A role grants actions on permission *domains* (organisation, people, inventory, risks...). A role assignment gives a
+role to a person or a group, over one organisation unit and its descendants, or over the whole organisation.
+Every list, page, API route and export asks `Model.objects.restrict(user, action)`; services call `require()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ALL_ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE})
+READ = frozenset({VIEW})
+WRITE = frozenset({VIEW, ADD, CHANGE})
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    AIMS_MANAGER = "aims_manager", _("AIMS manager")
+    RISK_MANAGER = "risk_manager", _("Risk manager")
+    SYSTEM_OWNER = "system_owner", _("System owner")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    AUDITOR = "auditor", _("Auditor")
+    VIEWER = "viewer", _("Viewer")
+
+
+# The governed modules every role can at least read (within its scope). Later modules add their domain here.
+BUSINESS_DOMAINS = ("inventory", "risks", "compliance", "evidence", "incidents", "suppliers", "monitoring", "audits")
+
+# role -> domain -> allowed actions. Domains not listed are refused.
+ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMINISTRATOR: {
+        **{d: ALL_ACTIONS for d in BUSINESS_DOMAINS},
+        "organisation": ALL_ACTIONS, "people": ALL_ACTIONS, "roles": ALL_ACTIONS,
+        "ledger": READ, "settings": ALL_ACTIONS, "findings": ALL_ACTIONS,
+    },
+    Role.AIMS_MANAGER: {
+        **{d: ALL_ACTIONS for d in BUSINESS_DOMAINS},
+        "organisation": WRITE, "people": READ, "roles": READ, "ledger": READ, "findings": ALL_ACTIONS,
+    },
+    Role.RISK_MANAGER: {
+        **{d: READ for d in BUSINESS_DOMAINS},
+        "risks": ALL_ACTIONS, "organisation": READ, "people": READ,
+    },
+    Role.SYSTEM_OWNER: {
+        **{d: READ for d in BUSINESS_DOMAINS},
+        "inventory": WRITE, "risks": WRITE, "evidence": WRITE, "incidents": WRITE, "monitoring": WRITE,
+        "organisation": READ, "people": READ,
+    },
+    Role.CONTRIBUTOR: {
+        **{d: READ for d in BUSINESS_DOMAINS},
+        "inventory": WRITE, "risks": WRITE, "evidence": WRITE, "incidents": WRITE,
+        "organisation": READ, "people": READ,
+    },
+    # Auditors read everything, the ledger included, and write findings; nothing else.
+    Role.AUDITOR: {
+        **{d: READ for d in BUSINESS_DOMAINS},
+        "organisation": READ, "people": READ, "roles": READ, "ledger": READ, "findings": WRITE,
+    },
+    Role.VIEWER: {
+        **{d: READ for d in BUSINESS_DOMAINS},
+        "organisation": READ, "people": READ,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a grant applies: `unit_path` None means the whole organisation."""
+
+    role: str
+    unit_path: str | None
+
+
+def user_scopes(user) -> list[Scope]:
+    """The user's role scopes, direct and through groups; cached on the user object for the request."""
+    cached = getattr(user, "_aims_scopes", None)
+    if cached is not None:
+        return cached
+    RoleAssignment = apps.get_model("core", "RoleAssignment")
+    rows = (
+        RoleAssignment.objects.filter(Q(user=user) | Q(group__members=user))
+        .values_list("role", "unit__path")
+        .distinct()
+    )
+    scopes = [Scope(role, path) for role, path in rows]
+    user._aims_scopes = scopes
+    return scopes
+
+
+def forget_scopes(user) -> None:
+    if hasattr(user, "_aims_scopes"):
+        del user._aims_scopes
+
+
+def _granting_paths(user, domain: str, action: str) -> tuple[bool, list[str]]:
+    """(everywhere, unit paths) where the user may perform `action` on `domain`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False, []
+    if user.is_superuser:
+        return True, []
+    paths: list[str] = []
+    for scope in user_scopes(user):
+        if action in ROLE_GRANTS.get(scope.role, {}).get(domain, frozenset()):
+            if scope.unit_path is None:
+                return True, []
+            paths.append(scope.unit_path)
+    return False, paths
+
+
+def has_role(user, *roles: str) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(scope.role in roles for scope in user_scopes(user)) if getattr(user, "is_authenticated", False) else False
+
+
+def can_in_unit(user, action: str, domain: str, unit) -> bool:
+    """May the user perform `action` on `domain` objects placed in `unit` (None: objects with no unit)?"""
+    everywhere, paths = _granting_paths(user, domain, action)
+    if everywhere:
+        return True
+    if unit is None:
+        return False
+    return any(unit.path.startswith(p) for p in paths)
+
+
+def can_anywhere(user, action: str, domain: str) -> bool:
+    everywhere, paths = _granting_paths(user, domain, action)
+    return everywhere or bool(paths)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW) -> "RestrictedQuerySet":
+        """Only the rows `user` may perform `action` on."""
+        model = self.model
+        domain = getattr(model, "permission_domain", None)
+        if domain is None:
+            return self.none()
+        everywhere, paths = _granting_paths(user, domain, action)
+        extra = model.restrict_extra(user, action) if hasattr(model, "restrict_extra") else Q(pk__in=[])
+        if everywhere:
+            return self.all()
+        unit_path = getattr(model, "unit_path", None)
+        condition = extra
+        if paths and unit_path is not None:
+            lookup = "path__startswith" if unit_path == "" else f"{unit_path}__path__startswith"
+            for path in paths:
+                condition |= Q(**{lookup: path})
+        return self.filter(condition)
+
+
+def require(user, action: str, obj=None, *, domain: str | None = None, unit=None) -> None:
+    """Raise PermissionDenied unless `user` may perform `action` on `obj` (or, for creation, in `unit`)."""
+    if obj is not None and obj.pk is not None:
+        allowed = type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+    else:
+        allowed = can_in_unit(user, action, domain, unit)
+    if not allowed:
+        raise PermissionDenied(_("You are not allowed to do this."))

@@ -1,0 +1,82 @@
+"""Role assignments are scoped to a unit and its descendants; `restrict` is the single enforcement point."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from aims.core import services
+from aims.core.models import OrgUnit, User
+from aims.core.testing import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def visible_codes(user, action="view"):
+    return set(OrgUnit.objects.restrict(user, action).values_list("code", flat=True))
+
+
+def test_scope_covers_unit_and_descendants_only(org, role_user):
+    viewer = role_user("viewer", org["north"])
+    assert visible_codes(viewer) == {"north", "north-east"}
+
+
+def test_whole_organisation_scope(org, role_user):
+    assert visible_codes(role_user("auditor")) == {"root", "north", "north-east", "south"}
+
+
+def test_no_role_sees_nothing_but_themselves(org):
+    nobody = UserFactory(unit=org["north"])
+    assert visible_codes(nobody) == set()
+    assert list(User.objects.restrict(nobody, "view")) == [nobody]
+
+
+def test_read_only_roles_cannot_write(org, role_user):
+    for role in ("viewer", "auditor", "risk_manager", "contributor", "system_owner"):
+        person = role_user(role)
+        assert visible_codes(person, "change") == set(), role
+        with pytest.raises(PermissionDenied):
+            services.create_org_unit(actor=person, name="X", code=f"x-{role}", parent=org["root"])
+
+
+def test_aims_manager_writes_within_scope_only(org, role_user):
+    manager = role_user("aims_manager", org["north"])
+    unit = services.create_org_unit(actor=manager, name="Lab", code="lab", parent=org["north_east"])
+    assert unit.path.startswith(org["north_east"].path)
+    with pytest.raises(PermissionDenied):
+        services.create_org_unit(actor=manager, name="Lab 2", code="lab2", parent=org["south"])
+
+
+def test_group_membership_grants_role(org):
+    from aims.core.models import PeopleGroup, RoleAssignment
+
+    person = UserFactory()
+    group = PeopleGroup.objects.create(name="Committee")
+    group.members.add(person)
+    RoleAssignment.objects.create(role="viewer", group=group, unit=org["south"])
+    assert visible_codes(person) == {"south"}
+
+
+def test_inactive_person_loses_all_access(org, role_user):
+    admin = role_user("administrator")
+    admin.is_active = False
+    admin.save()
+    assert visible_codes(admin) == set()
+
+
+def test_moving_a_unit_moves_its_subtree(org, admin_user):
+    services.update_org_unit(actor=admin_user, unit=org["north"], changes={"parent": org["south"]})
+    org["north_east"].refresh_from_db()
+    assert org["north_east"].path == f"{org['south'].path}{org['north'].pk}/{org['north_east'].pk}/"
+
+
+def test_unit_cannot_move_under_its_descendant(org, admin_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.update_org_unit(actor=admin_user, unit=org["north"], changes={"parent": org["north_east"]})
+
+
+def test_stale_version_is_refused(org, admin_user):
+    unit = org["south"]
+    services.update_org_unit(actor=admin_user, unit=unit, changes={"name": "South 1"}, expected_version=1)
+    with pytest.raises(services.StaleVersion):
+        services.update_org_unit(actor=admin_user, unit=unit, changes={"name": "South 2"}, expected_version=1)

@@ -1,0 +1,283 @@
+"""Django settings for AIMS.
+
+Everything that differs between a laptop demo and a production cluster comes from the environment.
+A variable NAME may also be given as NAME_FILE pointing at a file that holds the value (Docker/Kubernetes
+secrets), so secrets never have to sit in the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read NAME, or the content of the file named by NAME_FILE."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(env("AIMS_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """Use AIMS_SECRET_KEY, else a random key generated once and kept in the data directory."""
+    configured = env("AIMS_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        from django.utils.crypto import get_random_string
+
+        key_file.write_text(get_random_string(64))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("AIMS_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in (env("AIMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("AIMS_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
+SITE_URL = env("AIMS_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "ninja",
+    "huey.contrib.djhuey",
+    "aims.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aims.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "aims.core.middleware.UserLanguageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aims.core.middleware.ActorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "aims.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "aims.urls"
+WSGI_APPLICATION = "aims.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "aims.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite (WAL) in the data directory by default, PostgreSQL through DATABASE_URL.
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "aims.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE makes every write transaction take the write lock up front, so two writers can never
+                # both read the same ledger head and fork the hash chain.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+            "TEST": {"NAME": env("AIMS_TEST_SQLITE_NAME")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# --- django-allauth: e-mail login, no open sign-up (accounts are created by administrators), TOTP MFA,
+# lockout after repeated failures, OIDC single sign-on when configured.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ADAPTER = "aims.core.auth.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    # Lockout: 5 failed logins for one account within 15 minutes blocks further attempts for it.
+    "login_failed": env("AIMS_LOGIN_FAILED_LIMIT", "5/15m/key,20/15m/ip"),
+}
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "AIMS"
+SOCIALACCOUNT_ADAPTER = "aims.core.auth.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+OIDC_AUTO_CREATE = env_bool("AIMS_OIDC_AUTO_CREATE", False)
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env("AIMS_OIDC_SERVER_URL"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": env("AIMS_OIDC_PROVIDER_ID", "sso"),
+                "name": env("AIMS_OIDC_NAME", "Single sign-on"),
+                "client_id": env("AIMS_OIDC_CLIENT_ID", ""),
+                "secret": env("AIMS_OIDC_CLIENT_SECRET", ""),
+                "settings": {"server_url": env("AIMS_OIDC_SERVER_URL")},
+            }
+        ]
+    }
+
+# --- Sessions and cookies.
+SECURE_COOKIES = env_bool("AIMS_SECURE_COOKIES", not DEBUG and (SITE_URL or "").startswith("https"))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(env("AIMS_SESSION_AGE_SECONDS", str(8 * 3600)))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = int(env("AIMS_HSTS_SECONDS", "0"))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("AIMS_BEHIND_PROXY") else None
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'"
+)
+
+# --- Request size limits: oversized bodies are refused before they reach a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("AIMS_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Internationalisation: English and French, chosen per user.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env("AIMS_TIME_ZONE", "Europe/Paris")
+USE_TZ = True
+
+# --- Static and uploaded files.
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "files"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if env("AIMS_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AIMS_S3_BUCKET"),
+            "endpoint_url": env("AIMS_S3_ENDPOINT_URL"),
+            "access_key": env("AIMS_S3_ACCESS_KEY"),
+            "secret_key": env("AIMS_S3_SECRET_KEY"),
+            "region_name": env("AIMS_S3_REGION"),
+        },
+    }
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- E-mail: printed on the console unless an SMTP server is configured.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if env("AIMS_SMTP_HOST") else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env("AIMS_SMTP_HOST", "localhost")
+EMAIL_PORT = int(env("AIMS_SMTP_PORT", "587"))
+EMAIL_HOST_USER = env("AIMS_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env("AIMS_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AIMS_SMTP_TLS", True)
+DEFAULT_FROM_EMAIL = env("AIMS_FROM_EMAIL", "aims@localhost")
+
+# --- Background work: Huey on SQLite in the data directory, or Redis when REDIS_URL is set.
+REDIS_URL = env("REDIS_URL")
+HUEY_IMMEDIATE = env_bool("AIMS_TASKS_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": "aims",
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "aims",
+        "filename": str(DATA_DIR / "tasks.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+# --- API.
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+API_TOKEN_DEFAULT_DAYS = 90
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("AIMS_LOG_LEVEL", "WARNING")},
+}

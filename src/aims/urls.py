@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("", include("aims.core.urls")),
+]
