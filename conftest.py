@@ -5,6 +5,20 @@ import pytest
 from aims.core.testing import OrgUnitFactory, person_with_role
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Test on a SQLite *file* (unique to this run), as production does, not Django's default in-memory database.
+
+    The in-memory database uses SQLite's shared cache, whose table locks fail at once ("database table is locked")
+    instead of waiting, so concurrent writers could not be tested; a file gets WAL and the busy timeout.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
 @pytest.fixture
 def org(db):
     """A small tree: root > (north > north-east), south."""
@@ -24,6 +38,16 @@ def admin_user(db):
 def role_user(db):
     """Factory fixture: role_user("viewer", unit)."""
     return person_with_role
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

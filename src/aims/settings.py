@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aims.core.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/, any error that is not already JSON (unknown route, wrong method, 500 page) becomes JSON.
+    "aims.core.api_errors.ApiJsonErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "aims.core.middleware.MfaEnforcementMiddleware",
     "aims.core.middleware.SecurityHeadersMiddleware",
 ]
 
@@ -166,6 +169,10 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "AIMS"
+MFA_ADAPTER = "aims.core.auth.MFAAdapter"
+# Organisation-wide switch: every person must set up an authenticator app (an administrator can also require it per
+# person with User.mfa_required). Enforced by aims.core.middleware.MfaEnforcementMiddleware.
+REQUIRE_MFA = env_bool("AIMS_REQUIRE_MFA", False)
 SOCIALACCOUNT_ADAPTER = "aims.core.auth.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 OIDC_AUTO_CREATE = env_bool("AIMS_OIDC_AUTO_CREATE", False)
@@ -212,6 +219,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["aims.formats"]
 USE_I18N = True
 TIME_ZONE = env("AIMS_TIME_ZONE", "Europe/Paris")
 USE_TZ = True
@@ -219,6 +227,7 @@ USE_TZ = True
 # --- Static and uploaded files.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it, even when serving from the finders
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "files"
 STORAGES = {
@@ -269,6 +278,19 @@ else:
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
+
+# --- Cache: holds the login-failure counters (lockout) and used TOTP codes. Several web processes must share them,
+# so Redis is used whenever REDIS_URL is set; the per-process memory cache only suits a single-process install.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "aims",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aims"}}
 
 # --- API.
 NINJA_PAGINATION_PER_PAGE = 50

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import can_anywhere
+from .permissions import can_anywhere, can_in_unit
 
-# The whole product map. Modules not built yet link to a page that says so plainly.
+# The whole product map. Modules not built yet link to a page that says so plainly; built ones name their URL.
 MODULES = [
     ("inventory", _("Inventory"), "inventory"),
     ("risks", _("Risks"), "risks"),
@@ -28,11 +28,17 @@ def shell(request):
         return {}
     nav = []
     for key, label, module in MODULES:
-        url = reverse("people_list") if key == "people" else reverse("module_placeholder", args=[module])
+        if key == "people":
+            url = reverse("people_list")
+        elif ":" in module:  # a built module names its page's URL ("app:name")
+            url = reverse(module)
+        else:
+            url = reverse("module_placeholder", args=[module])
         nav.append({"key": key, "label": label, "url": url})
     return {
         "nav_modules": nav,
-        "nav_can_see_ledger": can_anywhere(user, "view", "ledger"),
+        # The ledger page needs a grant over the whole organisation (it holds every unit's events).
+        "nav_can_see_ledger": can_in_unit(user, "view", "ledger", None),
         "nav_can_admin": can_anywhere(user, "add", "roles"),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
         "open_tasks": user.tasks.filter(done_at__isnull=True).count(),

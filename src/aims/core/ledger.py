@@ -7,52 +7,38 @@ at the first bad event, which `verify()` names. The first event chains from GENE
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from . import context
+# The recipe and the verification loop live in a Django-free module shared with worker processes and offline tools.
+from .ledger_chain import (  # noqa: F401 (re-exported: the ledger's public API)
+    GENESIS, VerifyResult, canonical_event, chain_hash, timestamp_text, verify_rows,
+)
 from .models import LedgerEvent
 
-GENESIS = "0" * 64
 # Control characters would make labels ambiguous in exports and terminals; they never belong in them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Advisory lock key used on PostgreSQL so concurrent writers append one after another to a single chain.
 _PG_LOCK_KEY = 4242_0001
+# Below this many events one process verifies faster than starting workers.
+PARALLEL_MIN_EVENTS = 200_000
 
 
 def canonical_json(value) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def timestamp_text(value) -> str:
-    """The text of a stored timestamp, identical whether read back from SQLite (text) or PostgreSQL (datetime)."""
-    if isinstance(value, str):
-        return value.replace("T", " ")[:26].ljust(26, "0") if "." in value else value.replace("T", " ")[:19] + ".000000"
-    if value.tzinfo is not None:
-        value = value.astimezone(dt_timezone.utc).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def canonical_event(seq, created_at, actor_id, actor_label, action, object_type, object_id, object_label,
-                    before, after, reason, request_id) -> str:
-    return json.dumps(
-        [seq, timestamp_text(created_at), actor_id, actor_label, action, object_type, object_id, object_label,
-         before, after, reason, request_id],
-        separators=(",", ":"), ensure_ascii=False,
-    )
-
-
-def chain_hash(prev_hash: str, canonical: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
 def _clean(text: str, limit: int) -> str:
@@ -109,27 +95,36 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
         actor_id, actor_label = actor.pk, _clean(actor.get_username(), 200)
     else:
         actor_id, actor_label = None, _clean(actor if isinstance(actor, str) else context.system_actor(), 200)
-    last = LedgerEvent.objects.order_by("-id").values_list("id", "hash").first()
-    seq = (last[0] + 1) if last else 1
-    prev_hash = last[1] if last else GENESIS
-    now = timezone.now()
-    event = LedgerEvent(
-        id=seq,
-        created_at=now,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=_clean(action, 60),
-        object_type=_clean(object_type or "", 60),
-        object_id=_clean(object_id, 64),
-        object_label=_clean(object_label, 300),
-        before=canonical_json(before or {}),
-        after=canonical_json(after or {}),
-        reason=_clean(reason, 5000),
-        request_id=_clean(context.request_id(), 64),
-        prev_hash=prev_hash,
-    )
-    event.hash = chain_hash(prev_hash, _canonical_of(event))
-    event.save(force_insert=True)
+    # Plain SQL for the head read and the insert: every change in the product passes here, and the ORM's query
+    # building cost more than the database work (see benchmarks/ledger.py).
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["head"])
+        last = cursor.fetchone()
+        seq = (last[0] + 1) if last else 1
+        prev_hash = last[1] if last else GENESIS
+        now = timezone.now()
+        event = LedgerEvent(
+            id=seq,
+            created_at=now,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=_clean(action, 60),
+            object_type=_clean(object_type or "", 60),
+            object_id=_clean(object_id, 64),
+            object_label=_clean(object_label, 300),
+            before=canonical_json(before or {}),
+            after=canonical_json(after or {}),
+            reason=_clean(reason, 5000),
+            request_id=_clean(context.request_id(), 64),
+            prev_hash=prev_hash,
+        )
+        event.hash = chain_hash(prev_hash, _canonical_of(event))
+        cursor.execute(_SQL["insert"], [
+            event.id, connection.ops.adapt_datetimefield_value(now), actor_id, event.actor_label, event.action,
+            event.object_type, event.object_id, event.object_label, event.before, event.after, event.reason,
+            event.request_id, prev_hash, event.hash,
+        ])
+    event._state.adding, event._state.db = False, connection.alias
     from . import notifications  # late import: notifications depend on the ledger
 
     notifications.dispatch_webhooks_on_commit(event)
@@ -145,16 +140,53 @@ def _canonical_of(event: LedgerEvent) -> str:
 
 _COLUMNS = ("id", "created_at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_label",
             "before", "after", "reason", "request_id", "prev_hash", "hash")
+_TABLE = LedgerEvent._meta.db_table
+
+# The timestamp as canonical text computed by the database (same result as timestamp_text), so a million rows are not
+# turned into datetime objects only to be formatted back into text.
+_CREATED_AT_TEXT = {
+    "postgresql": "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+    "sqlite": "CASE WHEN instr(created_at, '.') > 0 THEN substr(replace(created_at, 'T', ' ') || '000000', 1, 26)"
+              " ELSE substr(replace(created_at, 'T', ' '), 1, 19) || '.000000' END",
+}
 
 
-def _rows(batch: int = 20000) -> Iterator[tuple]:
+class _Sql(dict):
+    """SQL texts for the ledger table, built once per database vendor."""
+
+    def __getitem__(self, name):
+        key = (connection.vendor, name)
+        if key not in self:
+            self[key] = self._build(name)
+        return dict.__getitem__(self, key)
+
+    @staticmethod
+    def _build(name):
+        quote = connection.ops.quote_name
+        table = quote(_TABLE)
+        if name == "head":
+            return f"SELECT id, {quote('hash')} FROM {table} ORDER BY id DESC LIMIT 1"
+        if name == "insert":
+            columns = ", ".join(quote(c) for c in _COLUMNS)
+            return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+        if name in ("rows", "range"):
+            created = _CREATED_AT_TEXT.get(connection.vendor, quote("created_at"))
+            columns = ", ".join(created if c == "created_at" else quote(c) for c in _COLUMNS)
+            upto = " AND id <= %s" if name == "range" else ""
+            return f"SELECT {columns} FROM {table} WHERE id > %s{upto} ORDER BY id LIMIT %s"
+        raise KeyError(name)
+
+
+_SQL = _Sql()
+
+
+def _rows(batch: int = 20000, upto: int | None = None) -> Iterator[tuple]:
     """All events in sequence order, straight from the database cursor (no model instances: verification is hot)."""
-    table = connection.ops.quote_name(LedgerEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    sql = _SQL["rows"] if upto is None else _SQL["range"]
     last_id = 0
     with connection.cursor() as cursor:
         while True:
-            cursor.execute(f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id LIMIT %s", [last_id, batch])
+            cursor.execute(sql, [last_id, batch] if upto is None else [last_id, upto, batch])
             rows = cursor.fetchall()
             if not rows:
                 return
@@ -162,40 +194,87 @@ def _rows(batch: int = 20000) -> Iterator[tuple]:
             last_id = rows[-1][0]
 
 
-@dataclass
-class VerifyResult:
-    ok: bool
-    count: int
-    head: str
-    bad_id: int | None = None
-    problem: str = ""
+def verify(parallel: bool | None = None) -> VerifyResult:
+    """Check the whole chain; names the first bad event. Large ledgers are checked by several processes at once.
 
-
-def verify_rows(rows: Iterable[tuple]) -> VerifyResult:
-    """Check a sequence of rows (as produced by `_rows` or read from an export)."""
-    sha256, dumps = hashlib.sha256, json.dumps
-    prev_hash, expected_seq, count = GENESIS, 1, 0
-    for (seq, created_at, actor_id, actor_label, action, object_type, object_id, object_label,
-         before, after, reason, request_id, row_prev_hash, row_hash) in rows:
-        if seq != expected_seq:
-            return VerifyResult(False, count, prev_hash, seq, f"sequence gap: expected #{expected_seq}, found #{seq}")
-        if row_prev_hash != prev_hash:
-            return VerifyResult(False, count, prev_hash, seq, "previous-hash link does not match the event before it")
-        canonical = dumps(
-            [seq, timestamp_text(created_at), actor_id, actor_label, action, object_type, object_id, object_label,
-             before, after, reason, request_id],
-            separators=(",", ":"), ensure_ascii=False,
-        )
-        if sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest() != row_hash:
-            return VerifyResult(False, count, prev_hash, seq, "content does not match its hash (event was modified)")
-        prev_hash = row_hash
-        expected_seq += 1
-        count += 1
-    return VerifyResult(True, count, prev_hash)
-
-
-def verify() -> VerifyResult:
+    `parallel=None` decides by size; whatever the workers find wrong (or if they cannot run), the chain is walked
+    again in this process, so a broken ledger is always reported exactly as the sequential walk reports it.
+    """
+    if parallel is None:
+        parallel = _parallel_possible() and _last_id() >= PARALLEL_MIN_EVENTS
+    if parallel and _parallel_possible():
+        result = _verify_in_parallel()
+        if result is not None:
+            return result
     return verify_rows(_rows())
+
+
+def _last_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["head"])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _parallel_possible() -> bool:
+    # Workers use connections of their own, which cannot see rows of a transaction still open here (tests, or a
+    # caller inside atomic()), nor an in-memory SQLite database.
+    if _cpus() < 2 or connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        return bool(name) and ":memory:" not in name and "mode=memory" not in name and Path(name).exists()
+    return True
+
+
+def _worker_database():
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return str(settings["NAME"])
+    params = {"dbname": settings["NAME"], "user": settings["USER"], "password": settings["PASSWORD"],
+              "host": settings["HOST"], "port": settings["PORT"]}
+    params.update({k: v for k, v in (settings.get("OPTIONS") or {}).items() if isinstance(v, (str, int, float))})
+    return {k: v for k, v in params.items() if v not in (None, "")}
+
+
+def _run_worker(job: dict) -> dict:
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "aims.core.ledger_chain"], input=json.dumps(job), env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def _verify_in_parallel() -> VerifyResult | None:
+    """One slice per CPU, this process taking the first; None when anything is off (the caller walks it all)."""
+    last_id = _last_id()
+    slices = min(_cpus(), 8)
+    if last_id < slices:
+        return None
+    bounds = [last_id * i // slices for i in range(slices + 1)]
+    base = {"vendor": connection.vendor, "database": _worker_database(), "sql": _SQL["range"], "batch": 20000}
+    jobs = [{**base, "lo": bounds[i], "hi": bounds[i + 1]} for i in range(slices)]
+    try:
+        with ThreadPoolExecutor(max_workers=slices - 1) as pool:  # threads only wait for the worker processes
+            remote = [pool.submit(_run_worker, job) for job in jobs[1:]]
+            first = verify_rows(_rows(upto=bounds[1]))
+            results = [{"ok": first.ok, "count": first.count, "first_id": 1 if first.count else None,
+                        "first_prev": GENESIS, "head": first.head}] + [future.result() for future in remote]
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+    head = GENESIS
+    for job, result in zip(jobs, results):
+        if not result["ok"] or result["count"] != job["hi"] - job["lo"] or result["first_prev"] != head:
+            return None
+        head = result["head"]
+    return VerifyResult(True, last_id, head)
 
 
 def export_lines() -> Iterator[str]:

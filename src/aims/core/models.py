@@ -300,7 +300,7 @@ class WebhookEndpoint(VersionedModel):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(max_length=64, editable=False)
-    events = models.JSONField(_("events"), default=list, help_text=_("Ledger actions to send, e.g. core.user.update; empty means all."))
+    events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Ledger actions to send, e.g. core.user.update; empty means all."))
     is_active = models.BooleanField(_("active"), default=True)
 
     ledger_fields = ("name", "url", "events", "is_active")

@@ -159,7 +159,11 @@ class RestrictedQuerySet(models.QuerySet):
 def require(user, action: str, obj=None, *, domain: str | None = None, unit=None) -> None:
     """Raise PermissionDenied unless `user` may perform `action` on `obj` (or, for creation, in `unit`)."""
     if obj is not None and obj.pk is not None:
-        allowed = type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+        domain = getattr(obj._meta.model, "permission_domain", None)
+        if domain is not None and _granting_paths(user, domain, action)[0]:
+            return  # granted organisation-wide: restrict() would be the whole table, no query needed
+        # _meta.model, not type(obj): request.user arrives wrapped in a lazy object.
+        allowed = obj._meta.model._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
     else:
         allowed = can_in_unit(user, action, domain, unit)
     if not allowed:

@@ -38,13 +38,15 @@ def _save_with_changes(*, actor, obj: Model, changes: dict, reason: str, expecte
                        action: str | None = None) -> Model:
     """Apply field changes, bump the version, validate, save and ledger the diff. Shared by every update service."""
     # Lock the row so two concurrent updates of the same version cannot both pass the version check.
-    type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk").first()
-    obj.refresh_from_db()
+    # _meta.model, not type(obj): views pass request.user, a lazy wrapper whose type is not the model.
+    # One query re-reads and locks the row (every update service passes here: see benchmarks/ledger.py).
+    obj.refresh_from_db(from_queryset=obj._meta.model._default_manager.select_for_update())
     check_version(obj, expected_version)
     before = ledger.snapshot(obj)
     for field, value in changes.items():
         setattr(obj, field, value)
-    obj.full_clean()
+    obj.full_clean(exclude=_unchanged_fields(obj, changes), validate_constraints=False)
+    obj.validate_constraints()  # Meta.constraints may tie a changed field to unchanged ones: always checked whole
     after = ledger.snapshot(obj)
     changed_before, changed_after = ledger.diff(before, after)
     if not changed_after and not changed_before:
@@ -57,8 +59,30 @@ def _save_with_changes(*, actor, obj: Model, changes: dict, reason: str, expecte
     return obj
 
 
+def _unchanged_fields(obj: Model, changes: dict) -> list[str]:
+    """Fields whose own validation may be skipped: they passed it when saved, and re-checking them costs a query per
+    foreign key and unique field on every update. Fields in a unique_together with a changed field are still checked."""
+    meta = obj._meta
+    checked = {f.name for f in meta.concrete_fields if f.name in changes or f.attname in changes}
+    for group in meta.unique_together:
+        if set(group) & checked:
+            checked |= set(group)
+    return [f.name for f in meta.concrete_fields if f.name not in checked]
+
+
+def clean_for_create(obj: Model) -> None:
+    """full_clean() without the existence query of each foreign key set from a saved instance (the database's
+    foreign-key constraint still guards it): imports create thousands of rows, each paying one query per relation
+    (see benchmarks/inventory.py). Uniqueness and constraints are still checked in full."""
+    loaded = [f.name for f in obj._meta.concrete_fields if f.many_to_one and f.is_cached(obj)
+              and getattr(f.get_cached_value(obj), "pk", None) is not None]
+    obj.full_clean(exclude=loaded, validate_unique=False, validate_constraints=False)
+    obj.validate_unique()
+    obj.validate_constraints()
+
+
 def _create(*, actor, obj: Model, reason: str = "") -> Model:
-    obj.full_clean()
+    clean_for_create(obj)
     obj.save()
     ledger.record(actor=actor, action=f"{ledger.object_type_of(obj)}.create", obj=obj, after=ledger.snapshot(obj), reason=reason)
     return obj
@@ -95,14 +119,14 @@ def create_org_unit(*, actor, name: str, code: str, parent: OrgUnit | None = Non
 def update_org_unit(*, actor, unit: OrgUnit, changes: dict, expected_version: int | None = None,
                     reason: str = "") -> OrgUnit:
     require(actor, CHANGE, unit)
-    new_parent = changes.get("parent", unit.parent)
+    new_parent = changes.get("parent")  # (not .get(..., unit.parent): that would fetch the parent on every rename)
     if "parent" in changes and new_parent is not None:
         require(actor, CHANGE, new_parent)
         if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
             raise ValidationError({"parent": _("A unit cannot be placed under itself or one of its descendants.")})
     old_path = unit.path
     unit = _save_with_changes(actor=actor, obj=unit, changes=changes, reason=reason, expected_version=expected_version)
-    new_path = _unit_path(unit)
+    new_path = _unit_path(unit) if "parent" in changes else old_path
     if new_path != old_path:
         # Moving a unit moves its whole subtree: rewrite the materialised paths below it.
         for descendant in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
@@ -163,6 +187,8 @@ def update_person(*, actor, person: User, changes: dict, expected_version: int |
     unknown = set(changes) - set(PERSON_EDITABLE)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
+    if is_self and changes.get("is_active") is False:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     if changes.get("backup") is not None and changes["backup"].pk == person.pk:
         raise ValidationError({"backup": _("A person cannot be their own backup.")})
     if changes.get("manager") is not None and changes["manager"].pk == person.pk:
@@ -186,6 +212,18 @@ def create_group(*, actor, name: str, description: str = "", unit: OrgUnit | Non
 
 
 @transaction.atomic
+def update_group(*, actor, group: PeopleGroup, changes: dict, expected_version: int | None = None,
+                 reason: str = "") -> PeopleGroup:
+    require(actor, CHANGE, group)
+    unknown = set(changes) - {"name", "description", "unit"}
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
+    if changes.get("unit") is not None:
+        require(actor, CHANGE, domain="people", unit=changes["unit"])
+    return _save_with_changes(actor=actor, obj=group, changes=changes, reason=reason, expected_version=expected_version)
+
+
+@transaction.atomic
 def set_group_members(*, actor, group: PeopleGroup, members, reason: str = "") -> PeopleGroup:
     require(actor, CHANGE, group)
     before = sorted(group.members.values_list("pk", flat=True))
@@ -200,9 +238,21 @@ def set_group_members(*, actor, group: PeopleGroup, members, reason: str = "") -
 
 
 @transaction.atomic
+def edit_group(*, actor, group: PeopleGroup, changes: dict, members=None, expected_version: int | None = None,
+               reason: str = "") -> PeopleGroup:
+    """Change a group's details and, when `members` is given, its member list: one change, one version check."""
+    group = update_group(actor=actor, group=group, changes=changes, expected_version=expected_version, reason=reason)
+    if members is not None:
+        group = set_group_members(actor=actor, group=group, members=members, reason=reason)
+    return group
+
+
+@transaction.atomic
 def grant_role(*, actor, role: str, user: User | None = None, group: PeopleGroup | None = None,
                unit: OrgUnit | None = None, reason: str = "") -> RoleAssignment:
     require(actor, ADD, domain="roles", unit=unit)
+    if (user is None) == (group is None):
+        raise ValidationError({"user": _("Give the role to either a person or a group.")})
     if RoleAssignment.objects.filter(role=role, user=user, group=group, unit=unit).exists():
         raise ValidationError(_("This role is already assigned with this scope."))
     assignment = _create(actor=actor, obj=RoleAssignment(role=role, user=user, group=group, unit=unit), reason=reason)
@@ -272,6 +322,37 @@ def revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         ledger.record(actor=actor, action="core.apitoken.revoke", obj=token, after={"revoked_at": token.revoked_at.isoformat()})
     return token
+
+
+# One ledger event (and one last_used_at write) per token per window, not per call: a sync script makes thousands of
+# calls an hour, which would flood the ledger and take the database write lock on every read. The window still
+# tells an investigator when, and from where, a token was in use.
+TOKEN_USE_LEDGER_INTERVAL = timedelta(minutes=10)
+
+
+def record_token_use(*, actor, token: ApiToken, details: dict | None = None) -> bool:
+    """Ledger `auth.token_used` and stamp last_used_at, at most once per token per TOKEN_USE_LEDGER_INTERVAL.
+
+    Returns True when an event was written."""
+    now = timezone.now()
+    if token.last_used_at is not None and token.last_used_at > now - TOKEN_USE_LEDGER_INTERVAL:
+        return False  # the common case: no transaction, no write lock
+    return _record_token_use(actor=actor, token=token, now=now, details=details or {})
+
+
+@transaction.atomic
+def _record_token_use(*, actor, token: ApiToken, now, details: dict) -> bool:
+    from django.db.models import Q
+
+    # A conditional UPDATE so that, of two concurrent first calls, exactly one claims the window and writes the event.
+    claimed = (ApiToken.objects.filter(pk=token.pk)
+               .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_LEDGER_INTERVAL))
+               .update(last_used_at=now))
+    if not claimed:
+        return False
+    token.last_used_at = now
+    ledger.record(actor=actor, action="auth.token_used", obj=token, after=details)
+    return True
 
 
 # --- Webhooks --------------------------------------------------------------------------------------------------------

@@ -1,11 +1,36 @@
 from django.urls import path
 
-from . import views
+from . import views, views_ledger, views_org, views_people, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.profile, name="profile"),
+    path("me/tokens/", views_tokens.token_list, name="token_list"),
+    path("me/tokens/new/", views_tokens.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="token_revoke"),
     path("language/", views.set_language, name="set_language"),
-    path("people/", views.people_list, name="people_list"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
+    path("units/", views_org.unit_list, name="unit_list"),
+    path("units/new/", views_org.unit_create, name="unit_create"),
+    path("units/<int:pk>/", views_org.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views_org.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/delete/", views_org.unit_delete, name="unit_delete"),
+    path("people/", views_people.people_list, name="people_list"),
+    path("people/new/", views_people.person_create, name="person_create"),
+    path("people/<int:pk>/", views_people.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", views_people.person_edit, name="person_edit"),
+    path("people/<int:pk>/active/", views_people.person_set_active, name="person_set_active"),
+    path("people/<int:pk>/roles/grant/", views_people.role_grant, name="role_grant"),
+    path("people/<int:pk>/roles/<int:assignment_pk>/revoke/", views_people.role_revoke, name="role_revoke"),
+    path("groups/", views_people.group_list, name="group_list"),
+    path("groups/new/", views_people.group_create, name="group_create"),
+    path("groups/<int:pk>/", views_people.group_detail, name="group_detail"),
+    path("groups/<int:pk>/edit/", views_people.group_edit, name="group_edit"),
+    path("history/<str:object_type>/<str:object_id>/", views_ledger.history, name="history"),
+    path("journal/<str:object_type>/<str:object_id>/", views_ledger.journal, name="journal"),
+    path("ledger/", views_ledger.ledger_page, name="ledger"),
+    path("ledger/verify/", views_ledger.ledger_verify, name="ledger_verify"),
+    path("ledger/export.jsonl", views_ledger.ledger_export, name="ledger_export"),
     path("modules/<slug:module>/", views.module_placeholder, name="module_placeholder"),
 ]

@@ -1,4 +1,6 @@
-"""Core pages: home dashboard, module placeholders, profile and language."""
+"""Core pages: home dashboard, module placeholders, profile, language and notifications.
+
+Organisation units live in views_org, people/groups/roles in views_people, history/journal/ledger in views_ledger."""
 
 from __future__ import annotations
 
@@ -6,16 +8,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import services
 from .context_processors import MODULES
 from .forms import ProfileForm, apply_validation_error
-from .models import LedgerEvent, OrgUnit, User
+from .models import LedgerEvent, OrgUnit, PeopleGroup, User
+from .permissions import can_in_unit
+from .views_org import tab_context
 
 
 @login_required
@@ -25,7 +31,11 @@ def home(request):
         "counts": {
             "units": OrgUnit.objects.restrict(user, "view").count(),
             "people": User.objects.restrict(user, "view").filter(is_active=True).count(),
+            "groups": PeopleGroup.objects.restrict(user, "view").count(),
+            "open_tasks": user.tasks.filter(done_at__isnull=True).count(),
+            "unread": user.notifications.filter(read_at__isnull=True).count(),
         },
+        "can_see_ledger": can_in_unit(user, "view", "ledger", None),
         "tasks": user.tasks.filter(done_at__isnull=True)[:10],
         "notifications": user.notifications.all()[:5],
         "recent_events": LedgerEvent.objects.restrict(user, "view").order_by("-id")[:8],
@@ -58,7 +68,7 @@ def profile(request):
             translation.activate(person.language)
             messages.success(request, _("Your profile was saved."))
             return redirect("profile")
-    return render(request, "core/profile.html", {"form": form, "person": person})
+    return render(request, "core/profile.html", {"form": form, "person": person, **tab_context(request, person)})
 
 
 @require_POST
@@ -84,6 +94,15 @@ def _safe_next(request) -> str:
 
 
 @login_required
-def people_list(request):
-    people = User.objects.restrict(request.user, "view").select_related("unit").order_by("last_name", "first_name")
-    return render(request, "core/people_list.html", {"people": people[:200]})
+def notifications(request):
+    page = Paginator(request.user.notifications.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    count = services.mark_notifications_read(actor=request.user)
+    messages.success(request, ngettext("%(count)s notification marked as read.",
+                                       "%(count)s notifications marked as read.", count) % {"count": count})
+    return redirect("notifications")

@@ -1,0 +1,102 @@
+"""Set-up and measuring helpers shared by the benchmarks (benchmarks/*.py import it as `_common`)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(data_dir: str, database_url: str | None = None) -> None:
+    """Configure Django on a fresh data directory (SQLite there unless `database_url`) and migrate it."""
+    if str(ROOT / "src") not in sys.path:
+        sys.path.insert(0, str(ROOT / "src"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "aims.settings"
+    os.environ["AIMS_DATA_DIR"] = data_dir
+    os.environ["AIMS_TASKS_IMMEDIATE"] = "1"  # no worker runs here; nothing is queued without webhooks anyway
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("DATABASE_URL_FILE", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the worker processes it waited for: on a shared machine the wall clock also
+    measures the neighbours, so both figures are reported."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def load_average():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def percentiles(samples_ms: list[float], cpu_ms: list[float] | None = None) -> dict:
+    """p50 / p95 / max of a list of milliseconds (nearest-rank p95, so 50 samples give the 48th slowest), and the
+    p50 / p95 of the CPU time of this process over the same calls when given: SQLite runs in-process, so the CPU
+    time is the work itself, what the wall clock would be on an idle machine."""
+    def rank95(ordered):
+        return ordered[max(0, min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1))]
+
+    ordered = sorted(samples_ms)
+    figures = {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(rank95(ordered), 2),
+               "max_ms": round(ordered[-1], 2)}
+    if cpu_ms:
+        cpu = sorted(cpu_ms)
+        figures.update(cpu_p50_ms=round(statistics.median(cpu), 2), cpu_p95_ms=round(rank95(cpu), 2))
+    return figures
+
+
+def time_calls(function, repeat: int) -> dict:
+    """Call `function` `repeat` times (after one warm-up call) and give the percentiles of its wall time."""
+    function()
+    samples, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return percentiles(samples, cpu)
+
+
+def time_requests(client, urls: list[str], repeat: int) -> dict:
+    """GET each of `urls` in turn (`repeat` requests in all, after one warm-up each) through Django's test client:
+    percentiles of the server time, the queries of every request (min/max: a constant count has min == max) and
+    the status codes seen."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for url in urls:
+        client.get(url)
+    samples, cpu, queries, statuses = [], [], [], set()
+    for n in range(repeat):
+        url = urls[n % len(urls)]
+        with CaptureQueriesContext(connection) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        queries.append(len(captured.captured_queries))
+        statuses.add(response.status_code)
+    return {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries), "queries_max": max(queries),
+            "statuses": sorted(statuses)}

@@ -1,0 +1,134 @@
+"""Building blocks every API module reuses: strict input schemas, list parameters, and one list helper that
+filters, sorts (against an allow-list) and paginates with a total count.
+
+A list endpoint looks like:
+
+    class UnitFilters(ListParams):
+        parent: int | None = None
+
+    @router.get("/org-units", response=page_of(OrgUnitRead))
+    def list_units(request, filters: Query[UnitFilters]):
+        units = OrgUnit.objects.restrict(request.user, "view")
+        units = search(units, filters.q, ["name", "code"])
+        return paginate(units, filters, sorts=UNIT_SORTS, default="name")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import ConfigDict, Field, create_model, field_validator
+
+MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
+DEFAULT_LIMIT = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
+
+
+def _refuse_nul(value):
+    # PostgreSQL cannot store NUL in text, and it never belongs in a name or a note: refuse it with a field error
+    # instead of letting the database fail with a 500.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(_("Text may not contain NUL characters."))
+    if isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+    return value
+
+
+class InputSchema(Schema):
+    """Base of every request body: unknown fields are an error (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value):
+        return _refuse_nul(value)
+
+
+class ListParams(Schema):
+    """Query parameters shared by every list: ?limit=&offset=&sort=&q="""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
+    offset: int = Field(0, ge=0, description="How many items to skip.")
+    sort: str | None = Field(None, max_length=60, description="A sort key; prefix with '-' for descending order.")
+    q: str | None = Field(None, max_length=200, description="Text search.")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value):
+        return _refuse_nul(value)
+
+
+_PAGE_MODELS: dict[type, type] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The response schema {"count": N, "items": [...]} for a list of `item_schema` (named e.g. OrgUnitReadPage)."""
+    if item_schema not in _PAGE_MODELS:
+        _PAGE_MODELS[item_schema] = create_model(
+            f"{item_schema.__name__}Page", __base__=Schema,
+            count=(int, Field(..., description="Total number of matching items, over all pages.")),
+            items=(list[item_schema], ...),
+        )
+    return _PAGE_MODELS[item_schema]
+
+
+def search(queryset: QuerySet, q: str | None, fields: list[str]) -> QuerySet:
+    """Every word of `q` must appear (case-insensitively) in at least one of `fields`."""
+    for term in (q or "").split()[:10]:
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": term})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def ordering_for(sort: str | None, sorts: dict[str, tuple[str, ...]], default: str) -> list[str]:
+    """The ORM ordering for `?sort=key` or `?sort=-key`; an unknown key is a 422 naming the allowed ones."""
+    raw = sort or default
+    descending = raw.startswith("-")
+    key = raw[1:] if descending else raw
+    if key not in sorts:
+        allowed = ", ".join(sorted(sorts))
+        raise ValidationError({"sort": _("Unknown sort key “%(key)s”; use one of: %(allowed)s (prefix with - "
+                                         "for descending).") % {"key": key, "allowed": allowed}})
+    ordering = [("-" if descending else "") + field for field in sorts[key]]
+    # The primary key last makes the order total, so offset pages never repeat or skip a row.
+    ordering.append("-pk" if descending else "pk")
+    return ordering
+
+
+def paginate(queryset: QuerySet, params: ListParams, *, sorts: dict[str, tuple[str, ...]], default: str) -> dict:
+    """{"count": total, "items": [one page]}: two queries (count, page) whatever the page size."""
+    ordering = ordering_for(params.sort, sorts, default)
+    total = queryset.count()
+    items = list(queryset.order_by(*ordering)[params.offset:params.offset + params.limit])
+    return {"count": total, "items": items}
+
+
+def visible_or_field_error(model: type[Model], user, pk: Any, field: str, action: str = "view"):
+    """The `model` row `pk` if `user` may see it, else a 422 on `field` (a reference the caller cannot see is, to
+    them, a reference that does not exist). None passes through, meaning "no reference"."""
+    if pk is None:
+        return None
+    obj = model._default_manager.restrict(user, action).filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: _("No such %(model)s, or not visible to you.")
+                               % {"model": model._meta.verbose_name}})
+    return obj
+
+
+def visible_set_or_field_error(model: type[Model], user, pks: list[int], field: str) -> list:
+    """All rows named in `pks` (which the caller must be able to see), in one query."""
+    wanted = set(pks)
+    found = list(model._default_manager.restrict(user, "view").filter(pk__in=wanted))
+    missing = wanted - {obj.pk for obj in found}
+    if missing:
+        raise ValidationError({field: _("Unknown or invisible ids: %(ids)s.")
+                               % {"ids": ", ".join(str(i) for i in sorted(missing))}})
+    return found

@@ -1,0 +1,182 @@
+"""In-app notifications, e-mail after commit, "my tasks", translated texts and the periodic-task registry."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
+
+from aims.core import context, ledger, tasks
+from aims.core.models import ApiToken, LedgerEvent, Notification, Task
+from aims.core.notifications import close_tasks, notify, open_task
+from aims.core.testing import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# A "translation" that shows which language was active when the text was rendered.
+active_language = lazy(lambda: f"rendered in {translation.get_language()}", str)
+
+
+@pytest.fixture
+def person():
+    return UserFactory(email="ada@example.com", language="en")
+
+
+@pytest.fixture
+def french_person():
+    return UserFactory(email="marie@example.com", language="fr")
+
+
+def test_notification_is_visible_at_once_but_mailed_only_after_commit(person, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note = notify(recipient=person, title="Review due", body="Please review.", url="/risks/1/")
+        assert Notification.objects.filter(recipient=person, title="Review due").exists()
+        assert mailoutbox == []
+    assert len(callbacks) == 1
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["ada@example.com"]
+    assert mail.subject == "[AIMS] Review due"
+    assert "Please review." in mail.body and mail.body.rstrip().endswith("/risks/1/")
+    assert note.read_at is None
+
+
+def test_rolled_back_transaction_sends_nothing(person, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                notify(recipient=person, title="Never sent")
+                raise RuntimeError("the change failed")
+    assert mailoutbox == []
+    assert not Notification.objects.filter(title="Never sent").exists()
+
+
+@pytest.mark.parametrize("case", ["email=False", "inactive", "no address"])
+def test_no_mail_when_not_wanted_or_not_possible(person, mailoutbox, django_capture_on_commit_callbacks, case):
+    if case == "inactive":
+        person.is_active = False
+    if case == "no address":
+        person.email = ""
+    person.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=person, title="Quiet", email=case != "email=False")
+    assert mailoutbox == []
+    assert Notification.objects.filter(recipient=person, title="Quiet").count() == 1
+
+
+def test_texts_are_rendered_in_the_recipients_language(person, french_person):
+    with translation.override("en"):
+        for_marie = notify(recipient=french_person, title=active_language(), body=active_language(), email=False)
+        for_ada = notify(recipient=person, title=active_language(), email=False)
+        assert translation.get_language() == "en"  # the caller's language is left alone
+    assert for_marie.title == "rendered in fr" and for_marie.body == "rendered in fr"
+    assert for_ada.title == "rendered in en"
+
+
+def test_params_are_interpolated_after_translation_with_localised_dates(french_person, person):
+    when = timezone.datetime(2030, 3, 12).date()
+    title = gettext_lazy("Due on %(date)s for %(name)s")
+    assert notify(recipient=french_person, title=title, params={"date": when, "name": "X"}, email=False).title == \
+        "Due on 12 mars 2030 for X"
+    with translation.override("en"):
+        english_date = formats.date_format(when, "DATE_FORMAT")
+    assert "mars" not in english_date
+    assert notify(recipient=person, title=title, params={"date": when, "name": "X"}, email=False).title == \
+        f"Due on {english_date} for X"
+
+
+def test_open_task_is_idempotent_per_source(person):
+    first = open_task(assignee=person, title="Review risk R-1", source="risk:1:review", url="/risks/1/")
+    again = open_task(assignee=person, title="A different title", source="risk:1:review")
+    other = open_task(assignee=person, title="Review risk R-2", source="risk:2:review")
+    assert again.pk == first.pk and again.title == "Review risk R-1"
+    assert other.pk != first.pk
+    assert Task.objects.filter(assignee=person).count() == 2
+
+
+def test_same_source_opens_one_task_per_assignee_and_closes_them_all(person, french_person):
+    open_task(assignee=person, title="Approve", source="gate:7")
+    open_task(assignee=french_person, title="Approve", source="gate:7")
+    assert close_tasks(source="gate:7") == 2
+    assert not Task.objects.filter(source="gate:7", done_at__isnull=True).exists()
+    assert close_tasks(source="gate:7") == 0
+
+
+def _token(user, name, expires_in, revoked=False):
+    now = timezone.now()
+    return ApiToken.objects.create(user=user, name=name, prefix=name[:12], key_hash=f"hash-{name}", scopes=["read"],
+                                   expires_at=now + expires_in, revoked_at=now if revoked else None)
+
+
+def test_token_expiry_job_warns_once_in_the_owners_language(french_person, person, mailoutbox):
+    soon = _token(french_person, "ci", timedelta(days=3))
+    _token(person, "later", timedelta(days=30))
+    _token(person, "revoked", timedelta(days=2), revoked=True)
+    _token(person, "expired", timedelta(days=-1))
+
+    assert tasks.run_periodic("expire-api-tokens-notice") == 1
+    note = Notification.objects.get(kind="token")
+    assert note.recipient == french_person
+    expiry = timezone.localtime(soon.expires_at).date()
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+    assert f"{expiry.day} {months[expiry.month - 1]} {expiry.year}" in note.title and "“ci”" in note.title
+    # The job runs every day; the owner is warned once per token, not once a day.
+    assert tasks.run_periodic("expire-api-tokens-notice") == 0
+    assert Notification.objects.filter(kind="token").count() == 1
+
+
+def test_tasks_list_shows_every_registered_job_with_its_schedule():
+    out = io.StringIO()
+    call_command("tasks", "list", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("expire-api-tokens-notice"))
+    assert "0 7 * * *" in line and "expire within 7 days" in line
+
+
+def test_tasks_run_runs_the_job_now(french_person):
+    _token(french_person, "ci", timedelta(days=2))
+    out = io.StringIO()
+    call_command("tasks", "run", "expire-api-tokens-notice", stdout=out)
+    assert "done (1)" in out.getvalue()
+    assert Notification.objects.filter(recipient=french_person, kind="token").count() == 1
+
+
+def test_tasks_run_refuses_an_unknown_name():
+    with pytest.raises(CommandError, match="no periodic job named 'nope'.*expire-api-tokens-notice"):
+        call_command("tasks", "run", "nope", stdout=io.StringIO())
+
+
+@pytest.fixture
+def probe_job(monkeypatch):
+    """A job registered like any module's, without adding it to Huey's real schedule."""
+    monkeypatch.setattr(tasks, "db_periodic_task", lambda schedule, name: (lambda fn: fn))
+    seen = {}
+
+    def probe():
+        seen["actor"] = context.system_actor()
+        seen["request_id"] = context.request_id()
+        with transaction.atomic():
+            ledger.record(actor=None, action="test.probe", object_type="test.probe", object_id="1")
+        return "probed"
+
+    tasks.periodic("test-probe", tasks.crontab(minute="*/5"), "Probe")(probe)
+    yield seen
+    tasks.PERIODIC_TASKS.pop("test-probe", None)
+
+
+def test_a_job_run_by_hand_acts_as_its_system_actor(probe_job):
+    out = io.StringIO()
+    call_command("tasks", "run", "test-probe", stdout=out)
+    assert "done ('probed')" in out.getvalue()
+    assert probe_job["actor"] == "job:test-probe" and probe_job["request_id"].startswith("job-test-probe-")
+    event = LedgerEvent.objects.get(action="test.probe")
+    assert event.actor_id is None and event.actor_label == "job:test-probe"
+    assert context.system_actor() == "system"  # the binding ends with the job
+    listing = io.StringIO()
+    call_command("tasks", "list", stdout=listing)
+    assert any(line.startswith("test-probe") and "*/5 * * * *" in line for line in listing.getvalue().splitlines())

@@ -1,0 +1,242 @@
+"""History (the ledger seen from one object), the journal of notes, and the global ledger page for auditors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import ForeignKey, Model, Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import ledger, registry, services
+from .forms import LedgerFilterForm, NoteForm, apply_validation_error
+from .models import JournalNote, LedgerEvent
+from .permissions import can_in_unit
+
+HISTORY_PER_PAGE = 25
+JOURNAL_PER_PAGE = 25
+LEDGER_PER_PAGE = 50
+
+
+# --- Turning ledger events into readable diffs ------------------------------------------------------------------------
+
+# Keys that events carry without being model fields (journal notes, group membership, sign-in details).
+_EXTRA_LABELS = {
+    "body": gettext_lazy("Note"), "note_id": gettext_lazy("Note number"), "members": gettext_lazy("Members"),
+    "ip": gettext_lazy("IP address"), "user_agent": gettext_lazy("Browser"), "identifier": gettext_lazy("Identifier"),
+}
+
+def _field_of(model: type[Model] | None, key: str):
+    if model is None:
+        return None
+    for name in (key, key[:-3] if key.endswith("_id") else None):
+        if not name:
+            continue
+        try:
+            return model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _display(value, labels: dict | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_display(v, labels) for v in value) or "—"
+    if labels is not None and value in labels:
+        return labels[value]
+    return str(value)
+
+
+def describe_events(events, user) -> list[dict]:
+    """Rows for templates: the event plus a field-by-field diff with readable labels.
+
+    Foreign keys are shown by name, looked up in one query per related model (so a page costs the same number of
+    queries whatever its length), and only among objects the viewer may see; others stay as "#id".
+    """
+    events = list(events)
+    wanted: dict[type[Model], set] = defaultdict(set)
+    plans = []
+    for event in events:
+        model = registry.model_for(event.object_type)
+        changes = []
+        for key, before, after in event.changes():
+            field = _field_of(model, key)
+            related = None
+            if isinstance(field, ForeignKey):
+                related = field.related_model
+            elif field is not None and field.many_to_many:
+                related = field.related_model
+            if related is not None:
+                for value in (before, after):
+                    for item in value if isinstance(value, list) else [value]:
+                        if item not in (None, ""):
+                            wanted[related].add(item)
+            if field is not None:
+                label = capfirst(field.verbose_name)
+            else:
+                label = _EXTRA_LABELS.get(key) or capfirst(key.replace("_", " "))
+            changes.append((key, label, before, after, related))
+        plans.append((event, changes))
+    labels: dict[type[Model], dict] = {}
+    for related, ids in wanted.items():
+        manager = related._default_manager
+        queryset = manager.restrict(user, "view") if hasattr(manager, "restrict") else manager.none()
+        labels[related] = {obj.pk: str(obj) for obj in queryset.filter(pk__in=ids)}
+    rows = []
+    for event, changes in plans:
+        diff = []
+        for key, label, before, after, related in changes:
+            names = labels.get(related) if related is not None else None
+            if names is not None:
+                names = {**{i: f"#{i}" for i in _ids(before) + _ids(after)}, **names}
+            diff.append({"field": key, "label": label, "before": _display(before, names),
+                         "after": _display(after, names), "had_before": key in event.before_data,
+                         "has_after": key in event.after_data})
+        rows.append({"event": event, "diff": diff,
+                     "url": registry.detail_url(event.object_type, event.object_id)})
+    return rows
+
+
+def _ids(value) -> list:
+    return [v for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+
+
+# --- History of one object --------------------------------------------------------------------------------------------
+
+def history_context(request, obj: Model, page_number=None) -> dict:
+    object_type = ledger.object_type_of(obj)
+    events = LedgerEvent.objects.filter(object_type=object_type, object_id=str(obj.pk)).order_by("-id")
+    page = Paginator(events, HISTORY_PER_PAGE).get_page(page_number)
+    return {"history_rows": describe_events(page.object_list, request.user), "history_page": page,
+            "history_object": obj, "history_object_type": object_type, "history_object_id": obj.pk}
+
+
+@login_required
+def history(request, object_type: str, object_id: str):
+    """The History partial (for htmx) or a page holding it, for any registered object the person may see."""
+    obj = registry.resolve(object_type, object_id, request.user)
+    context = history_context(request, obj, request.GET.get("page"))
+    template = "core/_history.html" if request.htmx else "core/history_page.html"
+    return render(request, template, context)
+
+
+# --- Journal ------------------------------------------------------------------------------------------------------------
+
+def journal_context(request, obj: Model, form: NoteForm | None = None, page_number=None) -> dict:
+    object_type = ledger.object_type_of(obj)
+    notes = JournalNote.objects.filter(object_type=object_type, object_id=str(obj.pk)).select_related("author")
+    page = Paginator(notes, JOURNAL_PER_PAGE).get_page(page_number)
+    detail = registry.detail_url(object_type, obj.pk)
+    return {"journal_page": page, "journal_form": form or NoteForm(), "journal_object": obj,
+            "journal_object_type": object_type, "journal_object_id": obj.pk,
+            "journal_next": f"{detail}?tab=journal" if detail else ""}
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journal(request, object_type: str, object_id: str):
+    """List the notes on an object; POST adds one (htmx swaps the partial, a plain form post redirects back)."""
+    obj = registry.resolve(object_type, object_id, request.user)
+    form = None
+    if request.method == "POST":
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_note(actor=request.user, obj=obj, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                if not request.htmx:
+                    messages.success(request, _("Your note was added."))
+                    return redirect(_safe_next(request, request.path))
+                form = None
+    context = journal_context(request, obj, form, request.GET.get("page"))
+    template = "core/_journal.html" if request.htmx else "core/journal_page.html"
+    # htmx 2 does not swap 4xx answers by default, so the partial with the errors comes back as 200 to htmx.
+    failed = form is not None and form.errors and not request.htmx
+    return render(request, template, context, status=400 if failed else 200)
+
+
+# --- The global ledger ----------------------------------------------------------------------------------------------
+
+def _require_ledger_reader(user) -> None:
+    # Only a grant over the whole organisation opens the ledger: it holds events from every unit.
+    if not can_in_unit(user, "view", "ledger", None):
+        raise PermissionDenied(_("You are not allowed to read the ledger."))
+
+
+def filtered_events(user, form: LedgerFilterForm):
+    """The events matching a valid filter form, newest first."""
+    events = LedgerEvent.objects.restrict(user, "view").order_by("-id")
+    data = form.cleaned_data
+    if data["actor"]:
+        events = events.filter(actor_label__icontains=data["actor"])
+    if data["object_type"]:
+        events = events.filter(object_type=data["object_type"])
+    if data["action"]:
+        events = events.filter(Q(action=data["action"]) | Q(action__startswith=data["action"].rstrip(".") + "."))
+    tz = timezone.get_current_timezone()
+    if data["date_from"]:
+        events = events.filter(created_at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz))
+    if data["date_to"]:
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        events = events.filter(created_at__lt=end)
+    return events
+
+
+@login_required
+def ledger_page(request):
+    _require_ledger_reader(request.user)
+    object_types = sorted(set(registry.registered_types()) | set(
+        LedgerEvent.objects.order_by().values_list("object_type", flat=True).distinct()))
+    form = LedgerFilterForm(request.GET, object_types=[t for t in object_types if t])
+    events = filtered_events(request.user, form) if form.is_valid() else LedgerEvent.objects.none()
+    page = Paginator(events, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/ledger.html", {
+        "form": form, "page": page, "rows": describe_events(page.object_list, request.user),
+        "query": query.urlencode(),
+    })
+
+
+@login_required
+def ledger_verify(request):
+    """Recompute the whole hash chain now (never cached: the answer must reflect the database as it is)."""
+    _require_ledger_reader(request.user)
+    result = ledger.verify()
+    template = "core/_ledger_status.html" if request.htmx else "core/ledger_status_page.html"
+    return render(request, template, {"result": result})
+
+
+@login_required
+def ledger_export(request):
+    """The whole ledger as JSON Lines, streamed, with the header and trailer an auditor needs to re-verify it."""
+    _require_ledger_reader(request.user)
+    response = StreamingHttpResponse((line + "\n" for line in ledger.export_lines()),
+                                     content_type="application/x-ndjson; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="aims-ledger-{stamp}.jsonl"'
+    return response

@@ -1,0 +1,151 @@
+"""Machinery shared by the browser tests and scripts/screenshot.py.
+
+It runs the real product the way a person does (`aims demo --no-serve`, then `aims serve`) in a throwaway data
+directory, and drives Debian's Chromium through Playwright. Kept free of pytest so the screenshot script can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's pip package ships no browser; Debian's Chromium runs as root only without the sandbox, and the
+# remaining switches stop it from phoning home, which would slow start-up and make runs depend on the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+START_TIMEOUT_SECONDS = 60
+# The product's own configuration variables and those that point it at shared services: a test server must use
+# its defaults (SQLite in its own data directory), whatever the calling shell has exported.
+_FOREIGN_ENV = re.compile(r"^(AIMS_.*|DATABASE_URL(_FILE)?|REDIS_URL(_FILE)?|DJANGO_SETTINGS_MODULE)$")
+
+
+class ServerFailed(RuntimeError):
+    """The product did not start; the message carries its output so the cause is visible in the test report."""
+
+
+def aims_command() -> str:
+    """The `aims` console script of the virtualenv running us (what `make install` puts in .venv/bin)."""
+    beside_python = Path(sys.executable).with_name("aims")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("aims")
+    if found is None:
+        raise ServerFailed("The `aims` command is not installed; run `make install` first.")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(data_dir: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not _FOREIGN_ENV.match(name)}
+    env["AIMS_DATA_DIR"] = str(data_dir)
+    return env
+
+
+@dataclass
+class DemoServer:
+    """A demo installation served on loopback; start() prepares and serves it, stop() ends the server."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    email: str = ""
+    password: str = ""
+    process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "serve.log"
+
+    def start(self) -> DemoServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = clean_env(self.data_dir)
+        demo = subprocess.run([aims_command(), "demo", "--no-serve"], env=env, capture_output=True, text=True,
+                              timeout=START_TIMEOUT_SECONDS)
+        login = re.search(r"^\s*Login:\s+(\S+)", demo.stdout, re.M)
+        password = re.search(r"^\s*Password:\s+(\S+)", demo.stdout, re.M)
+        if demo.returncode != 0 or not login or not password:
+            raise ServerFailed(f"`aims demo --no-serve` failed (exit {demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+        self.email, self.password = login.group(1), password.group(1)
+        with self.log_path.open("wb") as log:
+            # A session of its own, so stopping the server can also reach gunicorn's workers if the master hangs.
+            self.process = subprocess.Popen(
+                [aims_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-worker",
+                 "--workers", "1"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_answering()
+        return self
+
+    def _wait_until_answering(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerFailed(f"`aims serve` exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/accounts/login/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise ServerFailed(f"`aims serve` did not answer on {self.base_url} within {START_TIMEOUT_SECONDS}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else "(no output)"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+
+def launch_chromium(playwright):
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"Browser tests need Debian's Chromium at {CHROMIUM}: run scripts/ensure-chromium.")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def new_context(browser):
+    # A fixed English locale, so the language a page starts in does not depend on the machine running the tests.
+    return browser.new_context(viewport=VIEWPORT, locale="en-GB")
+
+
+def log_in(page, base_url: str, email: str, password: str) -> None:
+    """Sign in through the login form; located by field names so it works whatever the interface language."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
