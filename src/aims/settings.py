@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "aims.core",
+    "aims.inventory",
 ]
 
 MIDDLEWARE = [

@@ -5,5 +5,6 @@ from .api import api
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
+    path("inventory/", include("aims.inventory.urls")),
     path("", include("aims.core.urls")),
 ]

@@ -9,7 +9,7 @@ from .permissions import can_anywhere, can_in_unit
 
 # The whole product map. Modules not built yet link to a page that says so plainly; built ones name their URL.
 MODULES = [
-    ("inventory", _("Inventory"), "inventory"),
+    ("inventory", _("Inventory"), "inventory:portfolio"),
     ("risks", _("Risks"), "risks"),
     ("compliance", _("Compliance"), "compliance"),
     ("evidence", _("Evidence"), "evidence"),

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InventoryConfig(AppConfig):
+    name = "aims.inventory"
+    label = "inventory"
+    verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        from aims.core import registry
+
+        from . import builtin_gates  # noqa: F401  (registers the go-live checks)
+        from . import tasks  # noqa: F401  (registers the end-of-support reminders)
+        from .models import (
+            AISystem, ChangeApproval, ChangeDecision, Classification, Component, ComponentDependency,
+            DecisionLogEntry, Dependency, GateOverride, ModelCard, OwnerApproval, Playbook, ShadowAIDeclaration,
+            SystemComponent, SystemDependency,
+        )
+
+        # The pages are built later under these URL names; detail_url() returns None until they exist.
+        registry.register(AISystem, url_name="inventory:system_detail")
+        registry.register(Component, url_name="inventory:component_detail")
+        registry.register(Dependency, url_name="inventory:dependency_detail")
+        registry.register(ShadowAIDeclaration, url_name="inventory:shadow_detail")
+        registry.register(ChangeDecision, url_name="inventory:change_detail")
+        for model in (Classification, OwnerApproval, GateOverride, ChangeApproval, ModelCard, DecisionLogEntry,
+                      Playbook, SystemComponent, SystemDependency, ComponentDependency):
+            registry.register(model)

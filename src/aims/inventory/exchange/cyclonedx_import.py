@@ -1,0 +1,502 @@
+"""CycloneDX JSON (1.5, 1.6, 1.7) into the inventory: `machine-learning-model` and `data` components become model and
+dataset Components, libraries/frameworks/platforms go to the dependency register, the `dependencies` graph becomes
+links, and a model's `modelCard` becomes the chosen system's ModelCard.
+
+The document is checked first (JSON syntax with line and column, then the official schema of its declared
+specVersion with the failing JSON path); the plan matches existing components in bulk; `apply_bom` re-reads the
+bytes and applies everything through the inventory services in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aims.core.permissions import ADD, CHANGE, can_in_unit
+
+from .. import services
+from ..models import (
+    AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, LearningApproach, Origin,
+    SystemComponent, SystemDependency,
+)
+from .files import MAX_PROBLEMS, ImportFileError, Problem, check_size, decode_text
+
+SUPPORTED_VERSIONS = ("1.5", "1.6", "1.7")
+MAX_COMPONENTS = 10_000
+PREFIX = "aims:"  # our property namespace: exports carry the fields CycloneDX has no place for
+
+KIND_BY_TYPE = {"machine-learning-model": ComponentKind.MODEL, "data": ComponentKind.DATASET}
+DEPENDENCY_KIND_BY_TYPE = {"library": DependencyKind.LIBRARY, "framework": DependencyKind.ENGINE,
+                           "platform": DependencyKind.CLOUD_SERVICE}
+BOOLEAN_FIELDS = {"contains_personal_data"}
+COMPONENT_PROPERTY_FIELDS = {"origin", "task", "architecture", "hash_or_url", "source", "provenance",
+                             "contains_personal_data", "quality_notes", "licence", "description"}
+DEPENDENCY_PROPERTY_FIELDS = {"end_of_support", "cost_per_year", "sla", "notes"}
+
+
+@dataclass
+class BomItem:
+    ref: str
+    path: str  # JSON path of the component, for messages
+    target: str  # "component" or "dependency"
+    kind: str
+    fields: dict
+    existing: Component | Dependency | None = None
+    card: dict | None = None  # the raw modelCard, for models
+
+    @property
+    def key(self) -> tuple:
+        provider = self.fields.get("provider" if self.target == "component" else "supplier", "")
+        return (self.target, self.kind, self.fields["name"], self.fields.get("version_label", ""), provider)
+
+
+@dataclass
+class BomPlan:
+    filename: str
+    spec_version: str = ""
+    system: AISystem | None = None
+    unit: object = None
+    items: list[BomItem] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)  # (from ref, to ref); "" is the system itself
+    model_card: dict | None = None  # ModelCard changes; datasets hold "ref" until applied
+    card_source: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ref_map: dict[str, BomItem] = field(default_factory=dict)  # bom-ref -> item
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> dict:
+        new = [i for i in self.items if i.existing is None]
+        return {"spec_version": self.spec_version, "system": self.system.reference_code if self.system else "",
+                "components_to_create": sum(1 for i in new if i.target == "component"),
+                "dependencies_to_create": sum(1 for i in new if i.target == "dependency"),
+                "already_known": len(self.items) - len(new), "model_card": bool(self.model_card),
+                "errors": len(self.problems), "warnings": len(self.warnings)}
+
+
+# --- Reading and schema validation -----------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _validator(version: str):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonValidator
+
+    return JsonValidator(SchemaVersion.from_version(version))
+
+
+def json_path(parts) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def schema_problems(text: str, version: str, limit: int = 20) -> list[Problem]:
+    """Violations of the official CycloneDX `version` JSON schema, each with the JSON path where it fails."""
+    from jsonschema.exceptions import best_match
+
+    errors = _validator(version).validate_str(text, all_errors=True) or []
+    problems = []
+    for wrapped in errors:
+        error = wrapped.data
+        precise = best_match([error]) or error
+        detail = precise.message if len(precise.message) < 300 else precise.message[:297] + "..."
+        problems.append(Problem(_("Does not match the CycloneDX %(version)s schema: %(detail)s")
+                                % {"version": version, "detail": detail}, path=json_path(precise.absolute_path)))
+        if len(problems) >= limit:
+            break
+    return problems
+
+
+def load_document(data: bytes) -> tuple[dict, str]:
+    """The parsed BOM and its specVersion, or ImportFileError saying precisely what is wrong."""
+    check_size(data)
+    text = decode_text(data)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(Problem(_("The JSON is malformed: %(reason)s.") % {"reason": error.msg},
+                                      line=error.lineno, col=error.colno)) from None
+    if not isinstance(document, dict):
+        raise ImportFileError(Problem(_("A CycloneDX document is a JSON object."), path="$"))
+    if document.get("bomFormat") != "CycloneDX":
+        raise ImportFileError(Problem(_("This is not a CycloneDX document (bomFormat must be “CycloneDX”)."),
+                                      path="$.bomFormat"))
+    version = document.get("specVersion")
+    if version not in SUPPORTED_VERSIONS:
+        raise ImportFileError(Problem(_("CycloneDX version %(version)s is not supported; use %(supported)s.")
+                                      % {"version": version, "supported": ", ".join(SUPPORTED_VERSIONS)},
+                                      path="$.specVersion"))
+    problems = schema_problems(text, version)
+    if problems:
+        raise ImportFileError(problems)
+    return document, version
+
+
+# --- Mapping ---------------------------------------------------------------------------------------------------
+
+def _properties(component: dict) -> dict[str, str]:
+    return {p["name"][len(PREFIX):]: p.get("value", "") for p in component.get("properties", [])
+            if p.get("name", "").startswith(PREFIX)}
+
+
+def _provider(component: dict) -> str:
+    for entity in (component.get("supplier"), component.get("manufacturer")):
+        if isinstance(entity, dict) and entity.get("name"):
+            return entity["name"]
+    if component.get("publisher"):
+        return component["publisher"]
+    if component.get("author"):
+        return component["author"]
+    authors = component.get("authors") or []
+    return authors[0].get("name", "") if authors else ""
+
+
+def _licence(component: dict) -> str:
+    for choice in component.get("licenses", []):
+        if "expression" in choice:
+            return choice["expression"]
+        licence = choice.get("license", {})
+        if licence.get("id") or licence.get("name"):
+            return licence.get("id") or licence.get("name")
+    return ""
+
+
+def _hash_or_url(component: dict) -> str:
+    for digest in component.get("hashes", []):
+        return f"{digest['alg']}:{digest['content']}"
+    for reference in component.get("externalReferences", []):
+        if reference.get("type") in ("distribution", "website", "vcs", "model-card"):
+            return reference["url"]
+    return ""
+
+
+def _component_fields(component: dict, kind: str, props: dict) -> dict:
+    provider = _provider(component)
+    fields = {"name": component["name"], "version_label": component.get("version", ""), "provider": provider,
+              "licence": _licence(component), "description": component.get("description", ""),
+              "hash_or_url": _hash_or_url(component),
+              "origin": Origin.SUPPLIER if provider else Origin.IN_HOUSE}
+    card = component.get("modelCard") or {}
+    parameters = card.get("modelParameters", {})
+    if kind == ComponentKind.MODEL:
+        fields["task"] = parameters.get("task", "")
+        fields["architecture"] = parameters.get("modelArchitecture") or parameters.get("architectureFamily", "")
+    for data in component.get("data", []):
+        url = (data.get("contents") or {}).get("url")
+        if url:
+            fields.setdefault("source", url)
+        if data.get("sensitiveData"):
+            fields["contains_personal_data"] = True
+    for name, value in props.items():
+        if name in COMPONENT_PROPERTY_FIELDS:
+            fields[name] = value.strip().lower() in ("true", "yes", "1") if name in BOOLEAN_FIELDS else value
+    return fields
+
+
+def _dependency_fields(component: dict, props: dict) -> dict:
+    fields = {"name": component["name"], "version_label": component.get("version", ""),
+              "supplier": _provider(component), "notes": component.get("description", "")}
+    for name, value in props.items():
+        if name in DEPENDENCY_PROPERTY_FIELDS and value:
+            fields[name] = value
+    return fields
+
+
+def _lines(values) -> str:
+    return "\n".join(str(v).strip() for v in values or [] if str(v).strip())
+
+
+def model_card_changes(card: dict) -> dict:
+    """A CycloneDX modelCard as ModelCard field values (datasets keep their bom "ref" until components exist)."""
+    parameters = card.get("modelParameters", {})
+    analysis = card.get("quantitativeAnalysis", {})
+    considerations = card.get("considerations", {})
+    approach = (parameters.get("approach") or {}).get("type", "")
+    datasets = []
+    for entry in parameters.get("datasets", []):
+        if "ref" in entry:
+            datasets.append({"ref": entry["ref"]})
+        else:
+            datasets.append({"name": entry.get("name") or entry.get("type", "dataset"),
+                             "description": entry.get("description", "")})
+    metrics = []
+    for metric in analysis.get("performanceMetrics", []):
+        if not metric.get("type"):
+            continue
+        interval = metric.get("confidenceInterval") or {}
+        entry = {"type": metric["type"], "value": metric.get("value", ""), "slice": metric.get("slice", ""),
+                 "lower_bound": interval.get("lowerBound", ""), "upper_bound": interval.get("upperBound", "")}
+        metrics.append({k: v for k, v in entry.items() if v != ""})
+    environment = considerations.get("environmentalConsiderations") or {}
+    return {
+        "approach": approach if approach in LearningApproach.values else "",
+        "task": parameters.get("task", ""),
+        "architecture_family": parameters.get("architectureFamily", ""),
+        "model_architecture": parameters.get("modelArchitecture", ""),
+        "datasets": datasets,
+        "inputs": [{"format": i["format"]} for i in parameters.get("inputs", []) if i.get("format")],
+        "outputs": [{"format": o["format"]} for o in parameters.get("outputs", []) if o.get("format")],
+        "performance_metrics": metrics,
+        "users": _lines(considerations.get("users")),
+        "use_cases": _lines(considerations.get("useCases")),
+        "technical_limitations": _lines(considerations.get("technicalLimitations")),
+        "performance_tradeoffs": _lines(considerations.get("performanceTradeoffs")),
+        "ethical_considerations": [
+            {k: v for k, v in (("name", e.get("name", "")), ("mitigation_strategy", e.get("mitigationStrategy", "")))
+             if v} for e in considerations.get("ethicalConsiderations", []) if e.get("name")],
+        "fairness_assessments": [
+            {k: v for k, v in (("group_at_risk", f.get("groupAtRisk", "")), ("benefits", f.get("benefits", "")),
+                               ("harms", f.get("harms", "")), ("mitigation_strategy", f.get("mitigationStrategy", "")))
+             if v} for f in considerations.get("fairnessAssessments", []) if f.get("groupAtRisk")],
+        "environmental_considerations": _lines(p.get("value") for p in environment.get("properties", [])),
+    }
+
+
+def _walk(components: list, path: str):
+    for index, component in enumerate(components or []):
+        here = f"{path}[{index}]"
+        yield here, component
+        yield from _walk(component.get("components"), f"{here}.components")
+
+
+# --- Planning --------------------------------------------------------------------------------------------------
+
+def _check_lengths(item: BomItem, plan: BomPlan) -> None:
+    model = Component if item.target == "component" else Dependency
+    for name, value in item.fields.items():
+        model_field = model._meta.get_field(name)
+        max_length = getattr(model_field, "max_length", None)
+        if max_length and isinstance(value, str) and len(value) > max_length:
+            plan.problems.append(Problem(_("“%(field)s” is limited to %(max)s characters.")
+                                         % {"field": model_field.verbose_name, "max": max_length}, path=item.path))
+
+
+def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = None, unit=None) -> BomPlan:
+    """Check a CycloneDX document and work out what importing it would do, without changing anything."""
+    document, version = load_document(data)
+    plan = BomPlan(filename=filename, spec_version=version)
+    metadata_component = (document.get("metadata") or {}).get("component") or {}
+    if system is None:
+        reference = _properties(metadata_component).get("reference_code")
+        if reference:
+            system = AISystem.objects.restrict(actor, "view").filter(reference_code=reference).first()
+    plan.system = system
+    if system is not None:
+        if not AISystem.objects.restrict(actor, CHANGE).filter(pk=system.pk).exists():
+            raise PermissionDenied(_("You may not change this AI system."))
+        if system.is_frozen:
+            raise ImportFileError(_("%(system)s is retired and read-only.") % {"system": system})
+    plan.unit = unit if unit is not None else (system.unit if system is not None else None)
+
+    system_ref = metadata_component.get("bom-ref", "")
+    by_key: dict[tuple, BomItem] = {}
+    ref_map: dict[str, BomItem] = {}
+    skipped_refs = set()
+    cards = []
+    if metadata_component.get("modelCard"):
+        cards.append(("$.metadata.component", metadata_component.get("name", ""), metadata_component["modelCard"]))
+    walked = list(_walk(document.get("components"), "$.components"))
+    if len(walked) > MAX_COMPONENTS:
+        raise ImportFileError(_("The document has more than %(max)s components; split it.") % {"max": MAX_COMPONENTS})
+    for path, component in walked:
+        props = _properties(component)
+        ctype = component.get("type")
+        if props.get("kind") in ComponentKind.values:
+            target, kind = "component", props["kind"]
+        elif props.get("dependency_kind") in DependencyKind.values:
+            target, kind = "dependency", props["dependency_kind"]
+        elif ctype in KIND_BY_TYPE:
+            target, kind = "component", KIND_BY_TYPE[ctype]
+        elif ctype in DEPENDENCY_KIND_BY_TYPE:
+            target, kind = "dependency", DEPENDENCY_KIND_BY_TYPE[ctype]
+        else:
+            plan.warnings.append(_("%(path)s (%(name)s): components of type “%(type)s” are not inventoried; skipped.")
+                                 % {"path": path, "name": component.get("name"), "type": ctype})
+            skipped_refs.add(component.get("bom-ref", ""))
+            continue
+        fields = (_component_fields(component, kind, props) if target == "component"
+                  else _dependency_fields(component, props))
+        item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields)
+        item = by_key.setdefault(item.key, item)  # the same component listed twice is one component
+        if component.get("bom-ref"):
+            ref_map[component["bom-ref"]] = item
+        if target == "component" and kind == ComponentKind.MODEL and component.get("modelCard"):
+            cards.append((path, component["name"], component["modelCard"]))
+    plan.items = list(by_key.values())
+    for item in plan.items:
+        _check_lengths(item, plan)
+
+    # Existing components and dependencies, matched by their natural key in two queries.
+    names = {i.fields["name"] for i in plan.items}
+    known = {("component", c.kind, c.name, c.version_label, c.provider): c
+             for c in Component.objects.filter(name__in=names)}
+    known.update({("dependency", d.kind, d.name, d.version_label, d.supplier): d
+                  for d in Dependency.objects.filter(name__in=names)})
+    for item in plan.items:
+        item.existing = known.get(item.key)
+    if any(i.existing is None for i in plan.items) and not can_in_unit(actor, ADD, "inventory", plan.unit):
+        plan.problems.append(Problem(_("You may not add components to the inventory here (choose a system in a unit "
+                                       "where you may add to the inventory).")))
+
+    for index, entry in enumerate(document.get("dependencies", [])):
+        source = entry["ref"]
+        if source != system_ref and source not in ref_map:
+            if source not in skipped_refs:
+                plan.warnings.append(_("$.dependencies[%(i)s]: “%(ref)s” is not a component of this document; "
+                                       "ignored.") % {"i": index, "ref": source})
+            continue
+        for position, target_ref in enumerate(entry.get("dependsOn", [])):
+            if target_ref in ref_map:
+                plan.edges.append(("" if source == system_ref else source, target_ref))
+            elif target_ref not in skipped_refs:
+                plan.warnings.append(_("$.dependencies[%(i)s].dependsOn[%(j)s]: “%(ref)s” is not a component of this "
+                                       "document; ignored.") % {"i": index, "j": position, "ref": target_ref})
+
+    if cards:
+        path, name, card = cards[0]
+        if len(cards) > 1:
+            plan.warnings.append(_("A system has one model card: the card of “%(name)s” (%(path)s) is imported, the "
+                                   "others are not.") % {"name": name, "path": path})
+        if system is None:
+            plan.warnings.append(_("The model card is not imported: choose the AI system it documents."))
+        else:
+            plan.model_card, plan.card_source = model_card_changes(card), name
+            for entry in plan.model_card["datasets"]:
+                if "ref" in entry and entry["ref"] not in ref_map:
+                    plan.warnings.append(_("The model card names dataset “%(ref)s”, which is not a component of this "
+                                           "document.") % {"ref": entry["ref"]})
+    plan.ref_map = ref_map
+    del plan.problems[MAX_PROBLEMS:]
+    return plan
+
+
+# --- Applying --------------------------------------------------------------------------------------------------
+
+@dataclass
+class BomResult:
+    plan: BomPlan
+    applied: bool
+    created_components: int = 0
+    created_dependencies: int = 0
+    links: int = 0
+    model_card: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _service_problems(error: Exception, path: str = "") -> list[Problem]:
+    if isinstance(error, PermissionDenied):
+        return [Problem(str(error) or _("You are not allowed to do this."), path=path)]
+    return [Problem(f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages), path=path)
+            for name, messages in (error.message_dict.items() if hasattr(error, "error_dict")
+                                   else [("__all__", error.messages)])]
+
+
+def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = None, unit=None,
+              progress: Callable[[int, int], None] | None = None) -> BomResult:
+    """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing)."""
+    plan = plan_bom(actor=actor, data=data, filename=filename, system=system, unit=unit)
+    result = BomResult(plan=plan, applied=False)
+    if not plan.ok:
+        result.problems = list(plan.problems)
+        return result
+    reason = _("Imported from %(file)s") % {"file": filename}
+    system = plan.system
+    total, done = len(plan.items), 0
+    with transaction.atomic():
+        objects: dict[int, Component | Dependency] = {}
+        for item in plan.items:
+            try:
+                if item.existing is not None:
+                    objects[id(item)] = item.existing
+                elif item.target == "component":
+                    fields = {k: v for k, v in item.fields.items() if k != "name"}
+                    objects[id(item)] = services.create_component(
+                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
+                        **fields)
+                    result.created_components += 1
+                else:
+                    fields = {k: v for k, v in item.fields.items() if k != "name"}
+                    objects[id(item)] = services.create_dependency(
+                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
+                        **fields)
+                    result.created_dependencies += 1
+            except (ValidationError, PermissionDenied) as error:
+                result.problems.extend(_service_problems(error, item.path))
+            done += 1
+            if progress:
+                progress(done, total)
+        if not result.problems:
+            _link(actor, plan, objects, result, reason)
+        if not result.problems and system is not None and plan.model_card is not None:
+            changes = dict(plan.model_card)
+            changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+            try:
+                services.save_model_card(actor=actor, system=system, changes=changes, reason=reason)
+                result.model_card = True
+            except (ValidationError, PermissionDenied) as error:
+                result.problems.extend(_service_problems(error, "modelCard"))
+        if result.problems:
+            transaction.set_rollback(True)
+            return BomResult(plan=plan, applied=False, problems=result.problems)
+    result.applied = True
+    return result
+
+
+def _dataset_entry(entry: dict, plan: BomPlan, objects: dict) -> dict:
+    if "ref" not in entry:
+        return {k: v for k, v in entry.items() if v}
+    item = plan.ref_map.get(entry["ref"])
+    if item is None:
+        return {"name": entry["ref"]}
+    component = objects[id(item)]
+    return {"name": str(component), "component_id": component.pk}
+
+
+def _link(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -> None:
+    """System -> components, system -> dependencies it rests on directly, component -> dependencies."""
+    system = plan.system
+    items_by_ref = plan.ref_map
+    component_deps = {(a, b) for a, b in plan.edges if a and items_by_ref[a].target == "component"
+                      and items_by_ref[b].target == "dependency"}
+    used_by_components = {b for _a, b in component_deps}
+    linked = set()
+    if system is not None:
+        linked = set(SystemComponent.objects.filter(system=system).values_list("component_id", flat=True))
+        linked_deps = set(SystemDependency.objects.filter(system=system).values_list("dependency_id", flat=True))
+        direct = {b for a, b in plan.edges if a == ""}
+        for item in plan.items:
+            obj = objects[id(item)]
+            try:
+                if item.target == "component" and obj.pk not in linked:
+                    services.link_component(actor=actor, system=system, component=obj, reason=reason)
+                    linked.add(obj.pk)
+                    result.links += 1
+                elif (item.target == "dependency" and obj.pk not in linked_deps
+                      and (item.ref in direct or item.ref not in used_by_components)):
+                    services.link_system_dependency(actor=actor, system=system, dependency=obj, reason=reason)
+                    linked_deps.add(obj.pk)
+                    result.links += 1
+            except (ValidationError, PermissionDenied) as error:
+                result.problems.extend(_service_problems(error, item.path))
+    pairs = [(objects[id(items_by_ref[a])], objects[id(items_by_ref[b])]) for a, b in sorted(component_deps)]
+    existing = set(ComponentDependency.objects.filter(component__in=[c for c, _d in pairs])
+                   .values_list("component_id", "dependency_id"))
+    for component, dependency in pairs:
+        if (component.pk, dependency.pk) in existing:
+            continue
+        try:
+            services.link_component_dependency(actor=actor, component=component, dependency=dependency, reason=reason)
+            existing.add((component.pk, dependency.pk))
+            result.links += 1
+        except (ValidationError, PermissionDenied) as error:
+            result.problems.extend(_service_problems(error, "$.dependencies"))

@@ -1,0 +1,175 @@
+"""AI systems: register, update, delete, owner go-live approval and lifecycle moves through the gates."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.core import ledger
+from aims.core.notifications import notify, open_task
+from aims.core.permissions import ADD, CHANGE, DELETE, require
+from aims.core.services import _create, _delete, _save_with_changes, clean_for_create
+
+from .. import gates
+from ..models import STAGE_ORDER, AISystem, Classification, GateOverride, OwnerApproval, Stage
+from ._common import ensure_not_frozen, is_aims_manager_for, reject_unknown
+
+# What the system form and API may change; stage, classification and freezing have their own services.
+SYSTEM_EDITABLE = (
+    "name", "reference_code", "purpose", "intended_use", "unit", "owner", "backup_owner", "business_referent",
+    "technical_lead", "criticality", "personal_data", "special_category_data", "confidential_data",
+    "external_exposure", "autonomy", "human_oversight", "deployment_mode", "users_and_affected", "value", "priority",
+    "next_review_date", "links", "incident_contact", "escalation_path",
+)
+REFERENCE_PREFIX = "AIS-"
+
+
+class GateRefused(ValidationError):
+    """A lifecycle move failed its gate. `failures` (and `results`, every check) say why and where to fix it."""
+
+    def __init__(self, target: str, results: list[gates.GateResult]):
+        self.target = target
+        self.results = results
+        self.failures = [r for r in results if not r.passed]
+        super().__init__([f"{r.label}: {r.message}" for r in self.failures])
+
+
+def _check_people(fields: dict) -> None:
+    owner = fields.get("owner", ...)
+    if owner is None:
+        raise ValidationError({"owner": _("Every AI system needs a named owner.")})
+    if owner is not ... and not owner.is_active:
+        raise ValidationError({"owner": _("The owner must be an active person.")})
+
+
+@transaction.atomic
+def create_system(*, actor, name: str, unit, owner, reason: str = "", **fields) -> AISystem:
+    """Register an AI system in `unit` with its named `owner`; other fields as in SYSTEM_EDITABLE."""
+    require(actor, ADD, domain="inventory", unit=unit)
+    reject_unknown(fields, SYSTEM_EDITABLE)
+    _check_people({"owner": owner})
+    reference = (fields.pop("reference_code", "") or "").strip()
+    system = AISystem(name=name, unit=unit, owner=owner, reference_code=reference or f"tmp-{uuid.uuid4().hex[:20]}",
+                      **fields)
+    clean_for_create(system)
+    system.save()
+    if not reference:
+        # The default reference is derived from the primary key, known only once the row exists.
+        system.reference_code = f"{REFERENCE_PREFIX}{system.pk:05d}"
+        system.save(update_fields=["reference_code"])
+    ledger.record(actor=actor, action="inventory.aisystem.create", obj=system, after=ledger.snapshot(system),
+                  reason=reason)
+    return system
+
+
+@transaction.atomic
+def update_system(*, actor, system: AISystem, changes: dict, expected_version: int | None = None,
+                  reason: str = "") -> AISystem:
+    """Change the editable fields. A change to a classification-relevant field asks for re-classification."""
+    require(actor, CHANGE, system)
+    ensure_not_frozen(system)
+    reject_unknown(changes, SYSTEM_EDITABLE)
+    _check_people(changes)
+    if changes.get("unit") is not None and changes["unit"].pk != system.unit_id:
+        require(actor, ADD, domain="inventory", unit=changes["unit"])
+    if "reference_code" in changes and not (changes["reference_code"] or "").strip():
+        raise ValidationError({"reference_code": _("The reference cannot be empty.")})
+    relevant = [f for f in AISystem.CLASSIFICATION_FIELDS if f in changes]
+    before = AISystem.objects.filter(pk=system.pk).values(*relevant).first() if relevant else {}
+    changed_relevant = [f for f in relevant if before.get(f) != changes[f]]
+    current = _current_classification(system) if changed_relevant else None
+    if current is not None:
+        changes = {**changes, "needs_reclassification": True}
+    system = _save_with_changes(actor=actor, obj=system, changes=changes, reason=reason,
+                                expected_version=expected_version)
+    if current is not None:
+        _ask_for_reclassification(actor=actor, system=system, classification=current, fields=changed_relevant)
+    return system
+
+
+def _current_classification(system) -> Classification | None:
+    return (Classification.objects.filter(system=system)
+            .exclude(status__in=[Classification.Status.SUPERSEDED, Classification.Status.NEEDS_RECLASSIFICATION])
+            .order_by("-classified_at", "-id").first())
+
+
+def _ask_for_reclassification(*, actor, system, classification, fields) -> None:
+    labels = ", ".join(str(AISystem._meta.get_field(f).verbose_name) for f in fields)
+    _save_with_changes(actor=actor, obj=classification, expected_version=None,
+                       changes={"status": Classification.Status.NEEDS_RECLASSIFICATION,
+                                "reclassification_reason": _("Changed: %(fields)s.") % {"fields": labels}},
+                       reason="", action="inventory.classification.needs_reclassification")
+    params = {"system": str(system)}
+    url = f"{system.get_absolute_url()}#classification"
+    notify(recipient=system.owner, title=gettext_lazy("Re-classify “%(system)s” under the EU AI Act"),
+           body=gettext_lazy("A field that can change its EU AI Act classification was modified. Please run the "
+                             "classification again."), params=params, url=url, kind="inventory.reclassify")
+    open_task(assignee=system.owner, title=gettext_lazy("Re-classify “%(system)s” under the EU AI Act"),
+              source=f"inventory.reclassify.{system.pk}", url=url, params=params)
+
+
+@transaction.atomic
+def delete_system(*, actor, system: AISystem, reason: str = "") -> None:
+    """Only ideas and designs may be deleted; anything further along is retired, which keeps its history."""
+    require(actor, DELETE, system)
+    ensure_not_frozen(system)
+    if system.stage not in (Stage.IDEA, Stage.DESIGN):
+        raise ValidationError(_("A system past the design stage cannot be deleted; retire it with a change "
+                                "decision instead."))
+    _delete(actor=actor, obj=system, reason=reason)
+
+
+@transaction.atomic
+def approve_go_live(*, actor, system: AISystem, comment: str = "") -> OwnerApproval:
+    """The owner's go-live approval. Being the named owner is the permission: no inventory role is needed."""
+    ensure_not_frozen(system)
+    if getattr(actor, "pk", None) != system.owner_id or not actor.is_active:
+        raise PermissionDenied(_("Only the owner of the system can approve its go-live."))
+    approval = OwnerApproval(system=system, stage=Stage.DEPLOYMENT, approved_by=actor, comment=(comment or "").strip(),
+                             system_version=system.version)
+    return _create(actor=actor, obj=approval)
+
+
+def gate_status(system: AISystem, target: str) -> list[gates.GateResult]:
+    """What a move to `target` would check, without moving: for pages that show the gate before trying."""
+    return gates.evaluate_move(system, target)
+
+
+@transaction.atomic
+def move_to_stage(*, actor, system: AISystem, stage: str, justification: str = "", expected_version: int | None = None,
+                  reason: str = "") -> AISystem:
+    """Move a system to another lifecycle stage, through the gate checks of the stages it enters.
+
+    Failed checks refuse the move (GateRefused). An AIMS manager may pass anyway with a written `justification`:
+    a GateOverride records the failed checks and the justification, ledgered and listed on the system.
+    """
+    require(actor, CHANGE, system)
+    ensure_not_frozen(system)
+    if stage not in STAGE_ORDER:
+        raise ValidationError({"stage": _("Unknown lifecycle stage.")})
+    if stage == Stage.RETIRED:
+        raise ValidationError({"stage": _("A system is retired through a retirement change decision.")})
+    system.refresh_from_db()
+    if stage == system.stage:
+        raise ValidationError({"stage": _("The system is already at this stage.")})
+    results = gates.evaluate_move(system, stage)
+    failures = [r for r in results if not r.passed]
+    justification = (justification or "").strip()
+    override = None
+    if failures:
+        if not justification:
+            raise GateRefused(stage, results)
+        if not is_aims_manager_for(actor, system.unit):
+            raise PermissionDenied(_("Only an AIMS manager may override a failed gate."))
+        override = _create(actor=actor, obj=GateOverride(
+            system=system, from_stage=system.stage, to_stage=stage, overridden_by=actor, justification=justification,
+            failed_checks=[{"key": r.key, "label": r.label, "message": r.message, "stage": r.stage} for r in failures],
+        ), reason=justification)
+    note = _("Gate override #%(id)s: %(text)s") % {"id": override.pk, "text": justification} if override else ""
+    return _save_with_changes(actor=actor, obj=system, changes={"stage": stage}, expected_version=expected_version,
+                              reason="\n".join(part for part in (reason, note) if part),
+                              action="inventory.aisystem.move_stage")

@@ -1,0 +1,85 @@
+"""`aims import inventory FILE` and `aims export inventory --format ... OUT` from the command line."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from aims.core.exports import csv_text
+from aims.core.models import LedgerEvent
+from aims.inventory.exchange import cyclonedx_export
+from aims.inventory.models import AISystem, Component, ModelCard
+
+FIXTURE = Path(__file__).parent / "data" / "cyclonedx_mlbom.json"
+
+
+@pytest.fixture
+def systems_csv(tmp_path, owner, org):
+    path = tmp_path / "systems.csv"
+    path.write_text(csv_text(["reference_code", "name", "unit_code", "owner_email"],
+                             [["AIS-CLI-1", "From the CLI", "north", owner.email]]))
+    return path
+
+
+def _run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_dry_run_writes_nothing(systems_csv):
+    out, _err = _run("import", "inventory", str(systems_csv), "--dry-run")
+    assert "1 to create" in out and "dry run" in out
+    assert not AISystem.objects.exists()
+
+
+def test_import_as_the_operator_is_ledgered_under_the_command(systems_csv):
+    out, _err = _run("import", "inventory", str(systems_csv))
+    assert "imported" in out
+    system = AISystem.objects.get(reference_code="AIS-CLI-1")
+    event = LedgerEvent.objects.get(action="inventory.aisystem.create", object_id=str(system.pk))
+    assert event.actor_id is None and event.actor_label == "cli:import:inventory"
+
+
+def test_import_as_a_person_uses_their_permissions(systems_csv, role_user, org):
+    viewer = role_user("viewer", org["north"])
+    with pytest.raises(SystemExit):
+        _run("import", "inventory", str(systems_csv), "--as", viewer.email)
+    assert not AISystem.objects.exists()
+
+
+def test_cyclonedx_import_into_a_system_then_export(make_system, tmp_path):
+    system = make_system(reference_code="AIS-BOM")
+    _run("import", "inventory", str(FIXTURE), "--system", "AIS-BOM")
+    assert Component.objects.count() == 3 and ModelCard.objects.filter(system=system).exists()
+
+    out_file = tmp_path / "bom.json"
+    _out, err = _run("export", "inventory", "--format", "cyclonedx", "--system", str(system.pk), str(out_file))
+    assert "validated" in err
+    assert cyclonedx_export.validate_bom(out_file.read_text()) == []
+    assert json.loads(out_file.read_text())["metadata"]["component"]["name"] == system.name
+
+
+def test_broken_bom_imports_nothing_and_exits_with_the_reason(make_system, tmp_path, capsys):
+    make_system(reference_code="AIS-BOM")
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(FIXTURE.read_bytes()[:500])
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import", "inventory", str(broken), "--system", "AIS-BOM", stdout=io.StringIO(), stderr=err)
+    assert "nothing imported" in err.getvalue() and "malformed" in err.getvalue()
+    assert not Component.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_table_export(make_system, tmp_path, fmt):
+    make_system(reference_code="AIS-EXP")
+    out_file = tmp_path / f"systems.{fmt}"
+    _run("export", "inventory", "--format", fmt, str(out_file))
+    data = out_file.read_bytes()
+    if fmt == "csv":
+        assert b"AIS-EXP" in data
+    else:
+        assert data[:2] == b"PK"

@@ -1,0 +1,184 @@
+"""CycloneDX ML-BOM import (1.5-1.7) into components and the model card, export back to a valid 1.6 document, and
+broken files that import nothing and say why."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aims.core.models import LedgerEvent
+from aims.inventory.exchange import cyclonedx_export, cyclonedx_import
+from aims.inventory.exchange.files import ImportFileError
+from aims.inventory.models import Component, ComponentKind, Dependency, ModelCard, SystemComponent
+
+FIXTURE = Path(__file__).parent / "data" / "cyclonedx_mlbom.json"
+
+
+@pytest.fixture
+def bom_bytes():
+    return FIXTURE.read_bytes()
+
+
+def _with(version=None, **changes) -> bytes:
+    document = json.loads(FIXTURE.read_text())
+    if version:
+        document["specVersion"] = version
+    document.update(changes)
+    return json.dumps(document).encode()
+
+
+def test_ml_bom_imports_model_datasets_links_and_model_card(manager, make_system, bom_bytes):
+    system = make_system()
+    events_before = LedgerEvent.objects.count()
+
+    result = cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system)
+
+    assert result.applied, result.problems
+    model = Component.objects.get(kind=ComponentKind.MODEL, name="RankNet CV")
+    assert (model.version_label, model.provider, model.origin) == ("3.2", "Acme AI", "supplier")
+    assert model.licence == "Acme commercial licence"
+    assert model.hash_or_url.startswith("SHA-256:9f86d0")
+    assert (model.task, model.architecture) == ("ranking", "BERT-base fine-tuned")
+    datasets = Component.objects.filter(kind=ComponentKind.DATASET).order_by("name")
+    assert [d.name for d in datasets] == ["Hiring outcomes", "Historical CVs"]
+    assert datasets[1].contains_personal_data and not datasets[0].contains_personal_data
+    torch = Dependency.objects.get(name="torch")
+    assert torch.component_links.get().component == model  # the model rests on the library (graph edge)
+    assert set(SystemComponent.objects.filter(system=system).values_list("component__name", flat=True)) == {
+        "RankNet CV", "Historical CVs", "Hiring outcomes"}
+
+    card = ModelCard.objects.get(system=system)
+    assert (card.approach, card.task, card.architecture_family) == ("supervised", "ranking", "transformer")
+    assert {d["component_id"] for d in card.datasets} == {d.pk for d in datasets}
+    assert card.inputs == [{"format": "text/plain"}] and card.outputs == [{"format": "application/json"}]
+    assert card.performance_metrics == [{"type": "NDCG@10", "value": "0.81", "slice": "all applicants",
+                                         "lower_bound": "0.79", "upper_bound": "0.83"}]
+    assert card.technical_limitations == "English CVs only\nNo scanned documents"
+    assert card.ethical_considerations == [{"name": "Gender bias", "mitigation_strategy": "Quarterly disparity audit"}]
+    assert card.fairness_assessments[0]["group_at_risk"] == "Older applicants"
+    # Ledgered through the services: 4 creations, 4 links (3 components + the model's library), 1 model card.
+    assert LedgerEvent.objects.count() - events_before == 9
+
+
+@pytest.mark.parametrize("version", ["1.5", "1.7"])
+def test_other_supported_versions_import_too(manager, make_system, version):
+    system = make_system()
+    result = cyclonedx_import.apply_bom(actor=manager, data=_with(version), filename="bom.json", system=system)
+    assert result.applied, result.problems
+    assert ModelCard.objects.filter(system=system, task="ranking").exists()
+
+
+def test_import_then_export_validates_against_the_official_1_6_schema(manager, make_system, bom_bytes):
+    system = make_system()
+    cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system)
+
+    text = cyclonedx_export.system_bom_json(system)
+
+    assert cyclonedx_export.validate_bom(text) == []
+    document = json.loads(text)
+    assert document["specVersion"] == "1.6"
+    assert document["metadata"]["component"]["name"] == system.name
+    types = sorted(c["type"] for c in document["components"])
+    assert types == ["data", "data", "library", "machine-learning-model"]
+    model = next(c for c in document["components"] if c["type"] == "machine-learning-model")
+    card = model["modelCard"]
+    assert card["modelParameters"]["task"] == "ranking"
+    assert len(card["modelParameters"]["datasets"]) == 2 and all("ref" in d for d in card["modelParameters"]["datasets"])
+    assert card["considerations"]["technicalLimitations"] == ["English CVs only", "No scanned documents"]
+    system_node = next(d for d in document["dependencies"] if d["ref"] == document["metadata"]["component"]["bom-ref"])
+    assert model["bom-ref"] in system_node["dependsOn"]
+
+
+def test_export_reimports_without_duplicates(manager, make_system, bom_bytes):
+    system = make_system()
+    cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system)
+    exported = cyclonedx_export.system_bom_json(system).encode()
+    count = Component.objects.count()
+
+    plan = cyclonedx_import.plan_bom(actor=manager, data=exported, filename="export.json")
+
+    assert plan.system == system  # found from the reference carried in the metadata component
+    assert plan.summary()["components_to_create"] == 0 and plan.summary()["dependencies_to_create"] == 0
+    result = cyclonedx_import.apply_bom(actor=manager, data=exported, filename="export.json")
+    assert result.applied and Component.objects.count() == count
+
+
+def test_system_without_model_component_exports_its_card_on_the_system(manager, make_system):
+    from aims.inventory import services
+
+    system = make_system()
+    services.save_model_card(actor=manager, system=system, changes={"task": "summarisation",
+                                                                     "technical_limitations": "French only"})
+    text = cyclonedx_export.system_bom_json(system)
+    assert cyclonedx_export.validate_bom(text) == []
+    metadata = json.loads(text)["metadata"]["component"]
+    assert metadata["type"] == "machine-learning-model" and metadata["modelCard"]["modelParameters"]["task"] == "summarisation"
+
+
+def _import_refused(manager, system, data) -> ImportFileError:
+    before = (Component.objects.count(), LedgerEvent.objects.count())
+    with pytest.raises(ImportFileError) as caught:
+        cyclonedx_import.apply_bom(actor=manager, data=data, filename="broken.json", system=system)
+    assert (Component.objects.count(), LedgerEvent.objects.count()) == before
+    assert not ModelCard.objects.filter(system=system).exists()
+    return caught.value
+
+
+def test_truncated_json_says_line_and_column(manager, make_system, bom_bytes):
+    system = make_system()
+    error = _import_refused(manager, system, bom_bytes[:700])
+    problem = error.problems[0]
+    assert problem.line is not None and problem.col is not None
+    assert f"line {problem.line}, column {problem.col}" in str(error)
+    assert "malformed" in problem.message
+
+
+def test_wrong_type_names_the_failing_json_path(manager, make_system):
+    document = json.loads(FIXTURE.read_text())
+    document["components"][0]["modelCard"]["considerations"]["technicalLimitations"] = "English only"
+    error = _import_refused(manager, make_system(), json.dumps(document, indent=2).encode())
+    assert error.problems[0].path == "$.components[0].modelCard.considerations.technicalLimitations"
+    assert "is not of type 'array'" in error.problems[0].message
+
+
+def test_unsupported_spec_version_is_refused(manager, make_system):
+    error = _import_refused(manager, make_system(), _with("1.4"))
+    assert error.problems[0].path == "$.specVersion"
+    assert "1.4 is not supported" in str(error)
+
+
+def test_not_a_cyclonedx_document_is_refused(manager, make_system):
+    error = _import_refused(manager, make_system(), b'{"hello": "world"}')
+    assert error.problems[0].path == "$.bomFormat"
+
+
+def test_a_service_refusal_rolls_everything_back(manager, make_system, bom_bytes, monkeypatch):
+    """All or nothing: a refusal on the last step (the model card) undoes the components created before it."""
+    from django.core.exceptions import ValidationError
+
+    from aims.inventory import services
+
+    system = make_system()
+    services.save_model_card(actor=manager, system=system, changes={"task": "old"})
+    card_version = ModelCard.objects.get(system=system).version
+
+    def refusing(**kwargs):
+        raise ValidationError({"task": "refused for the test"})
+
+    monkeypatch.setattr(services, "save_model_card", refusing)
+    result = cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="b.json", system=system)
+
+    assert not result.applied and "refused for the test" in str(result.problems[0])
+    assert not Component.objects.exists() and not Dependency.objects.exists()
+    assert not SystemComponent.objects.filter(system=system).exists()
+    assert ModelCard.objects.get(system=system).version == card_version
+
+
+def test_viewer_cannot_import_into_a_system(role_user, org, make_system, bom_bytes):
+    from django.core.exceptions import PermissionDenied
+
+    viewer = role_user("viewer", org["north"])
+    system = make_system()
+    with pytest.raises(PermissionDenied):
+        cyclonedx_import.plan_bom(actor=viewer, data=bom_bytes, filename="bom.json", system=system)
+    assert not Component.objects.exists()

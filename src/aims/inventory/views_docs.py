@@ -1,0 +1,117 @@
+"""A system's documentation: model card (CycloneDX modelCard fields), decision log, playbooks, completeness."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aims.core.forms import apply_validation_error
+from aims.core.services import StaleVersion
+from aims.core.views_org import _posted, stale_message
+
+from . import services
+from .forms import DecisionForm, ModelCardForm, PlaybookForm
+from .models import ModelCard, Playbook
+from .views_systems import can_change, render_system, tab_link, visible_system
+
+
+def documentation_context(request, system, **bound) -> dict:
+    completeness = services.completeness(system)
+    for item in completeness.missing:
+        item.fix_url = tab_link(system, item.fix_url)
+    card = ModelCard.objects.filter(system=system).first()
+    return {
+        "completeness": completeness, "card": card,
+        "card_lists": {name: ModelCard.lines(getattr(card, name)) for name in (
+            "users", "use_cases", "technical_limitations", "performance_tradeoffs")} if card else {},
+        "decisions": system.decision_log.select_related("decided_by", "recorded_by"),
+        "decision_form": bound.get("decision_form") or DecisionForm(),
+        "playbooks": system.playbooks.all(),
+    }
+
+
+def _editable(request, pk: int):
+    system = visible_system(request, pk)
+    if not can_change(request.user, system):
+        raise PermissionDenied(_("You cannot change this system."))
+    return system
+
+
+@login_required
+def model_card_edit(request, pk: int):
+    system = _editable(request, pk)
+    card = ModelCard.objects.filter(system=system).first() or ModelCard(system=system)
+    form = ModelCardForm(_posted(request), instance=card, initial={"version": card.version if card.pk else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_model_card(actor=request.user, system=system, changes=form.changes(),
+                                     expected_version=form.cleaned_data.get("version") if card.pk else None,
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except StaleVersion as stale:
+            form.add_error(None, stale_message(stale.current_version))
+        else:
+            messages.success(request, _("The model card was saved."))
+            return redirect(f"{system.get_absolute_url()}?tab=documentation#model-card")
+    return render(request, "inventory/model_card_form.html", {"form": form, "system": system},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+@require_POST
+def decision_add(request, pk: int):
+    system = visible_system(request, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_decision(actor=request.user, system=system, decision=form.cleaned_data["decision"],
+                                  rationale=form.cleaned_data["rationale"], date=form.cleaned_data["date"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The decision was logged."))
+            return redirect(f"{system.get_absolute_url()}?tab=documentation#decisions")
+    return render_system(request, system, "documentation", status=400, decision_form=form)
+
+
+@login_required
+def playbook_create(request, pk: int):
+    system = _editable(request, pk)
+    form = PlaybookForm(_posted(request), creating=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_playbook(actor=request.user, system=system, title=form.cleaned_data["title"],
+                                     body=form.cleaned_data["body"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The playbook was added."))
+            return redirect(f"{system.get_absolute_url()}?tab=documentation#playbooks")
+    return render(request, "inventory/playbook_form.html", {"form": form, "system": system, "creating": True},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def playbook_edit(request, pk: int, playbook_pk: int):
+    system = _editable(request, pk)
+    playbook = get_object_or_404(Playbook, pk=playbook_pk, system=system)
+    form = PlaybookForm(_posted(request), instance=playbook, initial={"version": playbook.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_playbook(actor=request.user, playbook=playbook,
+                                     changes={"title": form.cleaned_data["title"], "body": form.cleaned_data["body"]},
+                                     expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except StaleVersion as stale:
+            form.add_error(None, stale_message(stale.current_version))
+        else:
+            messages.success(request, _("The playbook was saved."))
+            return redirect(f"{system.get_absolute_url()}?tab=documentation#playbook-{playbook.pk}")
+    return render(request, "inventory/playbook_form.html", {"form": form, "system": system, "playbook": playbook},
+                  status=400 if form.is_bound and form.errors else 200)
