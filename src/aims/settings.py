@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "aims.core",
     "aims.inventory",
+    "aims.risks",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("inventory/", include("aims.inventory.urls")),
+    path("risks/", include("aims.risks.urls")),
     path("", include("aims.core.urls")),
 ]

@@ -10,7 +10,7 @@ from .permissions import can_anywhere, can_in_unit
 # The whole product map. Modules not built yet link to a page that says so plainly; built ones name their URL.
 MODULES = [
     ("inventory", _("Inventory"), "inventory:portfolio"),
-    ("risks", _("Risks"), "risks"),
+    ("risks", _("Risks"), "risks:register"),
     ("compliance", _("Compliance"), "compliance"),
     ("evidence", _("Evidence"), "evidence"),
     ("incidents", _("Incidents"), "incidents"),

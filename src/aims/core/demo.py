@@ -64,4 +64,8 @@ def load(password: str | None = None) -> tuple[User, str | None]:
                                           description="Decides on major changes and retirements of AI systems.",
                                           members=[people["claire.martin@example.com"], people["karim.benali@example.com"]])
         services.add_note(actor=admin, obj=committee, body="Meets **monthly**; chaired by the Chief AI Officer.")
+        from aims.risks import demo as risks_demo
+
+        # Risk catalogues, the default 4x4 method and an HR chatbot (with its suggested risks).
+        risks_demo.load(admin=admin, units=units)
         return admin, password

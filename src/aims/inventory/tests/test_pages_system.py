@@ -189,3 +189,13 @@ def test_a_viewer_cannot_link_components(client, make_system, role_user, org, su
                            {"component": supplier_model.pk})
     assert response.status_code == 403
     assert not system.component_links.exists()
+
+
+def test_the_risks_tab_loads_the_risk_modules_fragment_for_risk_readers(client, make_system, manager, role_user,
+                                                                          org):
+    system = make_system()
+    client.force_login(manager)
+    fragment = reverse("risks:system_risks", args=[system.pk])
+    page = client.get(detail(system, "risks")).content.decode()
+    assert f'hx-get="{fragment}?partial=1"' in page
+    assert client.get(fragment, {"partial": "1"}, HTTP_HX_REQUEST="true").status_code == 200

@@ -1,0 +1,112 @@
+"""Formal acceptance of a risk, by someone with the authority the method requires for its level."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.core.notifications import notify
+from aims.core.permissions import CHANGE, user_scopes
+from aims.core.services import _create, _save_with_changes
+
+from ..models import Risk, RiskAcceptance
+from ._common import clean_text, require_or_system, today
+from .risks import risk_url
+
+
+def acceptance_authority(user, risk: Risk) -> str | None:
+    """Which authority lets `user` accept `risk` at its current level, or None.
+
+    Within appetite, whoever may change the risk may accept it ("owner"). Above appetite, the person must hold one of
+    the level's acceptance roles over the risk's unit, or belong to one of its acceptance groups. Being a superuser
+    does not count: acceptance is a governance decision, not a technical privilege.
+    """
+    level_key = risk.current_level
+    if not level_key or not getattr(user, "is_authenticated", False):
+        return None
+    definition = risk.method.definition
+    if not definition.is_above_appetite(level_key, risk.category):
+        return "owner"
+    level = definition.levels[level_key]
+    unit_path = risk.unit.path if risk.unit_id else None
+    for scope in user_scopes(user):
+        if scope.role in level.acceptance_roles and (
+            scope.unit_path is None or (unit_path is not None and unit_path.startswith(scope.unit_path))
+        ):
+            return f"role:{scope.role}"
+    if level.acceptance_groups:
+        group = user.people_groups.filter(name__in=level.acceptance_groups).values_list("name", flat=True).first()
+        if group:
+            return f"group:{group}"
+    return None
+
+
+@transaction.atomic
+def accept_risk(*, actor, risk: Risk, rationale: str, expires_on: date | None, reason: str = "") -> RiskAcceptance:
+    """Accept the risk at its current level until `expires_on`; replaces any earlier active acceptance."""
+    require_or_system(actor, CHANGE, risk)
+    if actor is None:
+        raise PermissionDenied(_("Only a person can accept a risk."))
+    if not risk.is_assessed:
+        raise ValidationError(_("Assess the risk before accepting it."))
+    if risk.status == Risk.Status.CLOSED:
+        raise ValidationError(_("This risk is closed."))
+    errors = {}
+    rationale = (rationale or "").strip()
+    if not rationale:
+        errors["rationale"] = _("Explain why this risk is accepted.")
+    if expires_on is None:
+        errors["expires_on"] = _("An acceptance needs an expiry date.")
+    elif expires_on <= today():
+        errors["expires_on"] = _("The expiry date must be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    authority = acceptance_authority(actor, risk)
+    definition = risk.method.definition
+    level = definition.levels[risk.current_level]
+    if authority is None:
+        who = [*(str(r) for r in level.acceptance_roles), *level.acceptance_groups]
+        raise PermissionDenied(
+            _("A “%(level)s” risk is above appetite: only %(who)s may accept it.")
+            % {"level": level.label_en, "who": ", ".join(who) or _("nobody")}
+        )
+    now = timezone.now()
+    for previous in RiskAcceptance.objects.select_for_update().filter(risk=risk, status=RiskAcceptance.Status.ACTIVE):
+        _save_with_changes(actor=actor, obj=previous, changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": now},
+                           reason=_("Replaced by a new acceptance"), expected_version=None,
+                           action="risks.riskacceptance.withdraw")
+    acceptance = _create(actor=actor, reason=reason, obj=RiskAcceptance(
+        risk=risk, accepted_by=actor, accepted_at=now, rationale=clean_text(rationale, "rationale", required=True),
+        expires_on=expires_on, level=level.key, method=risk.method,
+        above_appetite=definition.is_above_appetite(level.key, risk.category), authority=authority,
+    ))
+    changes = {"status": Risk.Status.ACCEPTED}
+    if not risk.treatment:
+        changes["treatment"] = Risk.Treatment.ACCEPT
+    _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=None,
+                       action="risks.risk.accept")
+    if risk.owner_id != actor.pk:
+        notify(recipient=risk.owner, title=gettext_lazy("Your risk “%(title)s” was accepted until %(date)s"),
+               params={"title": risk.title, "date": expires_on}, url=risk_url(risk.pk), kind="risk")
+    return acceptance
+
+
+@transaction.atomic
+def withdraw_acceptance(*, actor, acceptance: RiskAcceptance, reason: str) -> RiskAcceptance:
+    require_or_system(actor, CHANGE, acceptance)
+    reason = clean_text(reason, "reason", required=True)
+    if acceptance.status != RiskAcceptance.Status.ACTIVE:
+        raise ValidationError(_("This acceptance is no longer active."))
+    acceptance = _save_with_changes(actor=actor, obj=acceptance, reason=reason, expected_version=None,
+                                    changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": timezone.now()},
+                                    action="risks.riskacceptance.withdraw")
+    risk = acceptance.risk
+    if risk.status == Risk.Status.ACCEPTED:
+        _save_with_changes(actor=actor, obj=risk, changes={"status": Risk.Status.ASSESSED}, reason=reason,
+                           expected_version=None, action="risks.risk.acceptance_withdrawn")
+    return acceptance

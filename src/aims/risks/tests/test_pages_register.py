@@ -1,0 +1,127 @@
+"""The risk register page: who may open it, filters, sorting, empty state, exports of exactly what the filter shows,
+and a number of queries that does not grow with the rows."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from aims.core.testing import person_with_role
+from aims.risks import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'<a href="/risks/\d+/">([^<]+)</a>', response.content.decode())
+
+
+def test_register_opens_for_readers_in_scope_and_is_refused_without_a_role(client, org, make_risk):
+    make_risk(title="North risk")
+    viewer = person_with_role("viewer", org["north"])
+    south_viewer = person_with_role("viewer", org["south"])
+    client.force_login(viewer)
+    assert titles(client.get(reverse("risks:register"))) == ["North risk"]
+    client.force_login(south_viewer)
+    page = client.get(reverse("risks:register"))
+    assert page.status_code == 200 and titles(page) == []
+    assert "No risks recorded yet." in page.content.decode()
+    client.force_login(person_with_role(None))
+    assert client.get(reverse("risks:register")).status_code == 403
+    assert client.get(reverse("risks:heatmap")).status_code == 403
+
+
+def test_nav_links_to_the_register(client, owner):
+    client.force_login(owner)
+    assert 'href="/risks/" data-module="risks"' in client.get(reverse("home")).content.decode()
+
+
+def test_filters_narrow_the_register(client, owner, make_risk, make_system):
+    bot = make_system(name="Bot")
+    high = make_risk(title="Injection", systems=[bot], inherent_likelihood=3, inherent_impact=3)
+    make_risk(title="Leak", category="privacy", inherent_likelihood=1, inherent_impact=1)
+    make_risk(title="Unscored drift", category="operations")
+    client.force_login(owner)
+    url = reverse("risks:register")
+    assert titles(client.get(url, {"system": bot.pk})) == ["Injection"]
+    assert titles(client.get(url, {"system": bot.reference_code})) == ["Injection"]
+    assert titles(client.get(url, {"category": "privacy"})) == ["Leak"]
+    assert titles(client.get(url, {"above_appetite": "yes"})) == ["Injection"]
+    assert titles(client.get(url, {"inherent_level": "low"})) == ["Leak"]
+    assert titles(client.get(url, {"q": "drift"})) == ["Unscored drift"]
+    assert titles(client.get(url, {"owner": owner.pk, "sort": "title"})) == ["Injection", "Leak", "Unscored drift"]
+    assert titles(client.get(url, {"cell": "inherent-3-3"})) == ["Injection"]
+    services.close_risk(actor=owner, risk=high, reason="System retired")
+    assert "Injection" not in titles(client.get(url, {"status": "open"}))
+    assert titles(client.get(url, {"status": "closed"})) == ["Injection"]
+    empty = client.get(url, {"category": "regulatory"}).content.decode()
+    assert "No risk matches these filters." in empty
+
+
+def test_review_overdue_filter_and_sorting(client, owner, make_risk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aims.risks.models import Risk
+
+    late = make_risk(title="B late", inherent_likelihood=2, inherent_impact=2)
+    make_risk(title="A fine", inherent_likelihood=1, inherent_impact=1)
+    Risk.objects.filter(pk=late.pk).update(next_review_date=timezone.localdate() - timedelta(days=1))
+    client.force_login(owner)
+    url = reverse("risks:register")
+    assert titles(client.get(url, {"review_overdue": "1"})) == ["B late"]
+    assert titles(client.get(url, {"sort": "title"})) == ["A fine", "B late"]
+    assert titles(client.get(url, {"sort": "-title"})) == ["B late", "A fine"]
+    assert titles(client.get(url, {"sort": "-inherent"})) == ["B late", "A fine"]
+    # An unknown sort key falls back to the default instead of failing.
+    assert client.get(url, {"sort": "password"}).status_code == 200
+
+
+def test_csv_and_xlsx_exports_hold_exactly_the_filtered_rows(client, owner, make_risk):
+    make_risk(title="=HYPERLINK(evil)", inherent_likelihood=3, inherent_impact=3)
+    make_risk(title="Leak", category="privacy", inherent_likelihood=1, inherent_impact=1)
+    for i in range(60):  # more than one page: the export is not limited to the page shown
+        make_risk(title=f"Other {i:02d}", category="operations")
+    client.force_login(owner)
+    response = client.get(reverse("risks:export_csv"), {"category": "security"})
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Id", "Title"]
+    assert [r[1] for r in rows[1:]] == ["'=HYPERLINK(evil)"]  # a formula is neutralised
+    assert rows[1][8] == "High"
+    response = client.get(reverse("risks:export_xlsx"), {"category": "operations"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    exported = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(exported) == 60 and all(t.startswith("Other") for t in exported)
+
+
+def test_register_page_uses_the_same_number_of_queries_for_5_and_40_risks(client, owner, make_risk, make_system,
+                                                                          django_assert_max_num_queries):
+    system = make_system()
+    client.force_login(owner)
+    url = reverse("risks:register")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    for i in range(5):
+        make_risk(title=f"Risk {i}", systems=[system], inherent_likelihood=2, inherent_impact=3)
+    small = count()
+    for i in range(35):
+        make_risk(title=f"More {i}", systems=[system], inherent_likelihood=3, inherent_impact=2)
+    assert count() == small
+    with django_assert_max_num_queries(12):
+        client.get(url)

@@ -1,0 +1,48 @@
+from django.urls import path
+
+from . import views_impact, views_import, views_method, views_register, views_risk
+
+app_name = "risks"
+
+urlpatterns = [
+    path("", views_register.risk_register, name="register"),
+    path("export.csv", views_register.risk_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views_register.risk_export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("import/", views_import.risk_import, name="risk_import"),
+    path("import/template.<str:fmt>", views_import.import_template, name="import_template"),
+    path("export-for-import.<str:fmt>", views_import.exchange_export, name="exchange_export"),
+    path("levels.css", views_register.levels_css, name="levels_css"),
+    path("heatmap/", views_register.heatmap_page, name="heatmap"),
+    path("reviews/", views_register.reviews_todo, name="reviews"),
+    path("systems/<int:system_pk>/", views_register.system_risks, name="system_risks"),
+    path("new/", views_risk.risk_create, name="risk_create"),
+    path("level-preview/", views_risk.level_preview, name="level_preview"),
+    path("<int:pk>/", views_risk.risk_detail, name="risk_detail"),
+    path("<int:pk>/edit/", views_risk.risk_edit, name="risk_edit"),
+    path("<int:pk>/treatment/", views_risk.risk_treatment, name="risk_treatment"),
+    path("<int:pk>/actions/", views_risk.action_add, name="action_add"),
+    path("<int:pk>/actions/<int:action_pk>/status/", views_risk.action_status, name="action_status"),
+    path("<int:pk>/accept/", views_risk.risk_accept, name="risk_accept"),
+    path("<int:pk>/reviews/request/", views_risk.review_request, name="review_request"),
+    path("<int:pk>/reviews/<int:review_pk>/complete/", views_risk.review_complete, name="review_complete"),
+    path("methods/", views_method.method_list, name="method_list"),
+    path("methods/new/", views_method.method_new_version, name="method_new_version"),
+    path("methods/<int:pk>/", views_method.method_detail, name="method_detail"),
+    path("methods/<int:pk>/edit/", views_method.method_edit, name="method_edit"),
+    path("methods/<int:pk>/activate/", views_method.method_activate, name="method_activate"),
+    path("impact-assessments/", views_impact.impact_list, name="impact_list"),
+    path("impact-assessments/start/", views_impact.impact_start, name="impact_start"),
+    path("impact-assessments/<int:pk>/", views_impact.impact_detail, name="impact_detail"),
+    path("impact-assessments/<int:pk>/answers/", views_impact.impact_save, name="impact_save"),
+    path("impact-assessments/<int:pk>/approve/", views_impact.impact_decide, {"decision": "approve"},
+         name="impact_approve"),
+    path("impact-assessments/<int:pk>/return/", views_impact.impact_decide, {"decision": "return"},
+         name="impact_return"),
+    path("impact-assessments/<int:pk>/reopen/", views_impact.impact_reopen, name="impact_reopen"),
+    path("suggestions/", views_impact.suggestions, name="suggestions"),
+    path("suggestions/<int:pk>/accept/", views_impact.suggestion_decide, {"decision": "accept"},
+         name="suggestion_accept"),
+    path("suggestions/<int:pk>/dismiss/", views_impact.suggestion_decide, {"decision": "dismiss"},
+         name="suggestion_dismiss"),
+    path("suggestions/refresh/<int:system_pk>/", views_impact.suggestions_refresh, name="suggestions_refresh"),
+]

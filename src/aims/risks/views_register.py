@@ -1,0 +1,229 @@
+"""The risk register page and its exports, the heatmaps, a system's risk tab, the reviews to do, and the level
+stylesheet."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from aims.core.api_utils import ordering_for
+from aims.core.models import User
+from aims.core.permissions import can_anywhere
+from aims.inventory.models import AISystem
+
+from . import register
+from .choices import RiskCategory
+from .heatmap import heatmap
+from .models import Risk, RiskMethod, RiskReview
+from .templatetags.risk_tags import colour_class
+
+PER_PAGE = 50
+# Above this many visible systems the filter becomes a text box (a reference code) instead of a drop-down.
+SYSTEM_SELECT_LIMIT = 300
+COLUMNS = [("title", _("Title")), ("category", _("Category")), ("owner", _("Owner")),
+           ("inherent", _("Inherent")), ("residual", _("Residual")), ("status", _("Status")),
+           ("next_review", _("Next review"))]
+
+
+def require_risk_reader(user) -> None:
+    if not can_anywhere(user, "view", "risks"):
+        raise PermissionDenied
+
+
+def language_of(request) -> str:
+    return "fr" if (getattr(request, "LANGUAGE_CODE", "en") or "en").startswith("fr") else "en"
+
+
+def _sorted(risks, raw: str):
+    try:
+        return risks.order_by(*ordering_for(raw, register.RISK_SORTS, register.DEFAULT_SORT)), raw
+    except ValidationError:
+        return risks.order_by(*ordering_for(None, register.RISK_SORTS, register.DEFAULT_SORT)), register.DEFAULT_SORT
+
+
+def filtered_register(request):
+    """(restricted, filtered and sorted queryset, the filters, the sort) from the query string."""
+    filters = register.filters_from_query(request.GET)
+    risks = register.apply_filters(register.visible_risks(request.user), **filters)
+    risks, sort = _sorted(risks, request.GET.get("sort", "") or register.DEFAULT_SORT)
+    return risks, filters, sort
+
+
+@login_required
+def risk_register(request):
+    user = request.user
+    require_risk_reader(user)
+    risks, filters, sort = filtered_register(request)
+    page = Paginator(register.with_systems(risks, user), PER_PAGE).get_page(request.GET.get("page"))
+    methods = list(RiskMethod.objects.all())
+    rows = register.decorate(page.object_list, {m.pk: m for m in methods})
+    visible = Risk.objects.restrict(user, "view")
+    systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
+    system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    export_query = query.urlencode()
+    descending = sort.startswith("-")
+    chosen = {k: v for k, v in filters.items() if v not in (None, "", False)}
+    return render(request, "risks/register.html", {
+        "subnav": "register",
+        "page": page, "risks": rows, "filters": filters, "filtered": bool(chosen),
+        "sort": sort.lstrip("-"), "descending": descending, "columns": COLUMNS,
+        "query": query.urlencode(), "sort_query": sort_query.urlencode(), "export_query": export_query,
+        "systems": system_list[:SYSTEM_SELECT_LIMIT], "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
+        "owners": User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name"),
+        "categories": RiskCategory.choices, "statuses": [(register.OPEN, _("Open (not closed)"))] + list(
+            Risk.Status.choices),
+        "levels": register.level_choices(methods), "can_add": can_anywhere(user, "add", "risks"),
+        "cell": register.parse_cell(filters["cell"]),
+    })
+
+
+@login_required
+@require_GET
+def risk_export(request, fmt: str):
+    """Exactly the rows the register shows for the same query string, every page of them."""
+    require_risk_reader(request.user)
+    risks, _filters, _sort = filtered_register(request)
+    risks = register.with_systems(risks, request.user)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    language = language_of(request)
+    if fmt == "xlsx":
+        response = HttpResponse(register.xlsx_bytes(risks, language),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        response = StreamingHttpResponse(register.csv_lines(risks, language), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.{fmt}"'
+    return response
+
+
+def _contrast_text(colour: str) -> str:
+    """Black or white text, whichever reads better on `colour` (WCAG relative luminance)."""
+    hex_digits = colour.lstrip("#")
+    if len(hex_digits) == 3:
+        hex_digits = "".join(c * 2 for c in hex_digits)
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(hex_digits[i:i + 2], 16)) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#fff"
+
+
+@login_required
+@require_GET
+def levels_css(request):
+    """One rule per level colour of every method version (colours are validated #RRGGBB, so the text is safe)."""
+    colours = set()
+    for levels in RiskMethod.objects.values_list("levels", flat=True):
+        for level in levels if isinstance(levels, list) else ():
+            colour = str(level.get("colour", "")) if isinstance(level, dict) else ""
+            if colour.startswith("#") and len(colour) in (4, 7) and all(
+                    c in "0123456789abcdefABCDEF" for c in colour[1:]):
+                colours.add(colour.lower())
+    css = "".join(f".{colour_class(c)}{{background-color:{c};color:{_contrast_text(c)}}}\n" for c in sorted(colours))
+    etag = '"' + hashlib.sha256(css.encode()).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    # Revalidated on each page (a 304 costs one small query): a colour changed in a new method version shows at once.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- Heatmaps --------------------------------------------------------------------------------------------------------
+
+def heatmap_context(user, system=None) -> dict:
+    data = heatmap(user, system=system)
+    base = {"method": data.method.pk if data.method else "", "status": register.OPEN}
+    if system is not None:
+        base["system"] = system.pk
+    register_url = reverse("risks:register")
+    grids = []
+    for kind, title in (("inherent", _("Inherent risk")), ("residual", _("Residual risk"))):
+        rows = data.grid(kind)
+        for row in rows:
+            for cell in row:
+                params = {**base, "cell": f"{kind}-{cell['likelihood']}-{cell['impact']}"}
+                cell["url"] = register_url + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+                cell["key"] = params["cell"]
+        grids.append({"kind": kind, "title": title, "rows": rows})
+    definition = data.method.definition if data.method else None
+    return {"heat": data, "grids": grids, "definition": definition,
+            "impact_scale": definition.impact_scale if definition else (),
+            "likelihood_scale": definition.likelihood_scale if definition else ()}
+
+
+@login_required
+def heatmap_page(request):
+    user = request.user
+    require_risk_reader(user)
+    systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
+    system = None
+    raw = request.GET.get("system", "")
+    if raw.isdigit():
+        system = get_object_or_404(systems, pk=raw)
+    system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
+    return render(request, "risks/heatmap.html", {
+        "subnav": "heatmap",
+        **heatmap_context(user, system), "system": system, "systems": system_list[:SYSTEM_SELECT_LIMIT],
+        "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
+    })
+
+
+def system_risks_context(user, system) -> dict:
+    """What `risks/_system_risks.html` needs, for a page that includes the fragment (e.g. the inventory's system
+    page: `context.update(system_risks_context(request.user, system))`). `system` must be visible to `user`."""
+    risks = register.decorate(register.visible_risks(user).filter(systems=system).order_by(
+        *ordering_for(register.DEFAULT_SORT, register.RISK_SORTS, register.DEFAULT_SORT)))
+    return {
+        "system": system, "risks": risks,
+        "pending_suggestions": system.risk_suggestions.filter(status="pending").count(),
+        "above_appetite": sum(1 for r in risks if r.above_appetite and r.status != Risk.Status.CLOSED),
+        "can_add": can_anywhere(user, "add", "risks"), **heatmap_context(user, system),
+    }
+
+
+@login_required
+def system_risks(request, system_pk: int):
+    """A system's risk tab: the whole page, or only the fragment for htmx (or ?partial=1)."""
+    user = request.user
+    require_risk_reader(user)
+    system = get_object_or_404(AISystem.objects.restrict(user, "view"), pk=system_pk)
+    template = "risks/_system_risks.html" if request.htmx or request.GET.get("partial") else "risks/system_risks.html"
+    return render(request, template, {"subnav": "register", **system_risks_context(user, system)})
+
+
+@login_required
+def reviews_todo(request):
+    user = request.user
+    require_risk_reader(user)
+    reviews = (RiskReview.objects.restrict(user, "view").filter(status=RiskReview.Status.PENDING)
+               .select_related("risk", "risk__owner", "requested_by").order_by("due_date", "pk"))
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        reviews = reviews.filter(risk__owner=user)
+    overdue_risks = (Risk.objects.restrict(user, "view").exclude(status=Risk.Status.CLOSED)
+                     .filter(next_review_date__lt=timezone.localdate()).count())
+    page = Paginator(reviews, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "risks/reviews_todo.html", {
+        "subnav": "reviews",
+        "page": page, "reviews": page.object_list, "mine": mine, "today": timezone.localdate(),
+        "overdue_risks": overdue_risks, "query": "mine=1" if mine else "",
+    })
+
