@@ -41,6 +41,15 @@ def role_user(db):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 costs a good fraction of a second per password and factories hash one per person, so tests use MD5.
+
+    Tests about hashing itself are marked `production_hasher` and keep the configured list."""
+    if not request.node.get_closest_marker("production_hasher"):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's."""
     from django.core.cache import cache

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 NEW_UNIT = {"name": "Lab", "code": "lab"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_anonymous_call_is_401_with_json_error_and_bearer_challenge(client, org):
     response = call(client, "GET", "/org-units")
     error = assert_error(response, 401, "unauthenticated")

@@ -11,11 +11,6 @@ from .api_helpers import assert_error, call, fingerprint, token_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_token(admin_user):
     return token_for(admin_user)

@@ -14,11 +14,6 @@ from .api_helpers import API, call
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_pagination_gives_the_total_and_stable_pages(client, org, admin_user):
     for i in range(12):
         OrgUnitFactory(name=f"Team {i:02d}", code=f"team-{i:02d}", parent=org["south"])

@@ -11,11 +11,6 @@ from .api_helpers import assert_error, call, fingerprint
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def as_user(client):
     def sign_in(user):

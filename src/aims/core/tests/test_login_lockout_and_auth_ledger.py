@@ -102,6 +102,7 @@ def test_four_failures_then_the_right_password_still_signs_in(client):
     assert log_in(client, person.email).status_code == 302
 
 
+@pytest.mark.production_hasher
 def test_password_reset_sends_a_link_by_email_that_sets_a_new_password(client):
     person = UserFactory()
     page = client.get("/accounts/password/reset/")
@@ -132,6 +133,14 @@ def test_a_bad_reset_link_says_so(client):
     assert "Bad Token" in response.content.decode()
 
 
+@pytest.mark.production_hasher
 def test_passwords_are_hashed_with_argon2(db):
     person = UserFactory()
     assert person.password.startswith("argon2$")
+
+
+def test_production_settings_hash_with_argon2_first():
+    # The suite swaps in a fast hasher; the shipped settings must still put Argon2 first.
+    from aims import settings as shipped
+
+    assert shipped.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

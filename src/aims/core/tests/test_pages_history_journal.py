@@ -10,11 +10,6 @@ from aims.core.testing import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories hash a password per person; Argon2 would make these tests slow for no benefit here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 HOSTILE = "<script>alert(1)</script>"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

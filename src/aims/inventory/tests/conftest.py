@@ -9,12 +9,6 @@ from aims.inventory.models import ComponentKind, Origin, Stage
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 costs about half a second per person created; these tests create many people and never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _only_inventory_gate_checks():
     """Other modules (risks, training...) register go-live checks too; these tests are about the inventory's own."""
     with gates.only_checks("inventory."):
@@ -68,7 +62,7 @@ def supplier_model(manager):
 def groups(db):
     """The committees named in catalogs/change_decisions.yaml, one member each."""
     members = {}
-    for name in ("Governance committee", "Data protection officer", "Executive management"):
+    for name in ("AI governance committee", "Data protection officer", "Executive management"):
         person = person_with_role(None)
         group = PeopleGroup.objects.create(name=name)
         group.members.add(person)

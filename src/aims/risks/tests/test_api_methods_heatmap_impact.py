@@ -11,11 +11,6 @@ from aims.risks.models import RiskMethod
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_method_draft_edit_and_activation(client, risk_manager, owner, method):
     client.force_login(owner)
     assert call(client, "GET", "/risk-methods").json()["count"] == 1

@@ -16,11 +16,6 @@ from aims.risks.models import Risk, RiskReview
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_list_filters_sorts_and_paginates_like_the_page(client, owner, make_risk, make_system):
     bot = make_system()
     make_risk(title="Injection", systems=[bot], inherent_likelihood=3, inherent_impact=3)

@@ -14,11 +14,6 @@ from aims.risks.models import ImpactAssessment, Risk, RiskMethod, RiskSuggestion
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def method_post(method, **changes) -> dict:
     """The edit form's data for `method` as it stands (scales as formset rows, levels and matrix as YAML)."""
     import yaml

@@ -15,11 +15,6 @@ from aims.risks.models import Risk, RiskAcceptance, RiskReview, TreatmentAction
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def edit_data(risk, **changes) -> dict:
     data = {"version": risk.version, "title": risk.title, "category": risk.category, "owner": risk.owner_id,
             "unit": risk.unit_id or "", "inherent_likelihood": risk.inherent_likelihood or "",
