@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 
 from .models import Notification, Task, WebhookEndpoint
 
@@ -66,10 +67,11 @@ def _localised(value):
 
 
 def render_for(recipient, text, params: dict | None = None) -> str:
-    """`text` (a lazy gettext string, or plain text) in the recipient's language, with `params` interpolated."""
+    """`text` in the recipient's language. A lazy gettext string is a template that receives `params`; plain text
+    (what a person typed: a comment, a reason) is shown as it is, so a "%" in it can never break the rendering."""
     with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
         rendered = str(text or "")
-        if params:
+        if params and isinstance(text, Promise):
             rendered = rendered % {key: _localised(value) for key, value in params.items()}
     return rendered
 

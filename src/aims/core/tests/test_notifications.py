@@ -90,6 +90,14 @@ def test_params_are_interpolated_after_translation_with_localised_dates(french_p
         f"Due on {english_date} for X"
 
 
+def test_typed_text_is_shown_as_typed_even_beside_params(person):
+    # A comment typed by a person ("up 5% since %(last)s") is not a template: only translatable texts receive params.
+    typed = "Accuracy up 5% since %(last)s, see 100%"
+    note = notify(recipient=person, title=gettext_lazy("Due on %(date)s for %(name)s"), body=typed,
+                  params={"date": "today", "name": "X"}, email=False)
+    assert (note.title, note.body) == ("Due on today for X", typed)
+
+
 def test_open_task_is_idempotent_per_source(person):
     first = open_task(assignee=person, title="Review risk R-1", source="risk:1:review", url="/risks/1/")
     again = open_task(assignee=person, title="A different title", source="risk:1:review")

@@ -44,8 +44,3 @@ def required_text(value: str, field: str, message: str) -> str:
     if not value:
         raise ValidationError({field: message})
     return value
-
-
-def literal(text: str) -> str:
-    """User-written text passed to notify() next to `params`: notify %-formats it, so a typed "%" must be escaped."""
-    return (text or "").replace("%", "%%")

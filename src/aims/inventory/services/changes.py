@@ -14,8 +14,9 @@ from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
 
+from .. import signals
 from ..models import AISystem, ChangeApproval, ChangeDecision, Stage
-from ._common import ensure_not_frozen, literal, required_text
+from ._common import ensure_not_frozen, required_text
 
 CONFIG = "change_decisions"
 SYSTEM_FIELDS = ("technical_lead", "business_referent", "owner", "backup_owner")
@@ -88,7 +89,7 @@ def request_change(*, actor, system: AISystem, kind: str, description: str, reas
     url = f"{system.get_absolute_url()}#change-{decision.pk}"
     params = {"system": str(system), "kind": decision.get_kind_display()}
     for person in {p.pk: p for people in people_by_slot.values() for p in people}.values():
-        notify(recipient=person, title=gettext_lazy("Approval requested: %(kind)s of “%(system)s”"), body=literal(description),
+        notify(recipient=person, title=gettext_lazy("Approval requested: %(kind)s of “%(system)s”"), body=description,
                params=params, url=url, kind="inventory.change")
         open_task(assignee=person, title=gettext_lazy("Approve or reject: %(kind)s of “%(system)s”"),
                   source=f"inventory.change.{decision.pk}", url=url, params=params)
@@ -142,7 +143,7 @@ def reject_change(*, actor, decision: ChangeDecision, comment: str, slot: str | 
                                   action="inventory.changedecision.reject",
                                   changes={"status": ChangeDecision.Status.REJECTED, "decided_at": timezone.now()})
     close_tasks(source=f"inventory.change.{decision.pk}")
-    notify(recipient=decision.requested_by, title=gettext_lazy("Rejected: %(kind)s of “%(system)s”"), body=literal(comment),
+    notify(recipient=decision.requested_by, title=gettext_lazy("Rejected: %(kind)s of “%(system)s”"), body=comment,
            params={"kind": decision.get_kind_display(), "system": str(decision.system)},
            url=f"{decision.system.get_absolute_url()}#change-{decision.pk}", kind="inventory.change")
     return decision
@@ -166,4 +167,5 @@ def make_change_effective(*, actor, decision: ChangeDecision, reason: str = "") 
                            action="inventory.aisystem.retire",
                            changes={"stage": Stage.RETIRED, "is_frozen": True, "retired_at": now})
         close_tasks(source=f"inventory.reclassify.{system.pk}")
+    signals.change_effective.send(sender=AISystem, system=system, actor=actor, decision=decision)
     return decision

@@ -13,7 +13,7 @@ from aims.core.notifications import notify
 from aims.core.services import _create, _save_with_changes
 
 from ..models import ShadowAIDeclaration
-from ._common import MANAGER_ROLES, is_aims_manager_for, literal, required_text
+from ._common import MANAGER_ROLES, is_aims_manager_for, required_text
 from .systems import create_system
 
 
@@ -33,7 +33,7 @@ def declare_shadow_ai(*, actor, tool_name: str, purpose: str, data_involved: str
         unit=unit if unit is not None else actor.unit,
     ))
     for manager in _managers_over(declaration.unit):
-        notify(recipient=manager, title=gettext_lazy("New shadow-AI declaration: %(tool)s"), body=literal(purpose),
+        notify(recipient=manager, title=gettext_lazy("New shadow-AI declaration: %(tool)s"), body=purpose,
                params={"tool": tool_name}, url=f"/inventory/shadow-ai/{declaration.pk}/", kind="inventory.shadow")
     return declaration
 
@@ -85,6 +85,6 @@ def reject_shadow_declaration(*, actor, declaration: ShadowAIDeclaration, reason
                                      changes={"status": ShadowAIDeclaration.Status.REJECTED, "triaged_by": actor,
                                               "triaged_at": timezone.now(), "rejection_reason": reason})
     notify(recipient=declaration.declared_by, title=gettext_lazy("Your declaration of %(tool)s was rejected"),
-           body=literal(reason), params={"tool": declaration.tool_name}, kind="inventory.shadow")
+           body=reason, params={"tool": declaration.tool_name}, kind="inventory.shadow")
     return declaration
 
