@@ -10,7 +10,7 @@ class RisksConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import registry
 
-        from . import gates, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from .models import (
             ImpactAssessment, Risk, RiskAcceptance, RiskMethod, RiskReview, RiskSuggestion, Threat, ThreatCatalog,
             TreatmentAction,
@@ -23,3 +23,4 @@ class RisksConfig(AppConfig):
         for model in (TreatmentAction, RiskAcceptance, RiskReview, RiskSuggestion, Threat, ThreatCatalog):
             registry.register(model)
         gates.register()
+        receivers.connect()

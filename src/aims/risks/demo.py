@@ -35,6 +35,5 @@ def load(*, admin, units: dict) -> AISystem | None:
         intended_use="Internal self-service for employees; escalates to an HR officer when unsure.",
         personal_data=True, external_exposure="internal", criticality="medium",
         reason="demo data",
-    )
-    services.refresh_suggestions(actor=admin, system=chatbot, notify_owner=False)
+    )  # registering it records its suggested risks (risks/receivers.py)
     return chatbot

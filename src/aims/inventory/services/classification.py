@@ -11,7 +11,7 @@ from aims.core.notifications import close_tasks
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
 
-from .. import ai_act
+from .. import ai_act, signals
 from ..models import AiActRole, AiActTier, AISystem, Classification
 from ._common import ensure_not_frozen
 
@@ -52,6 +52,7 @@ def classify_system(*, actor, system: AISystem, answers: dict, final_tier: str |
                        changes={"ai_act_tier": tier, "ai_act_role": role, "ai_act_gpai": proposal.gpai,
                                 "needs_reclassification": False})
     close_tasks(source=f"inventory.reclassify.{system.pk}")
+    signals.system_classified.send(sender=AISystem, system=system, actor=actor, classification=classification)
     return classification
 
 

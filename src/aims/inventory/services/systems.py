@@ -14,7 +14,7 @@ from aims.core.notifications import notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, require
 from aims.core.services import _create, _delete, _save_with_changes, clean_for_create
 
-from .. import gates
+from .. import gates, signals
 from ..models import STAGE_ORDER, AISystem, Classification, GateOverride, OwnerApproval, Stage
 from ._common import ensure_not_frozen, is_aims_manager_for, reject_unknown
 
@@ -63,6 +63,7 @@ def create_system(*, actor, name: str, unit, owner, reason: str = "", **fields) 
         system.save(update_fields=["reference_code"])
     ledger.record(actor=actor, action="inventory.aisystem.create", obj=system, after=ledger.snapshot(system),
                   reason=reason)
+    signals.system_registered.send(sender=AISystem, system=system, actor=actor)
     return system
 
 
@@ -170,6 +171,9 @@ def move_to_stage(*, actor, system: AISystem, stage: str, justification: str = "
             failed_checks=[{"key": r.key, "label": r.label, "message": r.message, "stage": r.stage} for r in failures],
         ), reason=justification)
     note = _("Gate override #%(id)s: %(text)s") % {"id": override.pk, "text": justification} if override else ""
-    return _save_with_changes(actor=actor, obj=system, changes={"stage": stage}, expected_version=expected_version,
-                              reason="\n".join(part for part in (reason, note) if part),
-                              action="inventory.aisystem.move_stage")
+    previous = system.stage
+    system = _save_with_changes(actor=actor, obj=system, changes={"stage": stage}, expected_version=expected_version,
+                                reason="\n".join(part for part in (reason, note) if part),
+                                action="inventory.aisystem.move_stage")
+    signals.stage_changed.send(sender=AISystem, system=system, actor=actor, previous=previous, stage=stage)
+    return system

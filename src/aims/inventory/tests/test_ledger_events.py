@@ -7,7 +7,9 @@ from aims.inventory.models import ComponentKind, DependencyKind, Stage
 
 
 def actions_since(start):
-    return list(LedgerEvent.objects.filter(id__gt=start).values_list("action", flat=True))
+    """The inventory's own events (other modules react to some changes with events of theirs, tested there)."""
+    return list(LedgerEvent.objects.filter(id__gt=start, action__startswith="inventory.")
+                .values_list("action", flat=True))
 
 
 def last_id():

@@ -52,7 +52,7 @@ def refresh_suggestions(*, actor, system, notify_owner: bool = True) -> list[Ris
     if created and notify_owner:
         notify(recipient=system.owner, title=gettext_lazy("%(count)s risks are suggested for %(system)s"),
                params={"count": len(created), "system": str(system)}, url=f"/risks/suggestions/?system={system.pk}",
-               kind="risk")
+               kind="risk", email=False)  # in-app only: an import of many systems must not flood inboxes
     return created
 
 

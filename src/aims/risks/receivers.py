@@ -1,0 +1,43 @@
+"""How the risk module reacts to what the inventory announces (aims.inventory.signals).
+
+- A system registered or reclassified gets the catalogue rules' suggested risks, for its owner to accept or dismiss.
+- A system going live (entering deployment) or a major change taking effect opens a review of its linked risks,
+  through the same trigger API other modules call.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from aims.core import context
+from aims.inventory import signals
+from aims.inventory.models import ChangeDecision, Stage
+
+from . import services, triggers
+
+
+def _suggest(*, system, **_kwargs) -> None:
+    # The rules, not the person registering, propose these: a contributor may register a system without holding any
+    # risk permission, and the ledger event says which rule proposed each suggestion.
+    with context.bound(system_actor="rules:risk-suggestions"):
+        services.refresh_suggestions(actor=None, system=system)
+
+
+def _review_on_go_live(*, system, actor, previous, stage, **_kwargs) -> None:
+    if stage == Stage.DEPLOYMENT:
+        triggers.request_review(actor=actor, systems=[system], source="go_live",
+                                reason=_("%(system)s is going live.") % {"system": system})
+
+
+def _review_on_major_change(*, system, actor, decision, **_kwargs) -> None:
+    if decision.kind == ChangeDecision.Kind.MAJOR_UPDATE:
+        triggers.request_review(actor=actor, systems=[system], source="major_change",
+                                reason=_("Major change of %(system)s: %(description)s")
+                                % {"system": system, "description": decision.description})
+
+
+def connect() -> None:
+    signals.system_registered.connect(_suggest, dispatch_uid="risks.suggest.registered")
+    signals.system_classified.connect(_suggest, dispatch_uid="risks.suggest.classified")
+    signals.stage_changed.connect(_review_on_go_live, dispatch_uid="risks.review.go_live")
+    signals.change_effective.connect(_review_on_major_change, dispatch_uid="risks.review.major_change")

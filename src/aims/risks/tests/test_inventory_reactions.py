@@ -1,0 +1,62 @@
+"""The risk module reacts to inventory changes (risks/receivers.py): suggestions on registration and
+reclassification, reviews on go-live and on a major change taking effect."""
+
+import pytest
+
+from aims.core.models import LedgerEvent
+from aims.core.testing import person_with_role
+from aims.inventory import services as inventory
+from aims.inventory.models import Stage
+from aims.risks.models import RiskReview, RiskSuggestion
+
+pytestmark = pytest.mark.django_db
+
+CV_SCREENING = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
+                "annex_iii_uses": ["recruitment"], "profiling": "yes", "art_6_3_conditions": [],
+                "transparency_cases": [], "gpai": "no"}
+
+
+def test_registering_a_system_records_its_suggested_risks_even_for_a_contributor(org, owner, method, threats):
+    # A contributor may register systems without holding any risk permission: the rules propose, not the person.
+    contributor = person_with_role("contributor", org["north"])
+    chatbot = inventory.create_system(actor=contributor, name="Help desk chatbot", unit=org["north"], owner=owner,
+                                      purpose="Answers customer questions with an LLM")
+    keys = set(RiskSuggestion.objects.filter(system=chatbot).values_list("key", flat=True))
+    assert {"prompt_injection", "hallucination", "sensitive_information_disclosure"} <= keys
+    event = LedgerEvent.objects.filter(action="risks.risksuggestion.create").latest("id")
+    assert event.actor is None and event.actor_label == "rules:risk-suggestions"
+    assert owner.notifications.filter(url__contains=f"system={chatbot.pk}").exists()
+
+
+def test_reclassifying_as_high_risk_adds_the_tier_rules_suggestions(org, owner, method, threats):
+    manager = person_with_role("aims_manager")
+    system = inventory.create_system(actor=manager, name="CV screening", unit=org["north"], owner=owner)
+    assert not RiskSuggestion.objects.filter(system=system, key="high_risk_obligations_unmet").exists()
+    inventory.classify_system(actor=manager, system=system, answers=CV_SCREENING)
+    assert RiskSuggestion.objects.filter(system=system, key="high_risk_obligations_unmet").count() == 1
+
+
+def test_going_live_opens_a_review_of_the_linked_risks(org, owner, method, make_risk):
+    manager = person_with_role("aims_manager")
+    system = inventory.create_system(actor=manager, name="Scoring", unit=org["north"], owner=owner)
+    risk = make_risk(systems=[system])
+    inventory.move_to_stage(actor=manager, system=system, stage=Stage.VALIDATION, justification="pilot")
+    assert not RiskReview.objects.filter(risk=risk).exists()  # only going live asks for a review
+    inventory.move_to_stage(actor=manager, system=system, stage=Stage.DEPLOYMENT, justification="urgent fix")
+    review = RiskReview.objects.get(risk=risk)
+    assert (review.source, review.status) == ("go_live", RiskReview.Status.PENDING)
+    assert "Scoring" in review.reason
+
+
+def test_a_major_change_taking_effect_opens_a_review_of_the_linked_risks(org, owner, method, make_risk,
+                                                                           committee):
+    system = inventory.create_system(actor=owner, name="Chatbot", unit=org["north"], owner=owner,
+                                     technical_lead=committee, business_referent=person_with_role(None))
+    risk = make_risk(systems=[system])
+    decision = inventory.request_change(actor=owner, system=system, kind="major_update",
+                                        description="Switch to a larger model")
+    inventory.approve_change(actor=committee, decision=decision)
+    assert not RiskReview.objects.filter(risk=risk).exists()  # not before it takes effect
+    inventory.make_change_effective(actor=owner, decision=decision)
+    review = RiskReview.objects.get(risk=risk)
+    assert review.source == "major_change" and "Switch to a larger model" in review.reason
