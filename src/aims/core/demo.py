@@ -64,6 +64,11 @@ def load(password: str | None = None) -> tuple[User, str | None]:
                                           description="Decides on major changes and retirements of AI systems.",
                                           members=[people["claire.martin@example.com"], people["karim.benali@example.com"]])
         services.add_note(actor=admin, obj=committee, body="Meets **monthly**; chaired by the Chief AI Officer.")
+        # The other approvers that retirements need (catalogs/change_decisions.yaml names these groups).
+        services.create_group(actor=admin, name="Data protection officer", description="Approves retirements of "
+                              "systems that process personal data.", members=[admin])
+        services.create_group(actor=admin, name="Executive management", description="Approves retirements.",
+                              members=[people["claire.martin@example.com"]])
         from aims.risks import demo as risks_demo
 
         # Risk catalogues, the default 4x4 method and an HR chatbot (with its suggested risks).

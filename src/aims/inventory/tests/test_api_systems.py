@@ -183,7 +183,7 @@ def test_change_decisions_through_the_api(api, make_system, manager, groups):
 def test_reject_needs_a_comment(api, make_system, manager, groups):
     system = make_system()
     decision = services.request_change(actor=manager, system=system, kind="major_update", description="New model")
-    member = groups["Governance committee"]
+    member = groups["AI governance committee"]
     assert_error(api(member, "POST", f"/change-decisions/{decision.pk}/reject", {}), 422, "validation_error")
     assert api(member, "POST", f"/change-decisions/{decision.pk}/reject", {"comment": "No"}).json()["status"] == "rejected"
     assert ChangeDecision.objects.get().status == "rejected"

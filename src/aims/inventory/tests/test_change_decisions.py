@@ -87,7 +87,7 @@ def test_request_refused_when_an_approver_is_missing_or_doubled(make_system, own
 def test_major_update_is_decided_by_any_committee_member(make_system, owner, groups):
     system = make_system()
     second = person_with_role(None)
-    PeopleGroup.objects.get(name="Governance committee").members.add(second)
+    PeopleGroup.objects.get(name="AI governance committee").members.add(second)
     decision = services.request_change(actor=owner, system=system, kind="major_update", description="New model family")
     assert Task.objects.filter(source=f"inventory.change.{decision.pk}").count() == 2
     decision = services.approve_change(actor=second, decision=decision, comment="Committee of 3 May")

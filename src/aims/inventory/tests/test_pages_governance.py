@@ -190,7 +190,7 @@ def test_minor_update_requested_approved_and_made_effective(client, make_system,
 def test_rejecting_needs_a_comment_shown_next_to_the_field(client, make_system, manager, groups):
     system = make_system()
     decision = services.request_change(actor=manager, system=system, kind="major_update", description="New model")
-    member = groups["Governance committee"]
+    member = groups["AI governance committee"]
     client.force_login(member)
     # The committee member has no inventory role: the decision page opens for them as an expected approver.
     assert client.get(reverse("inventory:change_detail", args=[decision.pk])).status_code == 200
