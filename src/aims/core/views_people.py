@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -256,12 +255,9 @@ def group_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                fresh = services.update_group(actor=user, group=PeopleGroup.objects.get(pk=pk),
-                                              changes=form.changes(), expected_version=data["version"],
-                                              reason=data["reason"])
-                services.set_group_members(actor=user, group=fresh, members=_members_kept(user, fresh, data["members"]),
-                                           reason=data["reason"])
+            services.edit_group(actor=user, group=group, changes=form.changes(),
+                                members=_members_kept(user, group, data["members"]),
+                                expected_version=data["version"], reason=data["reason"])
         except ValidationError as error:
             apply_validation_error(form, error)
         except services.StaleVersion as stale:

@@ -7,8 +7,6 @@ except in the API, whose schema types them first.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -179,19 +177,12 @@ def export_headers() -> list[str]:
             _("Method version")]
 
 
-def _safe_cell(value):
-    # A spreadsheet runs text starting with = + - @ as a formula: exported risk titles must stay text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_rows(risks, language: str = "en"):
     """One list per risk, in the order of `risks` (a decorated iterable)."""
     for risk in risks:
         method = risk.method_cached
         definition = method.definition if method else None
-        yield [_safe_cell(v) for v in (
+        yield [
             risk.pk, risk.title, risk.get_category_display(), ", ".join(str(s) for s in risk.visible_systems),
             str(risk.owner), str(risk.unit or ""),
             scale_label(definition, "likelihood", risk.inherent_likelihood, language),
@@ -203,7 +194,7 @@ def export_rows(risks, language: str = "en"):
             _("yes") if risk.above_appetite else _("no"), risk.get_treatment_display(), risk.get_status_display(),
             risk.next_review_date.isoformat() if isinstance(risk.next_review_date, date) else "",
             str(method) if method else "",
-        )]
+        ]
 
 
 def iter_decorated(risks: QuerySet, chunk: int = 2000):
@@ -216,30 +207,3 @@ def iter_decorated(risks: QuerySet, chunk: int = 2000):
             return
         yield from decorate(batch, methods)
         offset += chunk
-
-
-def csv_lines(risks: QuerySet, language: str = "en"):
-    """The CSV text, line by line (for a streaming response). UTF-8 with a BOM so spreadsheets read accents."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
-    writer.writerow(export_headers())
-    for row in export_rows(iter_decorated(risks), language):
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
-def xlsx_bytes(risks: QuerySet, language: str = "en") -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Risks"))
-    sheet.append(export_headers())
-    for row in export_rows(iter_decorated(risks), language):
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()

@@ -8,13 +8,14 @@ import hashlib
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from aims.core import exports
 from aims.core.api_utils import ordering_for
 from aims.core.models import User
 from aims.core.permissions import can_anywhere
@@ -99,13 +100,11 @@ def risk_export(request, fmt: str):
     risks = register.with_systems(risks, request.user)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     language = language_of(request)
+    rows = register.export_rows(register.iter_decorated(risks), language)
+    filename = f"risk-register-{stamp}.{fmt}"
     if fmt == "xlsx":
-        response = HttpResponse(register.xlsx_bytes(risks, language),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = StreamingHttpResponse(register.csv_lines(risks, language), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.{fmt}"'
-    return response
+        return exports.xlsx_response(filename, register.export_headers(), rows, title=_("Risks"))
+    return exports.csv_response(filename, register.export_headers(), rows)
 
 
 def _contrast_text(colour: str) -> str:

@@ -17,11 +17,6 @@ from aims.risks import services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def titles(response) -> list[str]:
     return re.findall(r'<a href="/risks/\d+/">([^<]+)</a>', response.content.decode())
 
@@ -125,3 +120,13 @@ def test_register_page_uses_the_same_number_of_queries_for_5_and_40_risks(client
     assert count() == small
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+def test_the_import_page_is_offered_to_people_who_may_add_risks_only(client, org, owner, method):
+    import_url = reverse("risks:risk_import")
+    client.force_login(owner)
+    page = client.get(reverse("risks:register")).content.decode()
+    assert f'href="{import_url}"' in page
+    client.force_login(person_with_role("viewer", org["north"]))
+    page = client.get(reverse("risks:register")).content.decode()
+    assert f'href="{import_url}"' not in page and client.get(import_url).status_code == 403
