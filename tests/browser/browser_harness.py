@@ -62,6 +62,9 @@ def free_port() -> int:
 def clean_env(data_dir: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not _FOREIGN_ENV.match(name)}
     env["AIMS_DATA_DIR"] = str(data_dir)
+    # CI also runs the journeys on PostgreSQL: it names an empty database for the server in this variable.
+    if os.environ.get("AIMS_BROWSER_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["AIMS_BROWSER_DATABASE_URL"]
     return env
 
 
