@@ -9,7 +9,9 @@ filled with bulk_create (5,000 x scale systems, 20,000 x scale components, four 
                     requests and the number of queries per request (must not vary); goal p95 <= 150 ms.
   api_*             the same for the API list of systems, when the inventory API exists (api_url says which).
   csv_import_*      a CSV of 5,000 x scale new systems planned then applied through the importer (every row a
-                    ledgered service call); goal <= 10 s for the apply.
+                    ledgered service call); goal <= 10 s for the apply. The background work an import queues (the
+                    risk module's suggested risks for the new systems) is then run as a worker would, and timed
+                    apart (csv_import_background_seconds): the person importing does not wait for it.
   cyclonedx_*       a CycloneDX 1.6 document of 1,000 x scale components (models, datasets, libraries) imported
                     into one system (schema validation included); goal <= 5 s. The one-time load of the schema
                     validation libraries in a fresh process is reported apart (cyclonedx_schema_load_seconds).
@@ -189,14 +191,26 @@ def bench_csv_import(data: dict, rows: int) -> dict:
     plan_seconds = time.perf_counter() - started
     if not plan.ok:
         raise RuntimeError(f"benchmark CSV refused: {plan.problems[:3]}")
-    started, cpu = time.perf_counter(), cpu_seconds()
-    result = tabular.apply_import(actor=data["admin"], data=payload, filename="bench.csv")
-    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    if not result.applied:
-        raise RuntimeError(f"benchmark CSV import failed: {result.problems[:3]}")
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False  # queue as in production (the queue is a SQLite file in the temporary data directory)
+    try:
+        started, cpu = time.perf_counter(), cpu_seconds()
+        result = tabular.apply_import(actor=data["admin"], data=payload, filename="bench.csv")
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        if not result.applied:
+            raise RuntimeError(f"benchmark CSV import failed: {result.problems[:3]}")
+        queued = HUEY.pending()
+        background_started = time.perf_counter()
+        for task in queued:  # what `aims worker` does with them
+            HUEY.execute(task)
+        background = time.perf_counter() - background_started
+    finally:
+        HUEY.immediate = True
     return {"csv_import_rows": rows, "csv_import_bytes": len(payload), "csv_plan_seconds": round(plan_seconds, 3),
             "csv_import_seconds": round(seconds, 3), "csv_import_cpu_seconds": round(cpu, 3),
-            "csv_import_rows_per_s": round(rows / seconds, 1)}
+            "csv_import_rows_per_s": round(rows / seconds, 1), "csv_import_background_tasks": len(queued),
+            "csv_import_background_seconds": round(background, 3)}
 
 
 def bom_document(count: int) -> dict:
@@ -292,7 +306,8 @@ def summary(figures: dict) -> str:
         lines.append("  API list: not measured (no inventory API route found)")
     lines.append(f"  CSV import: {figures['csv_import_rows']:,} rows planned in {figures['csv_plan_seconds']} s, "
                  f"applied in {figures['csv_import_seconds']} s ({figures['csv_import_rows_per_s']:,.0f} rows/s) "
-                 f"{goal('csv_import_seconds', 's')}")
+                 f"{goal('csv_import_seconds', 's')}; then {figures['csv_import_background_tasks']} background "
+                 f"task(s) in {figures['csv_import_background_seconds']} s")
     lines.append(f"  CycloneDX import: {figures['cyclonedx_components']:,} components in "
                  f"{figures['cyclonedx_import_seconds']} s {goal('cyclonedx_import_seconds', 's')} (plus "
                  f"{figures['cyclonedx_schema_load_seconds']} s once per process to load the schema validator)")

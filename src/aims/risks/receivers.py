@@ -1,26 +1,36 @@
 """How the risk module reacts to what the inventory announces (aims.inventory.signals).
 
-- A system registered or reclassified gets the catalogue rules' suggested risks, for its owner to accept or dismiss.
+- A system registered or reclassified gets the catalogue rules' suggested risks, for its owner to accept or dismiss
+  (for systems imported in bulk, a background task does it once the import has committed).
 - A system going live (entering deployment) or a major change taking effect opens a review of its linked risks,
   through the same trigger API other modules call.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aims.core import context
 from aims.inventory import signals
 from aims.inventory.models import ChangeDecision, Stage
 
-from . import services, triggers
+from . import services, tasks, triggers
+
+SUGGESTION_ACTOR = "rules:risk-suggestions"
 
 
 def _suggest(*, system, **_kwargs) -> None:
     # The rules, not the person registering, propose these: a contributor may register a system without holding any
     # risk permission, and the ledger event says which rule proposed each suggestion.
-    with context.bound(system_actor="rules:risk-suggestions"):
+    with context.bound(system_actor=SUGGESTION_ACTOR):
         services.refresh_suggestions(actor=None, system=system)
+
+
+def _suggest_later(*, systems, **_kwargs) -> None:
+    ids = [system.pk for system in systems]
+    # After the commit only: a rolled-back import leaves nothing behind, not even a queued task.
+    transaction.on_commit(lambda: tasks.suggest_risks_for_systems(ids))
 
 
 def _review_on_go_live(*, system, actor, previous, stage, **_kwargs) -> None:
@@ -38,6 +48,7 @@ def _review_on_major_change(*, system, actor, decision, **_kwargs) -> None:
 
 def connect() -> None:
     signals.system_registered.connect(_suggest, dispatch_uid="risks.suggest.registered")
+    signals.systems_registered_in_bulk.connect(_suggest_later, dispatch_uid="risks.suggest.bulk")
     signals.system_classified.connect(_suggest, dispatch_uid="risks.suggest.classified")
     signals.stage_changed.connect(_review_on_go_live, dispatch_uid="risks.review.go_live")
     signals.change_effective.connect(_review_on_major_change, dispatch_uid="risks.review.major_change")

@@ -14,6 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huey.contrib.djhuey import db_task
+
+from aims.core import context
 from aims.core.tasks import crontab, periodic
 
 from .models import Risk, RiskAcceptance, RiskReview, TreatmentAction
@@ -23,6 +26,21 @@ from .services.risks import risk_url
 
 logger = logging.getLogger(__name__)
 REMIND_EVERY_DAYS = 7
+
+
+@db_task()
+def suggest_risks_for_systems(system_ids: list[int]) -> int:
+    """Record the suggested risks of systems registered in bulk (an import), one transaction per system."""
+    from aims.inventory.models import AISystem
+
+    from .receivers import SUGGESTION_ACTOR
+    from .services import refresh_suggestions
+
+    count = 0
+    for system in AISystem.objects.select_related("owner", "unit").filter(pk__in=system_ids).order_by("pk"):
+        with transaction.atomic(), context.bound(system_actor=SUGGESTION_ACTOR):
+            count += len(refresh_suggestions(actor=None, system=system))
+    return count
 
 
 def expire_acceptances(on=None) -> int:

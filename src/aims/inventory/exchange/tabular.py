@@ -23,7 +23,7 @@ from aims.core.exports import csv_lines, unescape_cell, xlsx_bytes
 from aims.core.models import OrgUnit, User
 from aims.core.permissions import ADD, CHANGE, can_in_unit
 
-from .. import gates, services
+from .. import gates, services, signals
 from ..models import STAGE_ORDER, AISystem, Autonomy, Criticality, DeploymentMode, Exposure, Stage
 from .files import MAX_PROBLEMS, ImportFileError, Problem, check_size, detect_format, read_table
 
@@ -428,7 +428,7 @@ def apply_import(*, actor, data: bytes, filename: str,
         return result
     total = len(plan.to_create) + len(plan.to_update)
     reason = _("Imported from %(file)s") % {"file": filename}
-    with transaction.atomic():
+    with transaction.atomic(), signals.registering_in_bulk(actor=actor):
         done = 0
         for item in plan.to_create:
             try:

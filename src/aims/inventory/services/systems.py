@@ -63,7 +63,7 @@ def create_system(*, actor, name: str, unit, owner, reason: str = "", **fields) 
         system.save(update_fields=["reference_code"])
     ledger.record(actor=actor, action="inventory.aisystem.create", obj=system, after=ledger.snapshot(system),
                   reason=reason)
-    signals.system_registered.send(sender=AISystem, system=system, actor=actor)
+    signals.announce_registered(system=system, actor=actor)
     return system
 
 

@@ -1,11 +1,14 @@
-"""The risk module reacts to inventory changes (risks/receivers.py): suggestions on registration and
+"""The risk module reacts to inventory changes (risks/receivers.py): suggestions on registration, import and
 reclassification, reviews on go-live and on a major change taking effect."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from aims.core.exports import csv_text
 from aims.core.models import LedgerEvent
 from aims.core.testing import person_with_role
 from aims.inventory import services as inventory
+from aims.inventory.exchange import tabular
 from aims.inventory.models import Stage
 from aims.risks.models import RiskReview, RiskSuggestion
 
@@ -60,3 +63,35 @@ def test_a_major_change_taking_effect_opens_a_review_of_the_linked_risks(org, ow
     inventory.make_change_effective(actor=owner, decision=decision)
     review = RiskReview.objects.get(risk=risk)
     assert review.source == "major_change" and "Switch to a larger model" in review.reason
+
+
+def _import_csv(owner, names) -> bytes:
+    rows = [["", name, "north", owner.email, "Answers customer questions with an LLM"] for name in names]
+    return csv_text(["reference_code", "name", "unit_code", "owner_email", "purpose"], rows).encode()
+
+
+def test_an_import_suggests_risks_in_one_background_task_after_it_commits(org, owner, method, threats,
+                                                                         django_capture_on_commit_callbacks):
+    manager = person_with_role("aims_manager")
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = tabular.apply_import(actor=manager, data=_import_csv(owner, ["Bot A", "Bot B"]), filename="s.csv")
+    assert result.applied and not RiskSuggestion.objects.exists()  # nothing inside the import's transaction
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: the task runs (inline in tests)
+    for system in result.created:
+        assert RiskSuggestion.objects.filter(system=system, key="prompt_injection").count() == 1
+
+
+def test_a_failed_import_queues_no_suggestions(org, owner, method, monkeypatch, django_capture_on_commit_callbacks):
+    manager = person_with_role("aims_manager")
+    real = inventory.create_system
+
+    def refuse_second(**kwargs):
+        if kwargs["name"] == "Bot B":
+            raise ValidationError({"purpose": "refused"})
+        return real(**kwargs)
+
+    monkeypatch.setattr(inventory, "create_system", refuse_second)
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = tabular.apply_import(actor=manager, data=_import_csv(owner, ["Bot A", "Bot B"]), filename="s.csv")
+    assert not result.applied and callbacks == [] and not RiskSuggestion.objects.exists()
