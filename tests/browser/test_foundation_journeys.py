@@ -69,10 +69,13 @@ def test_language_button_switches_to_french_and_the_choice_follows_the_person(
         other_page = other.new_page()
         log_in(other_page, base_url, CLAIRE, password)
         expect(other_page.locator("html")).to_have_attribute("lang", "fr")
-        expect(other_page.get_by_role("button", name="English")).to_be_visible()
-        # needs the French catalogue: the navigation's "Risks" reads "Risques" once locale/fr is compiled.
-        # Checked last so that, until then, everything above is still verified.
         expect(other_page.locator("[data-module=risks]")).to_have_text("Risques")
+        expect(other_page.get_by_role("heading", level=1)).to_have_text("Bienvenue, Claire")
+
+        # And back: the other journeys expect this shared demo person in English.
+        other_page.get_by_role("button", name="English").click()
+        expect(other_page.locator("html")).to_have_attribute("lang", "en")
+        expect(other_page.locator("[data-module=risks]")).to_have_text("Risks")
     finally:
         other.close()
 

@@ -66,6 +66,6 @@ def token_revoke(request, pk: int):
                               pk=pk)
     if request.method == "POST":
         services.revoke_api_token(actor=request.user, token=token)
-        messages.success(request, _("The token \u201c%(name)s\u201d was revoked.") % {"name": token.name})
+        messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
         return redirect("token_list")
     return render(request, "core/tokens_revoke.html", {"token": token})

@@ -133,7 +133,7 @@ def test_token_expiry_job_warns_once_in_the_owners_language(french_person, perso
     expiry = timezone.localtime(soon.expires_at).date()
     months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
               "novembre", "décembre"]
-    assert f"{expiry.day} {months[expiry.month - 1]} {expiry.year}" in note.title and "“ci”" in note.title
+    assert f"{expiry.day} {months[expiry.month - 1]} {expiry.year}" in note.title and "« ci »" in note.title
     # The job runs every day; the owner is warned once per token, not once a day.
     assert tasks.run_periodic("expire-api-tokens-notice") == 0
     assert Notification.objects.filter(kind="token").count() == 1
