@@ -150,9 +150,18 @@ class RestrictedQuerySet(models.QuerySet):
         unit_path = getattr(model, "unit_path", None)
         condition = extra
         if paths and unit_path is not None:
-            lookup = "path__startswith" if unit_path == "" else f"{unit_path}__path__startswith"
+            in_scope = Q()
             for path in paths:
-                condition |= Q(**{lookup: path})
+                in_scope |= Q(path__startswith=path)
+            if unit_path == "":  # the model is the unit itself
+                condition |= in_scope
+            else:
+                # "unit IN (SELECT id FROM units WHERE path LIKE ...)" rather than a join on the unit's path: the
+                # database reads the few units once and then the rows through the index on their unit, instead of
+                # joining every row to its unit (benchmarks/risks.py: the scoped heatmap and register).
+                from .models import OrgUnit
+
+                condition |= Q(**{f"{unit_path}__in": OrgUnit.objects.filter(in_scope).values("pk")})
         return self.filter(condition)
 
 

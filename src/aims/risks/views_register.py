@@ -83,7 +83,8 @@ def risk_register(request):
         "sort": sort.lstrip("-"), "descending": descending, "columns": COLUMNS,
         "query": query.urlencode(), "sort_query": sort_query.urlencode(), "export_query": export_query,
         "systems": system_list[:SYSTEM_SELECT_LIMIT], "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
-        "owners": User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name"),
+        "owners": User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name")
+                  .only("pk", "first_name", "last_name", "email", "username"),
         "categories": RiskCategory.choices, "statuses": [(register.OPEN, _("Open (not closed)"))] + list(
             Risk.Status.choices),
         "levels": register.level_choices(methods), "can_add": can_anywhere(user, "add", "risks"),
