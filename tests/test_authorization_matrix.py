@@ -1,0 +1,531 @@
+"""Every page and every API route x every role: nothing readable or writable outside a role's scope.
+
+The expectations below are the product's access policy written out by hand, independently of
+aims.core.permissions: which role reads and writes which domain. Each route says which domain and action it needs
+and which object its URL names. A route that is not in the tables fails the completeness tests, so a new page or
+API route cannot escape the matrix.
+
+The world: two sibling units, North (in scope) and South (out of scope), with one object of each kind in each. Every
+role except the administrator and the auditor is held over North only; the auditor and the administrator hold theirs
+over the whole organisation. For each role and route:
+- reads (GET) are answered when the policy allows them, and refused (403/404) otherwise, in particular for the
+  South object;
+- writes (POST, PUT, PATCH, DELETE) by a role the policy refuses are refused and write nothing to the ledger (writes
+  by allowed roles are exercised by each module's own tests; sending them here would change the world mid-matrix);
+- anonymous visitors are sent to the login page (pages) or get 401 (API), except on the public routes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from aims.api import api
+from aims.core import services as core
+from aims.core.models import LedgerEvent, RoleAssignment
+from aims.core.testing import OrgUnitFactory, UserFactory
+from aims.inventory import services as inventory
+from aims.risks import services as risks
+from aims.risks.models import RiskSuggestion
+
+pytestmark = pytest.mark.django_db
+
+CV_SCREENING = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
+                "annex_iii_uses": ["recruitment"], "profiling": "yes", "art_6_3_conditions": [],
+                "transparency_cases": [], "gpai": "no"}
+
+ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
+         "no_role"]
+WHOLE_ORGANISATION = {"administrator", "auditor"}
+BASE = {"inventory", "risks", "organisation", "people"}
+READS = {
+    "administrator": BASE | {"roles", "ledger"},
+    "aims_manager": BASE | {"roles", "ledger"},
+    "risk_manager": BASE, "system_owner": BASE, "contributor": BASE,
+    "auditor": BASE | {"roles", "ledger"},
+    "viewer": BASE,
+    "no_role": set(),
+}
+WRITES = {
+    "administrator": BASE | {"roles"},
+    "aims_manager": {"inventory", "risks", "organisation"},
+    "risk_manager": {"risks"},
+    "system_owner": {"inventory", "risks"},
+    "contributor": {"inventory", "risks"},
+    "auditor": set(), "viewer": set(), "no_role": set(),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a route needs: `need` is "public", "login" (anyone signed in), "read" or "write" of `domain`, or
+    "person" (decided by the person named on the object: an owner, an approver, an author). `obj` names the world's
+    object that fills the URL; reads of the South object must be refused to every North-scoped role."""
+    need: str
+    domain: str = ""
+    obj: str = ""
+    # The ledger is organisation-wide: only a grant over the whole organisation reaches it.
+    org_wide: bool = False
+    # Shared components and dependencies: every inventory reader sees them, whatever the unit (decision record 0002).
+    shared: bool = False
+
+
+def R(domain, obj="", **kw):  # noqa: N802 (a table reads better with short names)
+    return Rule("read", domain, obj, **kw)
+
+
+def W(domain, obj="", **kw):  # noqa: N802
+    return Rule("write", domain, obj, **kw)
+
+
+LOGIN, PUBLIC = Rule("login"), Rule("public")
+
+
+def P(obj=""):  # noqa: N802
+    return Rule("person", "", obj)
+
+
+# --- Pages: URL name -> rule ---------------------------------------------------------------------------------------
+PAGES = {
+    "home": LOGIN, "profile": LOGIN, "token_list": LOGIN, "token_create": LOGIN, "token_revoke": P("token"),
+    "set_language": PUBLIC, "notifications": LOGIN, "notifications_mark_read": LOGIN,
+    "unit_list": R("organisation"), "unit_create": W("organisation"), "unit_detail": R("organisation", "unit"),
+    "unit_edit": W("organisation", "unit"), "unit_delete": W("organisation", "unit"),
+    "people_list": LOGIN, "person_create": W("people"), "person_detail": R("people", "person"),
+    "person_edit": W("people", "person"), "person_set_active": W("people", "person"),
+    "role_grant": W("roles", "person"), "role_revoke": W("roles", "assignment"),
+    "group_list": R("people"), "group_create": W("people"), "group_detail": R("people", "group"),
+    "group_edit": W("people", "group"),
+    "history": R("inventory", "history"), "journal": R("inventory", "history"),
+    "ledger": R("ledger", org_wide=True), "ledger_verify": R("ledger", org_wide=True),
+    "ledger_export": R("ledger", org_wide=True), "module_placeholder": LOGIN,
+    # Inventory
+    "inventory:portfolio": R("inventory"), "inventory:portfolio_export": R("inventory"),
+    "inventory:system_create": W("inventory"), "inventory:system_detail": R("inventory", "system"),
+    "inventory:system_edit": W("inventory", "system"), "inventory:system_cyclonedx": R("inventory", "system"),
+    "inventory:system_link_component": W("inventory", "system"),
+    "inventory:system_unlink_component": W("inventory", "system_component"),
+    "inventory:system_link_dependency": W("inventory", "system"),
+    "inventory:system_unlink_dependency": W("inventory", "system_dependency"),
+    "inventory:system_classify": W("inventory", "system"),
+    "inventory:classification_sign_off": W("inventory", "classification"),
+    "inventory:system_approve_go_live": P("system"), "inventory:system_move": W("inventory", "system"),
+    "inventory:change_request": W("inventory", "system"), "inventory:change_detail": R("inventory", "decision"),
+    "inventory:change_approve": P("decision"),
+    "inventory:change_reject": P("decision"), "inventory:change_effective": P("decision"),
+    "inventory:model_card_edit": W("inventory", "system"), "inventory:decision_add": W("inventory", "system"),
+    "inventory:playbook_create": W("inventory", "system"), "inventory:playbook_edit": W("inventory", "playbook"),
+    "inventory:component_list": R("inventory"), "inventory:component_create": W("inventory"),
+    "inventory:component_detail": R("inventory", "component", shared=True), "inventory:component_edit": W("inventory", "component"),
+    "inventory:component_link_dependency": W("inventory", "component"),
+    "inventory:component_unlink_dependency": W("inventory", "component_dependency"),
+    "inventory:dependency_list": R("inventory"), "inventory:dependency_create": W("inventory"),
+    "inventory:dependency_detail": R("inventory", "dependency", shared=True),
+    "inventory:dependency_edit": W("inventory", "dependency"),
+    "inventory:shadow_declare": LOGIN, "inventory:shadow_list": LOGIN,
+    "inventory:shadow_detail": R("inventory", "declaration"), "inventory:shadow_convert": W("inventory", "declaration"),
+    "inventory:shadow_reject": W("inventory", "declaration"),
+    "inventory:import": W("inventory"), "inventory:import_template": W("inventory"),
+    # Risks
+    "risks:register": R("risks"), "risks:export_csv": R("risks"), "risks:export_xlsx": R("risks"),
+    "risks:risk_import": W("risks"), "risks:import_template": R("risks"), "risks:exchange_export": R("risks"),
+    "risks:levels_css": LOGIN, "risks:heatmap": R("risks"), "risks:reviews": R("risks"),
+    "risks:system_risks": R("risks", "system"), "risks:risk_create": W("risks"), "risks:level_preview": R("risks"),
+    "risks:risk_detail": R("risks", "risk"), "risks:risk_edit": W("risks", "risk"),
+    "risks:risk_treatment": W("risks", "risk"), "risks:action_add": W("risks", "risk"),
+    "risks:action_status": W("risks", "action"), "risks:risk_accept": P("risk"),
+    "risks:review_request": W("risks", "risk"), "risks:review_complete": W("risks", "review"),
+    "risks:method_list": R("risks"), "risks:method_new_version": P(), "risks:method_detail": R("risks", "method"),
+    "risks:method_edit": P("method"), "risks:method_activate": P("method"),
+    "risks:impact_list": R("risks"), "risks:impact_start": W("risks"), "risks:impact_detail": R("risks", "impact"),
+    "risks:impact_save": W("risks", "impact"), "risks:impact_approve": P("impact"), "risks:impact_return": P("impact"),
+    "risks:impact_reopen": P("impact"),
+    "risks:suggestions": R("risks"), "risks:suggestion_accept": W("risks", "suggestion"),
+    "risks:suggestion_dismiss": W("risks", "suggestion"), "risks:suggestions_refresh": W("risks", "system"),
+}
+# Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
+POST_ONLY = re.compile(r"(unlink|link_|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
+                       r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
+                       r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
+                       r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
+                       r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start)")
+
+# --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
+API = {
+    "core_api_health": PUBLIC, "core_api_me": LOGIN, "core_api_me_update": LOGIN,
+    "core_api_unit_list": R("organisation"), "core_api_unit_create": W("organisation"),
+    "core_api_unit_detail": R("organisation", "unit"), "core_api_unit_update": W("organisation", "unit"),
+    "core_api_unit_delete": W("organisation", "unit"),
+    "core_api_note_list": R("inventory", "history"), "core_api_note_add": R("inventory", "history"),
+    "core_api_notification_list": LOGIN, "core_api_notification_mark_read": LOGIN, "core_api_task_list": LOGIN,
+    "core_api_ledger_events": R("ledger", org_wide=True), "core_api_ledger_verify": R("ledger", org_wide=True),
+    "core_api_people_person_list": LOGIN, "core_api_people_person_create": W("people"),
+    "core_api_people_person_detail": R("people", "person"), "core_api_people_person_update": W("people", "person"),
+    "core_api_people_group_list": R("people"), "core_api_people_group_create": W("people"),
+    "core_api_people_group_detail": R("people", "group"), "core_api_people_group_update": W("people", "group"),
+    "core_api_people_role_list": R("roles"), "core_api_people_role_grant": W("roles"),
+    "core_api_people_role_detail": R("roles", "assignment"), "core_api_people_role_revoke": W("roles", "assignment"),
+    "inventory_api_system_list": R("inventory"), "inventory_api_system_create": W("inventory"),
+    "inventory_api_system_detail": R("inventory", "system"), "inventory_api_system_update": W("inventory", "system"),
+    "inventory_api_classification_get": R("inventory", "system"),
+    "inventory_api_classification_create": W("inventory", "system"),
+    "inventory_api_classification_sign_off": W("inventory", "system"),
+    "inventory_api_ai_act_proposal": LOGIN,
+    "inventory_api_stage_gate": R("inventory", "system"), "inventory_api_stage_move": W("inventory", "system"),
+    "inventory_api_gate_overrides": R("inventory", "system"), "inventory_api_go_live_approval": P("system"),
+    "inventory_api_change_list": R("inventory", "system"), "inventory_api_change_create": W("inventory", "system"),
+    "inventory_api_change_detail": R("inventory", "decision"), "inventory_api_change_approve": P("decision"),
+    "inventory_api_change_reject": P("decision"), "inventory_api_change_effective": P("decision"),
+    "inventory_api_model_card_get": R("inventory", "system"), "inventory_api_model_card_put": W("inventory", "system"),
+    "inventory_api_components_component_list": R("inventory"),
+    "inventory_api_components_component_create": W("inventory"),
+    "inventory_api_components_component_detail": R("inventory", "component", shared=True),
+    "inventory_api_components_component_update": W("inventory", "component"),
+    "inventory_api_components_dependency_list": R("inventory"),
+    "inventory_api_components_dependency_create": W("inventory"),
+    "inventory_api_components_dependency_detail": R("inventory", "dependency", shared=True),
+    "inventory_api_components_dependency_update": W("inventory", "dependency"),
+    "inventory_api_components_dependency_dependents": R("inventory", "dependency", shared=True),
+    "inventory_api_components_system_foundations": R("inventory", "system"),
+    "inventory_api_components_system_link_component": W("inventory", "system"),
+    "inventory_api_components_system_unlink_component": W("inventory", "system_component"),
+    "inventory_api_components_system_link_dependency": W("inventory", "system"),
+    "inventory_api_components_system_unlink_dependency": W("inventory", "system_dependency"),
+    "inventory_api_components_shadow_declare": LOGIN, "inventory_api_components_shadow_list": LOGIN,
+    "inventory_api_components_shadow_detail": R("inventory", "declaration"),
+    "inventory_api_components_shadow_convert": W("inventory", "declaration"),
+    "inventory_api_components_shadow_reject": W("inventory", "declaration"),
+    "risks_api_risk_list": R("risks"), "risks_api_risk_create": W("risks"),
+    "risks_api_risk_detail": R("risks", "risk"), "risks_api_risk_update": W("risks", "risk"),
+    "risks_api_action_list": R("risks", "risk"), "risks_api_action_create": W("risks", "risk"),
+    "risks_api_action_update": W("risks", "action"), "risks_api_risk_accept": P("risk"),
+    "risks_api_acceptance_list": R("risks", "risk"), "risks_api_review_list": R("risks", "risk"),
+    "risks_api_review_request": W("risks", "risk"), "risks_api_review_complete": W("risks", "review"),
+    "risks_api_trigger_review": P(),
+    "risks_api_methods_method_list": R("risks"), "risks_api_methods_method_create": P(),
+    "risks_api_methods_method_detail": R("risks", "method"), "risks_api_methods_method_update": P("method"),
+    "risks_api_methods_method_activate": P("method"), "risks_api_methods_heatmap_read": R("risks"),
+    "risks_api_methods_impact_list": R("risks"), "risks_api_methods_impact_create": W("risks"),
+    "risks_api_methods_impact_detail": R("risks", "impact"), "risks_api_methods_impact_answers": W("risks", "impact"),
+    "risks_api_methods_impact_submit": W("risks", "impact"), "risks_api_methods_impact_approve": P("impact"),
+}
+
+
+# --- Routes ---------------------------------------------------------------------------------------------------------
+
+def page_routes() -> dict[str, URLPattern]:
+    found = {}
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern).startswith(("accounts/", "api/")):
+                    continue  # allauth's own pages (tested in core) and the API (below)
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                found[f"{namespace}:{pattern.name}" if namespace else pattern.name] = pattern
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def api_operations() -> dict[str, tuple[str, str]]:
+    """operationId -> (method, path template)."""
+    operations = {}
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method, operation in methods.items():
+            operations[operation["operationId"].removeprefix("aims_")] = (method.upper(), path)
+    return operations
+
+
+def test_every_page_route_is_in_the_matrix():
+    missing = sorted(set(page_routes()) - set(PAGES))
+    assert not missing, f"add these pages to PAGES in {__file__}: {missing}"
+    assert not sorted(set(PAGES) - set(page_routes())), "PAGES names routes that no longer exist"
+
+
+def test_every_api_route_is_in_the_matrix():
+    missing = sorted(set(api_operations()) - set(API))
+    assert not missing, f"add these API operations to API in {__file__}: {missing}"
+    assert not sorted(set(API) - set(api_operations())), "API names operations that no longer exist"
+
+
+# --- The world ------------------------------------------------------------------------------------------------------
+
+def _objects_in(unit, *, admin, owner, tag: str) -> dict:
+    """One object of each kind placed in `unit`, made through the services as an administrator would."""
+    person = core.create_person(actor=admin, email=f"person-{tag}@example.com", first_name="P", last_name=tag,
+                                unit=unit)
+    group = core.create_group(actor=admin, name=f"Group {tag}", unit=unit, members=[person])
+    system = inventory.create_system(actor=admin, name=f"Chatbot {tag}", unit=unit, owner=owner,
+                                     purpose="Answers questions with an LLM", technical_lead=person,
+                                     business_referent=admin)
+    component = inventory.create_component(actor=admin, kind="model", name=f"Model {tag}", owner_unit=unit)
+    dependency = inventory.create_dependency(actor=admin, kind="library", name=f"Lib {tag}", owner_unit=unit)
+    system_component = inventory.link_component(actor=admin, system=system, component=component)
+    system_dependency = inventory.link_system_dependency(actor=admin, system=system, dependency=dependency)
+    component_dependency = inventory.link_component_dependency(actor=admin, component=component,
+                                                               dependency=dependency)
+    inventory.save_model_card(actor=admin, system=system, changes={"task": "question answering"})
+    playbook = inventory.create_playbook(actor=admin, system=system, title="Restart", body="1. Stop it.")
+    classification = inventory.classify_system(actor=admin, system=system, answers=CV_SCREENING)
+    decision = inventory.request_change(actor=admin, system=system, kind="minor_update", description="New prompt")
+    declaration = inventory.declare_shadow_ai(actor=person, tool_name=f"Tool {tag}", purpose="Summaries", unit=unit)
+    risk = risks.create_risk(actor=admin, title=f"Prompt injection {tag}", category="security", owner=owner,
+                             systems=[system], inherent_likelihood=2, inherent_impact=2)
+    action = risks.add_treatment_action(actor=admin, risk=risk, title="Filter inputs", owner=owner)
+    review = risks.request_risk_review(actor=admin, risk=risk, reason="Matrix")
+    impact = risks.start_impact_assessment(actor=admin, system=system)
+    suggestion = RiskSuggestion.objects.filter(system=system).first()
+    assignment = core.grant_role(actor=admin, role="viewer", user=person, unit=unit)
+    return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
+            "dependency": dependency, "system_component": system_component,
+            "system_dependency": system_dependency, "component_dependency": component_dependency,
+            "playbook": playbook, "decision": decision, "classification": classification, "declaration": declaration, "risk": risk, "action": action,
+            "review": review, "impact": impact, "suggestion": suggestion, "assignment": assignment,
+            "history": system}
+
+
+@pytest.fixture
+def world():
+    root = OrgUnitFactory(name="Root", code="root")
+    north = OrgUnitFactory(name="North", code="north", parent=root)
+    south = OrgUnitFactory(name="South", code="south", parent=root)
+    admin = UserFactory(unit=root, is_superuser=False)
+    RoleAssignment.objects.create(role="administrator", user=admin, unit=None)
+    risks.load_builtin_catalogs(actor=None)
+    method = risks.load_default_method(actor=None)
+    owners = {name: UserFactory(unit=unit) for name, unit in (("north", north), ("south", south))}
+    for name, unit in (("north", north), ("south", south)):
+        RoleAssignment.objects.create(role="system_owner", user=owners[name], unit=unit)
+    objects = {
+        "north": _objects_in(north, admin=admin, owner=owners["north"], tag="north"),
+        "south": _objects_in(south, admin=admin, owner=owners["south"], tag="south"),
+    }
+    for side in objects.values():
+        side["method"] = method
+    token, _secret = core.create_api_token(actor=admin, name="admin's")
+    objects["north"]["token"] = objects["south"]["token"] = token  # someone else's token, whoever asks
+    people = {}
+    for role in ROLES:
+        person = UserFactory(unit=north, email=f"{role}@example.com")
+        if role != "no_role":
+            RoleAssignment.objects.create(role=role, user=person, unit=None if role in WHOLE_ORGANISATION else north)
+        people[role] = person
+    return objects, people
+
+
+# --- URLs for a route, filled with the world's objects ------------------------------------------------------------
+
+def _pk(obj) -> int:
+    return obj.pk
+
+
+def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
+    rule = PAGES[name]
+    arguments = list(pattern.pattern.regex.groupindex)
+    if not arguments:
+        return reverse(name)
+    values = {}
+    obj = objects.get(rule.obj) if rule.obj else None
+    for argument in arguments:
+        if argument == "object_type":
+            values[argument] = "inventory.aisystem"
+        elif argument == "object_id":
+            values[argument] = str(objects["system"].pk)
+        elif argument == "module":
+            values[argument] = "compliance"
+        elif argument == "fmt":
+            values[argument] = "csv"
+        elif argument in ("system_pk",):
+            values[argument] = objects["system"].pk
+        elif argument == "action_pk":
+            values[argument] = objects["action"].pk
+        elif argument == "review_pk":
+            values[argument] = objects["review"].pk
+        elif argument == "assignment_pk":
+            values[argument] = objects["assignment"].pk
+        elif argument == "pk" and rule.obj in ("action", "review"):
+            values[argument] = objects["risk"].pk
+        elif argument == "pk" and rule.obj == "assignment":
+            values[argument] = objects["person"].pk
+        elif argument == "pk" and rule.obj in ("system_component", "system_dependency", "playbook", "classification"):
+            values[argument] = objects["system"].pk
+        elif argument == "pk" and rule.obj == "component_dependency":
+            values[argument] = objects["component"].pk
+        elif argument == "pk":
+            values[argument] = _pk(obj)
+        elif argument in ("component_pk", "link_pk") and rule.obj == "system_component":
+            values[argument] = objects["system_component"].pk
+        elif argument in ("dependency_pk", "link_pk") and rule.obj in ("system_dependency", "component_dependency"):
+            values[argument] = objects[rule.obj].pk
+        elif argument == "playbook_pk":
+            values[argument] = objects["playbook"].pk
+        elif argument == "classification_pk":
+            values[argument] = objects["classification"].pk
+        elif argument == "decision_pk":
+            values[argument] = objects["decision"].pk
+        else:
+            raise AssertionError(f"the matrix does not know how to fill <{argument}> of {name}")
+    return reverse(name, kwargs=values)
+
+
+API_ARGUMENT_OBJECTS = {
+    "unit_id": "unit", "person_id": "person", "group_id": "group", "assignment_id": "assignment",
+    "system_id": "system", "decision_id": "decision", "component_id": "component", "dependency_id": "dependency",
+    "declaration_id": "declaration", "risk_id": "risk", "action_id": "action", "review_id": "review",
+    "method_id": "method", "assessment_id": "impact",
+}
+
+
+def api_url(path: str, objects: dict) -> str:
+    def fill(match):
+        argument = match.group(1)
+        if argument == "object_type":
+            return "inventory.aisystem"
+        if argument == "object_id":
+            return str(objects["system"].pk)
+        return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
+
+    return re.sub(r"\{(\w+)\}", fill, path)
+
+
+# --- Expectations ---------------------------------------------------------------------------------------------------
+
+def allowed(rule: Rule, role: str, side: str, *, write: bool) -> bool | None:
+    """True/False from the policy; None when only anonymous and role-less refusals are checked (person rules)."""
+    if rule.need == "public":
+        return True
+    if role == "anonymous":
+        return False
+    if rule.need == "login":
+        return True
+    if rule.need == "person":
+        return False if role == "no_role" else None
+    granted = (WRITES if rule.need == "write" or write else READS)[role]
+    if rule.domain not in granted:
+        return False
+    whole = role in WHOLE_ORGANISATION
+    if rule.org_wide and not whole:
+        return False
+    if rule.obj and side == "south" and not whole and rule.obj != "method" and not (rule.shared and not write):
+        return False
+    return True
+
+
+REFUSED = {403, 404, 405}
+# An empty or incomplete request may be turned away by validation before the permission check: that reveals nothing
+# and writes nothing (the ledger is checked too), so it counts as a refusal here. Writes with valid data by refused
+# roles are tested in each module's permission tests.
+TURNED_AWAY = REFUSED | {400, 401, 422}
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def _leaks(response, secrets) -> list[str]:
+    body = response.content.decode(errors="replace")
+    return [secret for secret in secrets if secret in body]
+
+
+def _check(problems, what, response, expected, *, secrets=(), anonymous_page=False, write=False):
+    status = response.status_code
+    if expected is True:
+        if status in REFUSED or status == 401 or _is_login_redirect(response):
+            problems.append(f"{what}: refused ({status}) but the policy allows it")
+        return
+    if anonymous_page and _is_login_redirect(response):
+        return
+    if status in TURNED_AWAY or (write and status == 302):
+        return
+    # A list may answer with nothing in it rather than refuse: then none of the world's objects may show.
+    leaked = _leaks(response, secrets) if status == 200 and secrets else ["(not a list)"]
+    if leaked:
+        problems.append(f"{what}: answered {status} but the policy refuses it; shows {leaked[:3]}")
+
+
+def _secrets(objects) -> list[str]:
+    return [objects[side][key].name for side in ("north", "south") for key in ("system", "component", "group")] + [
+        objects[side]["risk"].title for side in ("north", "south")] + [
+        objects[side]["person"].email for side in ("north", "south")]
+
+
+@pytest.mark.parametrize("role", ROLES + ["anonymous"])
+def test_pages_answer_each_role_as_the_policy_says(world, role):
+    objects, people = world
+    client = Client()
+    if role != "anonymous":
+        client.force_login(people[role])
+    problems, secrets = [], _secrets(objects)
+    for name, pattern in sorted(page_routes().items()):
+        rule = PAGES[name]
+        for side in ("north", "south") if rule.obj else ("north",):
+            url = page_url(name, pattern, objects[side])
+            if not POST_ONLY.search(name):
+                expected = allowed(rule, role, side, write=False)
+                if rule.need == "write":
+                    expected = allowed(rule, role, side, write=True)
+                if expected is not None:
+                    _check(problems, f"GET {name} ({side})", client.get(url), expected,
+                           secrets=secrets if not rule.obj else (), anonymous_page=role == "anonymous")
+            expected_write = allowed(rule, role, side, write=True)
+            if expected_write is False and rule.need in ("write", "person"):
+                events = LedgerEvent.objects.count()
+                response = client.post(url, {})
+                _check(problems, f"POST {name} ({side})", response, False, anonymous_page=role == "anonymous",
+                       write=True)
+                if LedgerEvent.objects.count() != events:
+                    problems.append(f"POST {name} ({side}): a refused write changed the ledger")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ROLES + ["anonymous"])
+def test_api_answers_each_role_as_the_policy_says(world, role):
+    objects, people = world
+    client = Client()
+    if role != "anonymous":
+        client.force_login(people[role])
+    problems, secrets = [], _secrets(objects)
+    for operation, (method, path) in sorted(api_operations().items()):
+        rule = API[operation]
+        for side in ("north", "south") if rule.obj else ("north",):
+            url = api_url(path, objects[side])
+            if method == "GET":
+                expected = allowed(rule, role, side, write=False)
+                if expected is not None:
+                    _check(problems, f"GET {operation} ({side})", client.get(url), expected,
+                           secrets=secrets if not rule.obj else ())
+                continue
+            expected = allowed(rule, role, side, write=True)
+            if expected is False and rule.need != "public":
+                events = LedgerEvent.objects.count()
+                response = client.generic(method, url, "{}", content_type="application/json")
+                _check(problems, f"{method} {operation} ({side})", response, False, write=True)
+                if LedgerEvent.objects.count() != events:
+                    problems.append(f"{method} {operation} ({side}): a refused write changed the ledger")
+    assert not problems, "\n".join(problems)
+
+
+def test_lists_hold_only_what_is_in_scope(world):
+    """A North viewer's lists, pages and API alike, never show a South object."""
+    objects, people = world
+    client = Client()
+    client.force_login(people["viewer"])
+    south = objects["south"]
+    for url, needle in (
+        (reverse("inventory:portfolio"), south["system"].name), (reverse("risks:register"), south["risk"].title),
+        (reverse("unit_list"), "South"), (reverse("people_list"), south["person"].email),
+        ("/api/v1/systems", south["system"].name), ("/api/v1/risks", south["risk"].title),
+        ("/api/v1/people", south["person"].email),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert needle not in response.content.decode(), f"{url} shows {needle}"
+    north = objects["north"]
+    assert north["system"].name in client.get(reverse("inventory:portfolio")).content.decode()
+    assert north["risk"].title in client.get("/api/v1/risks").content.decode()
