@@ -63,7 +63,10 @@ def apply_filters(risks: QuerySet, *, system=None, category: str = "", owner=Non
     if category:
         risks = risks.filter(category=category)
     if owner not in (None, ""):
-        risks = risks.filter(owner_id=int(owner)) if str(owner).isdigit() else risks.none()
+        if str(owner).isdigit():
+            risks = risks.filter(owner_id=int(owner))
+        else:
+            risks = risks.filter(owner__email__iexact=str(owner)) if "@" in str(owner) else risks.none()
     if unit not in (None, ""):
         risks = risks.filter(unit_id=int(unit)) if str(unit).isdigit() else risks.none()
     if inherent_level:
@@ -102,7 +105,7 @@ def filters_from_query(data) -> dict:
     return {
         "system": data.get("system", "").strip()[:60],
         "category": category if category in RiskCategory.values else "",
-        "owner": data.get("owner", "") if data.get("owner", "").isdigit() else None,
+        "owner": _owner_filter(data.get("owner", "").strip()),
         "unit": data.get("unit", "") if data.get("unit", "").isdigit() else None,
         "inherent_level": data.get("inherent_level", "")[:40],
         "residual_level": data.get("residual_level", "")[:40],
@@ -113,6 +116,11 @@ def filters_from_query(data) -> dict:
         "cell": data.get("cell", "")[:30],
         "method": data.get("method", "") if data.get("method", "").isdigit() else None,
     }
+
+
+def _owner_filter(value: str) -> str | None:
+    """A person's id (the drop-down) or e-mail address (the text box of large organisations)."""
+    return value[:254] if value.isdigit() or "@" in value else None
 
 
 def visible_risks(user) -> QuerySet:

@@ -30,6 +30,8 @@ from .templatetags.risk_tags import colour_class
 PER_PAGE = 50
 # Above this many visible systems the filter becomes a text box (a reference code) instead of a drop-down.
 SYSTEM_SELECT_LIMIT = 300
+# Likewise for owners: above this many, the owner filter takes an e-mail address.
+OWNER_SELECT_LIMIT = 300
 COLUMNS = [("title", _("Title")), ("category", _("Category")), ("owner", _("Owner")),
            ("inherent", _("Inherent")), ("residual", _("Residual")), ("status", _("Status")),
            ("next_review", _("Next review"))]
@@ -70,6 +72,8 @@ def risk_register(request):
     visible = Risk.objects.restrict(user, "view")
     systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
     system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
+    owner_list = list(User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name")
+                      .only("pk", "first_name", "last_name", "email", "username")[:OWNER_SELECT_LIMIT + 1])
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -83,8 +87,7 @@ def risk_register(request):
         "sort": sort.lstrip("-"), "descending": descending, "columns": COLUMNS,
         "query": query.urlencode(), "sort_query": sort_query.urlencode(), "export_query": export_query,
         "systems": system_list[:SYSTEM_SELECT_LIMIT], "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
-        "owners": User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name")
-                  .only("pk", "first_name", "last_name", "email", "username"),
+        "owners": owner_list[:OWNER_SELECT_LIMIT], "owners_as_text": len(owner_list) > OWNER_SELECT_LIMIT,
         "categories": RiskCategory.choices, "statuses": [(register.OPEN, _("Open (not closed)"))] + list(
             Risk.Status.choices),
         "levels": register.level_choices(methods), "can_add": can_anywhere(user, "add", "risks"),

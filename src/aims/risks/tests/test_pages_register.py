@@ -130,3 +130,19 @@ def test_the_import_page_is_offered_to_people_who_may_add_risks_only(client, org
     client.force_login(person_with_role("viewer", org["north"]))
     page = client.get(reverse("risks:register")).content.decode()
     assert f'href="{import_url}"' not in page and client.get(import_url).status_code == 403
+
+
+def test_many_owners_turn_the_owner_filter_into_an_email_box(client, org, owner, make_risk, monkeypatch):
+    from aims.risks import views_register
+
+    other = person_with_role("system_owner", org["north"])
+    make_risk(title="Mine")
+    make_risk(title="Theirs", owner=other)
+    client.force_login(owner)
+    page = client.get(reverse("risks:register")).content.decode()
+    assert '<select id="rf-owner"' in page and f'value="{other.pk}"' in page
+    monkeypatch.setattr(views_register, "OWNER_SELECT_LIMIT", 1)
+    page = client.get(reverse("risks:register"), {"owner": other.email.upper()})
+    assert '<input id="rf-owner" name="owner" type="email"' in page.content.decode()
+    assert titles(page) == ["Theirs"]
+    assert sorted(titles(client.get(reverse("risks:register"), {"owner": "nobody"}))) == ["Mine", "Theirs"]  # ignored
