@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.catalogs import CatalogError, load_catalog
 from aims.core import context, ledger
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE
@@ -17,12 +18,13 @@ from ..models import Risk, RiskAcceptance, RiskReview
 from ._common import clean_text, require_active_method, require_or_system, review_due
 from .risks import next_review_for, risk_url, scored_changes
 
-# How long the owner has to review, by trigger. An incident or a go-live cannot wait for the periodic cycle.
-DUE_DAYS = {
-    RiskReview.Source.INCIDENT: 7, RiskReview.Source.GO_LIVE: 7, RiskReview.Source.MAJOR_CHANGE: 14,
-    RiskReview.Source.DRIFT: 14, RiskReview.Source.SUPPLIER_CHANGE: 30, RiskReview.Source.ACCEPTANCE_EXPIRED: 14,
-    RiskReview.Source.PERIODIC: 30, RiskReview.Source.MANUAL: 14,
-}
+
+def due_days(source: str) -> int:
+    """How many days the owner has for a review opened by `source` (catalogs/review_triggers.yaml)."""
+    value = load_catalog("review_triggers").get("due_days", {}).get(source)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise CatalogError(f"review_triggers: due_days.{source} must be a whole number of days, at least 1")
+    return value
 
 
 def review_task_source(review: RiskReview) -> str:
@@ -41,7 +43,7 @@ def open_review(*, actor, risk: Risk, source: str, reason: str) -> RiskReview:
     pending = RiskReview.objects.select_for_update().filter(risk=risk, status=RiskReview.Status.PENDING).first()
     if pending is not None:
         # Same review, one more reason: the owner reviews once with everything in front of them.
-        due = min(pending.due_date, review_due(DUE_DAYS[source]))
+        due = min(pending.due_date, review_due(due_days(source)))
         return _save_with_changes(actor=actor, obj=pending, expected_version=None, reason=reason,
                                   action="risks.riskreview.retrigger",
                                   changes={"reason": f"{pending.reason}\n[{source}] {reason}"[:20000], "due_date": due})
@@ -49,7 +51,7 @@ def open_review(*, actor, risk: Risk, source: str, reason: str) -> RiskReview:
     review = _create(actor=actor, reason=reason, obj=RiskReview(
         risk=risk, source=source, reason=reason, requested_by=person,
         requested_by_label="" if person else (actor if isinstance(actor, str) else context.system_actor()),
-        due_date=review_due(DUE_DAYS[source]), level_before=risk.current_level,
+        due_date=review_due(due_days(source)), level_before=risk.current_level,
     ))
     url = risk_url(risk.pk)
     open_task(assignee=risk.owner, title=gettext_lazy("Review the risk “%(title)s”"), params={"title": risk.title},

@@ -102,3 +102,16 @@ def test_periodic_job_opens_due_reviews_and_reminders_are_weekly(chatbot, make_r
     assert tasks.send_overdue_reminders(on=late + timedelta(days=1)) == 0
     assert Notification.objects.filter(recipient=engineer, kind="reminder").count() == 1
     assert LedgerEvent.objects.filter(action="risks.treatmentaction.remind", object_id=str(action.pk)).exists()
+
+
+def test_review_due_times_come_from_the_catalogue_and_an_override_wins(chatbot, make_risk, settings, tmp_path):
+    from aims.risks.services.reviews import due_days
+
+    assert all(due_days(source) >= 1 for source in RiskReview.Source.values)  # every trigger has a due time
+    risk = make_risk(systems=[chatbot])
+    overrides = tmp_path / "catalogs"
+    overrides.mkdir()
+    (overrides / "review_triggers.yaml").write_text('version: "local"\ndue_days: {incident: 2}\n', encoding="utf-8")
+    settings.DATA_DIR = tmp_path
+    review = request_review(actor=None, reason="INC-7", systems=[chatbot], source="incident")[0]
+    assert review.risk == risk and review.due_date == timezone.localdate() + timedelta(days=2)
