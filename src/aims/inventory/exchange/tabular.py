@@ -24,7 +24,9 @@ from aims.core.models import OrgUnit, User
 from aims.core.permissions import ADD, CHANGE, can_in_unit
 
 from .. import gates, services, signals
+from ..forms import PipeLinesField
 from ..models import STAGE_ORDER, AISystem, Autonomy, Criticality, DeploymentMode, Exposure, Stage
+from ..models.common import validate_links
 from .files import MAX_PROBLEMS, ImportFileError, Problem, check_size, detect_format, read_table
 
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
@@ -35,12 +37,15 @@ FALSE_WORDS = {"no", "n", "false", "0", "non", "faux", ""}
 class Column:
     key: str  # the header in the file
     field: str  # the AISystem field it fills
-    kind: str  # text, choice, bool, date, int, unit, person
+    kind: str  # text, choice, bool, date, int, unit, person, links
     label: object
     required: bool = False
     choices: type | None = None
     export_only: bool = False
 
+
+# A system's links in one cell, as on its form: one "label | https://address" per line.
+LINKS = PipeLinesField(keys=("label", "url"))
 
 COLUMNS = (
     Column("reference_code", "reference_code", "text", gettext_lazy("Reference (empty for a new system: one is "
@@ -69,6 +74,7 @@ COLUMNS = (
     Column("priority", "priority", "int", gettext_lazy("Priority, 1 (lowest) to 5 (highest)")),
     Column("next_review_date", "next_review_date", "date", gettext_lazy("Next review date (YYYY-MM-DD)")),
     Column("escalation_path", "escalation_path", "text", gettext_lazy("Escalation path")),
+    Column("links", "links", "links", gettext_lazy("Links, one per line: label | https://address")),
     # Shown in exports, ignored by imports: classification has its own guided process.
     Column("ai_act_tier", "ai_act_tier", "choice", gettext_lazy("EU AI Act tier (read only)"), export_only=True),
     Column("ai_act_role", "ai_act_role", "choice", gettext_lazy("EU AI Act role (read only)"), export_only=True),
@@ -123,6 +129,8 @@ def _instructions() -> list[list[str]]:
             allowed = ", ".join(str(v) for v in column.choices.values if v)
         elif column.kind == "bool":
             allowed = "yes, no"
+        elif column.kind == "links":
+            allowed = "Runbook | https://wiki.example.com/runbook"
         note = _("required") if column.required else (_("ignored on import") if column.export_only else "")
         rows.append([column.key, str(column.label), note, allowed])
     return rows
@@ -153,8 +161,8 @@ def export_rows(systems) -> Iterable[list]:
             _person(s.incident_contact), s.stage, s.criticality, "yes" if s.personal_data else "no",
             "yes" if s.special_category_data else "no", "yes" if s.confidential_data else "no", s.external_exposure,
             s.autonomy, s.human_oversight, s.deployment_mode, s.users_and_affected, s.value, s.priority,
-            s.next_review_date.isoformat() if s.next_review_date else "", s.escalation_path, s.ai_act_tier,
-            s.ai_act_role,
+            s.next_review_date.isoformat() if s.next_review_date else "", s.escalation_path,
+            LINKS.prepare_value(s.links or []), s.ai_act_tier, s.ai_act_role,
         ]
 
 
@@ -253,6 +261,13 @@ def _convert(column: Column, text: str):
         except ValidationError as error:
             raise _CellError(" ".join(error.messages)) from None
         return value
+    if column.kind == "links":
+        try:
+            links = LINKS.to_python(text)
+            validate_links(links)
+        except ValidationError as error:
+            raise _CellError(" ".join(error.messages)) from None
+        return links
     return text.strip().lower() if column.kind == "person" else text.strip()
 
 
@@ -284,7 +299,7 @@ def plan_import(*, actor, data: bytes, filename: str) -> TablePlan:
                     row_problems.append(Problem(_("This cell is required."), row=number, column=column.key))
                 elif column.key not in _DEFAULTED:
                     values[column.key] = None if column.kind in ("unit", "person", "date") else (
-                        False if column.kind == "bool" else "")
+                        False if column.kind == "bool" else [] if column.kind == "links" else "")
                 continue
             try:
                 values[column.key] = _convert(column, text)

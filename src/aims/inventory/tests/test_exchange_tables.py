@@ -201,3 +201,19 @@ def test_export_holds_exactly_the_filtered_systems_and_reimports_unchanged(manag
     assert plan.ok and plan.summary() == {"to_create": 0, "to_update": 0, "unchanged": 3, "errors": 0}
     plan = tabular.plan_import(actor=manager, data=tabular.export_xlsx(everything), filename="export.xlsx")
     assert plan.ok and plan.summary()["unchanged"] == 3
+
+
+def test_links_travel_in_one_cell_and_bad_ones_are_refused(manager, owner, org):
+    cell = "Runbook | https://wiki.example.com/runbook\nDashboard | https://grafana.example.com/d/1"
+    result = tabular.apply_import(actor=manager, data=_csv([_row(owner, reference_code="AIS-LINKS", links=cell)]),
+                                  filename="s.csv")
+    assert result.applied, [str(p) for p in result.problems]
+    system = AISystem.objects.get(reference_code="AIS-LINKS")
+    assert system.links == [{"label": "Runbook", "url": "https://wiki.example.com/runbook"},
+                            {"label": "Dashboard", "url": "https://grafana.example.com/d/1"}]
+    exported = csv_text(tabular.HEADERS, tabular.export_rows(AISystem.objects.filter(pk=system.pk)))
+    assert "Runbook | https://wiki.example.com/runbook" in exported
+    plan = tabular.plan_import(actor=manager, filename="s.csv",
+                               data=_csv([_row(owner, reference_code="AIS-LINKS", links="Bad | javascript:alert(1)")]))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "links")]
+    assert "http and https" in str(plan.problems[0])
