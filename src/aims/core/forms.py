@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import OrgUnit, PeopleGroup, User
@@ -16,6 +20,27 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def stale_message(current_version: int) -> str:
+    return gettext(
+        "Someone else changed this record while you were editing it (it is now at version %(version)s). "
+        "Your changes were not saved. Reload the page to see the current values, then apply your changes again."
+    ) % {"version": current_version}
+
+
+@contextmanager
+def errors_on(form: forms.Form) -> Iterator[None]:
+    """Run a service call for a valid form; its validation error or stale-version conflict lands on the form (check
+    `form.errors` afterwards) instead of propagating."""
+    from .services import StaleVersion
+
+    try:
+        yield
+    except ValidationError as error:
+        apply_validation_error(form, error)
+    except StaleVersion as stale:
+        form.add_error(None, stale_message(stale.current_version))
 
 
 class VersionedForm(forms.ModelForm):

@@ -11,19 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import services
-from .forms import OrgUnitForm, ReasonForm, apply_validation_error
+from .forms import OrgUnitForm, ReasonForm, apply_validation_error, errors_on
 from .models import OrgUnit, User
 from .permissions import can_anywhere, can_in_unit
 from .views_ledger import history_context, journal_context
 
 TABS = ("details", "history", "journal")
-
-def stale_message(current_version: int) -> str:
-    return _(
-        "Someone else changed this record while you were editing it (it is now at version %(version)s). "
-        "Your changes were not saved. Reload the page to see the current values, then apply your changes again."
-    ) % {"version": current_version}
-
 
 def _posted(request):
     """The POST data on a POST (even an empty one, so an empty submission is validated), else None."""
@@ -123,15 +116,11 @@ def unit_edit(request, pk: int):
     user = request.user
     form = OrgUnitForm(_posted(request), instance=unit, user=user, initial={"version": unit.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             unit = services.update_org_unit(actor=user, unit=OrgUnit.objects.get(pk=pk), changes=form.changes(),
                                             expected_version=form.cleaned_data["version"],
                                             reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except services.StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The unit was saved."))
             return redirect("unit_detail", pk=unit.pk)
     return render(request, "core/unit_form.html", {"form": form, "unit": OrgUnit.objects.get(pk=pk)})

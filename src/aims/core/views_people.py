@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import GrantRoleForm, GroupForm, PersonForm, ReasonForm, apply_validation_error
+from .forms import GrantRoleForm, GroupForm, PersonForm, ReasonForm, apply_validation_error, errors_on
 from .models import OrgUnit, PeopleGroup, RoleAssignment, User
 from .permissions import Role, can_anywhere, can_in_unit
-from .views_org import _posted, stale_message, tab_context
+from .views_org import _posted, tab_context
 
 PEOPLE_PER_PAGE = 50
 # Sort keys offered on the people list -> the ordering they mean. Anything else falls back to the name.
@@ -130,15 +130,11 @@ def person_edit(request, pk: int):
     user = request.user
     form = PersonForm(_posted(request), instance=person, user=user, initial={"version": person.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             person = services.update_person(actor=user, person=User.objects.get(pk=pk), changes=form.changes(),
                                             expected_version=form.cleaned_data["version"],
                                             reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except services.StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The changes were saved."))
             return redirect("person_detail", pk=person.pk)
     return render(request, "core/person_form.html", {"form": form, "person": User.objects.get(pk=pk)})
@@ -254,15 +250,11 @@ def group_edit(request, pk: int):
     form = GroupForm(_posted(request), instance=group, user=user, initial={"version": group.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             services.edit_group(actor=user, group=group, changes=form.changes(),
                                 members=_members_kept(user, group, data["members"]),
                                 expected_version=data["version"], reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except services.StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The group was saved."))
             return redirect("group_detail", pk=pk)
     return render(request, "core/group_form.html", {"form": form, "group": PeopleGroup.objects.get(pk=pk)})

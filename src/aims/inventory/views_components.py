@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, errors_on
 from aims.core.permissions import can_anywhere
-from aims.core.services import StaleVersion
-from aims.core.views_org import _posted, stale_message, tab_context
+from aims.core.views_org import _posted, tab_context
 
 from . import queries, services
 from .forms import ComponentForm, DependencyForm, LinkDependencyForm
@@ -116,14 +115,10 @@ def component_edit(request, pk: int):
     component = _visible_component(request, pk, "change")
     form = ComponentForm(_posted(request), instance=component, user=user, initial={"version": component.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.update_component(actor=user, component=Component.objects.get(pk=pk), changes=form.changes(),
                                       expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The component was saved."))
             return redirect("inventory:component_detail", pk=pk)
     return render(request, "inventory/component_form.html", {"form": form, "component": Component.objects.get(pk=pk)},
@@ -245,15 +240,11 @@ def dependency_edit(request, pk: int):
     dependency = _visible_dependency(request, pk, "change")
     form = DependencyForm(_posted(request), instance=dependency, user=user, initial={"version": dependency.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.update_dependency(actor=user, dependency=Dependency.objects.get(pk=pk), changes=form.changes(),
                                        expected_version=form.cleaned_data["version"],
                                        reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The dependency was saved."))
             return redirect("inventory:dependency_detail", pk=pk)
     return render(request, "inventory/dependency_form.html",

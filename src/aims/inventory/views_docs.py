@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error
-from aims.core.services import StaleVersion
-from aims.core.views_org import _posted, stale_message
+from aims.core.forms import apply_validation_error, errors_on
+from aims.core.views_org import _posted
 
 from . import services
 from .forms import DecisionForm, ModelCardForm, PlaybookForm
@@ -47,15 +46,11 @@ def model_card_edit(request, pk: int):
     card = ModelCard.objects.filter(system=system).first() or ModelCard(system=system)
     form = ModelCardForm(_posted(request), instance=card, initial={"version": card.version if card.pk else None})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.save_model_card(actor=request.user, system=system, changes=form.changes(),
                                      expected_version=form.cleaned_data.get("version") if card.pk else None,
                                      reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The model card was saved."))
             return redirect(f"{system.get_absolute_url()}?tab=documentation#model-card")
     return render(request, "inventory/model_card_form.html", {"form": form, "system": system},
@@ -102,15 +97,11 @@ def playbook_edit(request, pk: int, playbook_pk: int):
     playbook = get_object_or_404(Playbook, pk=playbook_pk, system=system)
     form = PlaybookForm(_posted(request), instance=playbook, initial={"version": playbook.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.update_playbook(actor=request.user, playbook=playbook,
                                      changes={"title": form.cleaned_data["title"], "body": form.cleaned_data["body"]},
                                      expected_version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The playbook was saved."))
             return redirect(f"{system.get_absolute_url()}?tab=documentation#playbook-{playbook.pk}")
     return render(request, "inventory/playbook_form.html", {"form": form, "system": system, "playbook": playbook},

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aims.catalogs import load_catalog, localised
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, stale_message
 from aims.core.services import StaleVersion
-from aims.core.views_org import stale_message
+
 
 from . import ai_act, services
 from .forms import ChangeRequestForm, GoLiveApprovalForm, MoveStageForm, SignOffForm, VerdictForm

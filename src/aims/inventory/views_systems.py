@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, errors_on
 from aims.core.permissions import can_anywhere
-from aims.core.services import StaleVersion
 from aims.core.views_ledger import HISTORY_PER_PAGE, describe_events, journal_context
-from aims.core.views_org import _posted, stale_message
+from aims.core.views_org import _posted
 
 from . import queries, services
 from .forms import LinkComponentForm, LinkDependencyForm, SystemForm
@@ -184,15 +183,11 @@ def system_edit(request, pk: int):
         return redirect("inventory:system_detail", pk=pk)
     form = SystemForm(_posted(request), instance=system, user=user, initial={"version": system.version})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             system = services.update_system(actor=user, system=AISystem.objects.get(pk=pk), changes=form.changes(),
                                             expected_version=form.cleaned_data["version"],
                                             reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The system was saved."))
             if system.needs_reclassification:
                 messages.warning(request, _("A change may alter the EU AI Act classification: please classify the "

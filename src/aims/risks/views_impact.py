@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, errors_on
 from aims.core.permissions import can_anywhere
-from aims.core.services import StaleVersion
-from aims.core.views_org import stale_message, tab_context
+from aims.core.views_org import tab_context
 from aims.inventory.models import AISystem
 
 from . import catalogs, services
@@ -130,18 +129,14 @@ def impact_save(request, pk: int):
     form = QuestionnaireForm(request.POST, template=catalogs.impact_template(), answers=assessment.answers)
     if form.is_valid():
         submitting = "submit" in request.POST
-        try:
+        with errors_on(form):
             with transaction.atomic():
                 saved = services.save_impact_answers(actor=request.user, assessment=assessment,
                                                      answers=form.answers(),
                                                      expected_version=form.cleaned_data["version"])
                 if submitting:
                     services.submit_impact_assessment(actor=request.user, assessment=saved)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The impact assessment was submitted for approval.") if submitting
                              else _("Your answers were saved."))
             return redirect("risks:impact_detail", pk=pk)

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import ReasonForm, apply_validation_error
+from aims.core.forms import ReasonForm, apply_validation_error, stale_message
 from aims.core.permissions import can_in_unit
 from aims.core.services import StaleVersion
-from aims.core.views_org import _posted, stale_message, tab_context
+from aims.core.views_org import _posted, tab_context
 
 from . import services
 from .forms import MethodForm, formset_steps, scale_formset

@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, errors_on, stale_message
 from aims.core.permissions import can_anywhere
 from aims.core.services import StaleVersion
-from aims.core.views_org import _posted, stale_message, tab_context
+from aims.core.views_org import _posted, tab_context
 from aims.inventory.models import AISystem, Component, Dependency
 
 from . import register, services
@@ -152,7 +152,7 @@ def risk_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         scores = form.scores()
-        try:
+        with errors_on(form):
             with transaction.atomic():
                 fresh = services.update_risk(actor=user, risk=_fresh(pk), changes=form.descriptive_changes(),
                                              expected_version=data["version"], reason=data["reason"])
@@ -162,11 +162,7 @@ def risk_edit(request, pk: int):
                     if scores["inherent_likelihood"] is None or scores["inherent_impact"] is None:
                         raise ValidationError({"inherent_likelihood": _("A scored risk keeps an inherent score.")})
                     services.assess_risk(actor=user, risk=fresh, **scores, reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The risk was saved."))
             return redirect("risks:risk_detail", pk=pk)
     return render(request, "risks/risk_form.html", {"form": form, "risk": register.decorate([_fresh(pk)])[0],
@@ -186,15 +182,11 @@ def risk_treatment(request, pk: int):
     risk = _visible_risk(request, pk, "change")
     form = TreatmentForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.decide_treatment(actor=request.user, risk=risk, decision=form.cleaned_data["treatment"],
                                       rationale=form.cleaned_data["treatment_rationale"],
                                       expected_version=form.cleaned_data["version"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The treatment decision was saved."))
             return redirect("risks:risk_detail", pk=pk)
     return _again(request, _fresh(pk), treatment_form=form)
@@ -286,17 +278,13 @@ def review_complete(request, pk: int, review_pk: int):
     form = ReviewCompleteForm(request.POST, method=active_method())
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             services.complete_review(
                 actor=request.user, review=review, outcome=data["outcome"], notes=data["notes"],
                 expected_version=data["version"],
                 **{k: data[k] for k in ("inherent_likelihood", "inherent_impact", "residual_likelihood",
                                         "residual_impact")})
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        except StaleVersion as stale:
-            form.add_error(None, stale_message(stale.current_version))
-        else:
+        if not form.errors:
             messages.success(request, _("The review was recorded."))
             return redirect("risks:risk_detail", pk=pk)
     return _again(request, _fresh(pk), review_form=form)
