@@ -50,6 +50,13 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    """Files the product keeps in its data directory (ledger anchors, catalogue overrides) stay per test: a developer's
+    ./var from `make demo` must not leak into the suite."""
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's."""
     from django.core.cache import cache

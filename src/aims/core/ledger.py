@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -24,7 +25,7 @@ from django.utils import timezone
 from . import context
 # The recipe and the verification loop live in a Django-free module shared with worker processes and offline tools.
 from .ledger_chain import (  # noqa: F401 (re-exported: the ledger's public API)
-    GENESIS, VerifyResult, canonical_event, chain_hash, timestamp_text, verify_rows,
+    GENESIS, REWRITTEN, TRUNCATED, VerifyResult, canonical_event, chain_hash, timestamp_text, verify_rows,
 )
 from .models import LedgerEvent
 
@@ -202,11 +203,61 @@ def verify(parallel: bool | None = None) -> VerifyResult:
     """
     if parallel is None:
         parallel = _parallel_possible() and _last_id() >= PARALLEL_MIN_EVENTS
-    if parallel and _parallel_possible():
-        result = _verify_in_parallel()
-        if result is not None:
-            return result
-    return verify_rows(_rows())
+    result = _verify_in_parallel() if parallel and _parallel_possible() else None
+    return check_anchors(result if result is not None else verify_rows(_rows()))
+
+
+# --- Anchors: the chain head written down outside the database --------------------------------------------------
+# A chain whose newest events were deleted still verifies, and so does a chain rewritten from some event on with
+# fresh hashes. Both are caught by comparing the chain with heads recorded earlier somewhere the database cannot
+# change: a file in the data directory (the hourly job "ledger-anchor" appends one; copy the file elsewhere too).
+
+def anchor_path() -> Path:
+    return Path(settings.DATA_DIR) / "ledger-anchors.jsonl"
+
+
+def record_anchor() -> dict | None:
+    """Append the current head (last event id, its hash, when) to the anchor file; None on an empty ledger."""
+    last = LedgerEvent.objects.order_by("-id").values("id", "hash").first()
+    if last is None:
+        return None
+    anchor = {"id": last["id"], "hash": last["hash"], "at": timezone.now().isoformat(timespec="seconds")}
+    with anchor_path().open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(anchor) + "\n")
+    return anchor
+
+
+def _last_anchor() -> dict | None:
+    path = anchor_path()
+    if not path.is_file():
+        return None
+    last = None
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                anchor = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a crash mid-write: the earlier anchors still count
+            if isinstance(anchor, dict) and isinstance(anchor.get("id"), int) and isinstance(anchor.get("hash"), str):
+                last = anchor
+    return last
+
+
+def check_anchors(result: VerifyResult) -> VerifyResult:
+    """An intact chain must still reach the newest recorded head, with the same hash at that event."""
+    anchor = _last_anchor() if result.ok else None
+    if anchor is None:
+        return result
+    if anchor["id"] > result.count:  # ids run 1..count without gaps in an intact chain
+        return VerifyResult(False, result.count, result.head, anchor["id"],
+                            f"the chain ends at #{result.count}, but #{anchor['id']} was its head on "
+                            f"{anchor.get('at', '?')}: events were removed from its end", TRUNCATED)
+    stored = LedgerEvent.objects.filter(pk=anchor["id"]).values_list("hash", flat=True).first()
+    if stored != anchor["hash"]:
+        return VerifyResult(False, result.count, result.head, anchor["id"],
+                            f"the hash differs from the one recorded on {anchor.get('at', '?')}: the chain was "
+                            "rewritten from this event or before", REWRITTEN)
+    return result
 
 
 def _last_id() -> int:

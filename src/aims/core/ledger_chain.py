@@ -20,6 +20,8 @@ from datetime import timezone as dt_timezone
 
 GENESIS = "0" * 64
 GAP, LINK, MODIFIED = "gap", "link", "modified"
+# Found by comparing the chain with the heads recorded outside the database (aims.core.ledger.record_anchor).
+TRUNCATED, REWRITTEN = "truncated", "rewritten"
 
 
 def timestamp_text(value) -> str:

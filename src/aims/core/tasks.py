@@ -130,6 +130,15 @@ def deliver_webhook(delivery_id: int) -> bool:
     return ok
 
 
+@periodic("ledger-anchor", crontab(minute="7"), "Write the ledger's head to the anchor file outside the database")
+def anchor_ledger() -> int | None:
+    """See aims.core.ledger.record_anchor: lets `aims ledger verify` detect a chain cut or rewritten at its end."""
+    from . import ledger
+
+    anchor = ledger.record_anchor()
+    return anchor["id"] if anchor else None
+
+
 @periodic("expire-api-tokens-notice", crontab(minute="0", hour="7"), "Warn people whose API tokens expire within 7 days")
 def warn_expiring_tokens() -> int:
     """Notify each owner once per token in the week before it expires (the job runs daily; repeats are skipped)."""

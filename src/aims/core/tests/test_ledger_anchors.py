@@ -1,0 +1,88 @@
+"""Heads recorded outside the database catch what the chain alone cannot: events cut from its end, and a chain
+rewritten with fresh hashes."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from aims.core import ledger, services, tasks
+from aims.core.models import LedgerEvent
+from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def five_events(admin_user, org):
+    for i in range(5):
+        services.create_org_unit(actor=admin_user, name=f"Team {i}", code=f"team-{i}", parent=org["north"])
+    return list(LedgerEvent.objects.order_by("id"))
+
+
+def run_verify():
+    err = io.StringIO()
+    try:
+        call_command("ledger", "verify", stderr=err, stdout=io.StringIO())
+    except SystemExit as exc:
+        return exc.code, err.getvalue()
+    return 0, err.getvalue()
+
+
+def behind_the_back(change):
+    drop_ledger_triggers()
+    try:
+        change()
+    finally:
+        restore_ledger_triggers()
+
+
+def test_the_hourly_job_records_the_head_and_an_intact_ledger_still_verifies(five_events):
+    assert tasks.run_periodic("ledger-anchor") == five_events[-1].pk
+    assert ledger.anchor_path().read_text().count("\n") == 1
+    assert run_verify() == (0, "")
+
+
+def test_events_cut_from_the_end_are_found(five_events):
+    ledger.record_anchor()
+    behind_the_back(lambda: LedgerEvent.objects.filter(pk__gte=five_events[3].pk).delete())
+    assert ledger.verify_rows(ledger._rows()).ok  # the shortened chain alone looks fine...
+    code, err = run_verify()  # ...but not against the recorded head
+    assert code == 1 and f"#{five_events[4].pk}" in err and "removed from its end" in err
+
+
+def test_a_chain_rewritten_with_fresh_hashes_is_found(five_events):
+    ledger.record_anchor()
+
+    def rewrite():
+        previous = five_events[1].hash
+        for event in five_events[2:]:
+            if event.pk == five_events[2].pk:
+                event.reason = "nothing happened here"
+            event.prev_hash = previous
+            event.hash = ledger.chain_hash(previous, ledger._canonical_of(event))
+            LedgerEvent.objects.filter(pk=event.pk).update(reason=event.reason, prev_hash=event.prev_hash,
+                                                          hash=event.hash)
+            previous = event.hash
+
+    behind_the_back(rewrite)
+    assert ledger.verify_rows(ledger._rows()).ok  # a consistent forgery...
+    code, err = run_verify()
+    assert code == 1 and f"#{five_events[4].pk}" in err and "rewritten" in err
+
+
+def test_a_torn_last_line_does_not_hide_earlier_anchors(five_events):
+    ledger.record_anchor()
+    with ledger.anchor_path().open("a") as handle:
+        handle.write('{"id": 99, "hash"')  # a crash in the middle of writing
+    behind_the_back(lambda: LedgerEvent.objects.filter(pk=five_events[4].pk).delete())
+    assert run_verify()[0] == 1
+
+
+def test_the_ledger_page_explains_a_cut_chain(client, five_events, admin_user):
+    client.force_login(admin_user)  # logging in is an event too: the head is the login
+    head = ledger.record_anchor()
+    behind_the_back(lambda: LedgerEvent.objects.filter(pk=head["id"]).delete())
+    page = client.get(reverse("ledger_verify")).content.decode()
+    assert f"Chain broken at event #{head['id']}:" in page and "events were removed from the end" in page
