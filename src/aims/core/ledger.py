@@ -227,8 +227,8 @@ def record_anchor() -> dict | None:
     return anchor
 
 
-def _last_anchor() -> dict | None:
-    path = anchor_path()
+def _last_anchor(path: Path | None = None) -> dict | None:
+    path = path or anchor_path()
     if not path.is_file():
         return None
     last = None
@@ -243,16 +243,20 @@ def _last_anchor() -> dict | None:
     return last
 
 
-def check_anchors(result: VerifyResult) -> VerifyResult:
-    """An intact chain must still reach the newest recorded head, with the same hash at that event."""
-    anchor = _last_anchor() if result.ok else None
+def check_anchors(result: VerifyResult, *, anchors: Path | None = None, hash_at=None) -> VerifyResult:
+    """An intact chain must still reach the newest recorded head, with the same hash at that event. `hash_at(id)`
+    reads an event's stored hash (default: from the database)."""
+    anchor = _last_anchor(anchors) if result.ok else None
     if anchor is None:
         return result
     if anchor["id"] > result.count:  # ids run 1..count without gaps in an intact chain
         return VerifyResult(False, result.count, result.head, anchor["id"],
                             f"the chain ends at #{result.count}, but #{anchor['id']} was its head on "
                             f"{anchor.get('at', '?')}: events were removed from its end", TRUNCATED)
-    stored = LedgerEvent.objects.filter(pk=anchor["id"]).values_list("hash", flat=True).first()
+    if hash_at is None:
+        stored = LedgerEvent.objects.filter(pk=anchor["id"]).values_list("hash", flat=True).first()
+    else:
+        stored = hash_at(anchor["id"])
     if stored != anchor["hash"]:
         return VerifyResult(False, result.count, result.head, anchor["id"],
                             f"the hash differs from the one recorded on {anchor.get('at', '?')}: the chain was "
@@ -348,16 +352,23 @@ def export_lines() -> Iterator[str]:
     yield canonical_json({"type": "aims-ledger-head", "count": count, "head": head})
 
 
-def verify_export(lines: Iterable[str]) -> VerifyResult:
-    """Re-verify an exported file offline, without the database."""
+def verify_export(lines: Iterable[str], anchors: Path | None = None) -> VerifyResult:
+    """Re-verify an exported file offline, without the database; with `anchors` (a copy of the anchor file), also
+    check that the export reaches the newest recorded head with the same hash."""
+    anchor = _last_anchor(anchors) if anchors else None
+    hashes = {}
+
     def rows():
         for line in lines:
             record_ = json.loads(line)
             if "type" in record_:
                 continue
+            if anchor is not None and record_["id"] == anchor["id"]:
+                hashes[record_["id"]] = record_["hash"]
             yield tuple(record_[c] for c in _COLUMNS)
 
-    return verify_rows(rows())
+    result = verify_rows(rows())
+    return check_anchors(result, anchors=anchors, hash_at=hashes.get) if anchors else result
 
 
 def history(obj: Model):

@@ -17,19 +17,22 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser("verify", help="Exit 0 when the chain is intact; exit 1 naming the first bad event.")
         verify.add_argument("--file", help="Verify an exported JSON Lines file instead of the database.")
+        verify.add_argument("--anchors", help="With --file: a copy of ledger-anchors.jsonl to check the export against.")
         export = sub.add_parser("export", help="Write every event as JSON Lines, with the hash recipe and chain head.")
         export.add_argument("file", help="Output path ('-' for standard output).")
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "verify":
-            self._verify(options.get("file"))
+            if options.get("anchors") and not options.get("file"):
+                raise CommandError("--anchors goes with --file (the database is checked against its own anchor file)")
+            self._verify(options.get("file"), options.get("anchors"))
         else:
             self._export(options["file"])
 
-    def _verify(self, file: str | None) -> None:
+    def _verify(self, file: str | None, anchors: str | None = None) -> None:
         if file:
             with open(file, encoding="utf-8") as handle:
-                result = ledger.verify_export(handle)
+                result = ledger.verify_export(handle, Path(anchors) if anchors else None)
         else:
             result = ledger.verify()
         if result.ok:
