@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import dashboard, services
 from .context_processors import MODULES
 from .forms import ProfileForm, apply_validation_error
 from .models import LedgerEvent, OrgUnit, PeopleGroup, User
@@ -35,6 +35,7 @@ def home(request):
             "open_tasks": user.tasks.filter(done_at__isnull=True).count(),
             "unread": user.notifications.filter(read_at__isnull=True).count(),
         },
+        "module_cards": dashboard.cards_for(user),
         "can_see_ledger": can_in_unit(user, "view", "ledger", None),
         "tasks": user.tasks.filter(done_at__isnull=True)[:10],
         "notifications": user.notifications.all()[:5],

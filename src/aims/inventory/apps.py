@@ -8,7 +8,7 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from aims.core import registry
+        from aims.core import dashboard, registry
 
         from . import builtin_gates  # noqa: F401  (registers the go-live checks)
         from . import tasks  # noqa: F401  (registers the end-of-support reminders)
@@ -27,3 +27,11 @@ class InventoryConfig(AppConfig):
         for model in (Classification, OwnerApproval, GateOverride, ChangeApproval, ModelCard, DecisionLogEntry,
                       Playbook, SystemComponent, SystemDependency, ComponentDependency):
             registry.register(model)
+
+        dashboard.register_card(
+            "inventory.systems", _("AI systems"), "inventory:portfolio", domain="inventory",
+            count=lambda user: AISystem.objects.restrict(user, "view").count(), order=10)
+        dashboard.register_card(
+            "inventory.reclassify", _("AI systems to re-classify"), "inventory:portfolio", domain="inventory",
+            query="reclassify=1", order=11,
+            count=lambda user: AISystem.objects.restrict(user, "view").filter(needs_reclassification=True).count())

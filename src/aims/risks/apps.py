@@ -8,7 +8,7 @@ class RisksConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self) -> None:
-        from aims.core import registry
+        from aims.core import dashboard, registry
 
         from . import gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from .models import (
@@ -23,4 +23,14 @@ class RisksConfig(AppConfig):
         for model in (TreatmentAction, RiskAcceptance, RiskReview, RiskSuggestion, Threat, ThreatCatalog):
             registry.register(model)
         gates.register()
+
+        dashboard.register_card(
+            "risks.above_appetite", _("open risks above appetite"), "risks:register", domain="risks",
+            query="above_appetite=yes&status=open", order=20,
+            count=lambda user: Risk.objects.restrict(user, "view").filter(above_appetite=True)
+            .exclude(status=Risk.Status.CLOSED).count())
+        dashboard.register_card(
+            "risks.reviews", _("risk reviews waiting"), "risks:reviews", domain="risks", order=21,
+            count=lambda user: RiskReview.objects.restrict(user, "view").filter(status=RiskReview.Status.PENDING)
+            .count())
         receivers.connect()

@@ -1,5 +1,7 @@
 """Home dashboard (real counts, my tasks, notifications), the notifications page and the module placeholders."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -73,3 +75,25 @@ def test_module_placeholders_say_so_plainly(client, org):
 def test_pages_require_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_modules_add_their_key_figures_for_those_who_may_read_them(client, org, role_user):
+    from aims.inventory.models import AISystem
+    from aims.risks import services as risks
+
+    risks.load_default_method(actor=None)
+    owner = role_user("system_owner", org["north"])
+    south = AISystem.objects.create(name="South bot", reference_code="AIS-S", unit=org["south"], owner=owner)
+    north = AISystem.objects.create(name="North bot", reference_code="AIS-N", unit=org["north"], owner=owner,
+                                    needs_reclassification=True)
+    risks.create_risk(actor=None, title="Leak", category="privacy", owner=owner, systems=[north],
+                      inherent_likelihood=4, inherent_impact=4)
+    assert south.pk
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    assert re.search(r'data-count="inventory.systems">1<', page)  # the South system is out of scope
+    assert re.search(r'data-count="inventory.reclassify">1<', page)
+    assert re.search(r'data-count="risks.above_appetite">1<', page)
+    assert 'href="/risks/?above_appetite=yes&amp;status=open"' in page
+    client.force_login(role_user(None))
+    assert "data-count=\"inventory.systems\"" not in client.get("/").content.decode()
