@@ -33,4 +33,8 @@ class RisksConfig(AppConfig):
             "risks.reviews", _("risk reviews waiting"), "risks:reviews", domain="risks", order=21,
             count=lambda user: RiskReview.objects.restrict(user, "view").filter(status=RiskReview.Status.PENDING)
             .count())
+        dashboard.register_card(
+            "risks.suggestions", _("suggested risks to decide"), "risks:suggestions", domain="risks", order=22,
+            count=lambda user: RiskSuggestion.objects.restrict(user, "view")
+            .filter(status=RiskSuggestion.Status.PENDING).count())
         receivers.connect()

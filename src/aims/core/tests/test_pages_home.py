@@ -95,5 +95,6 @@ def test_modules_add_their_key_figures_for_those_who_may_read_them(client, org, 
     assert re.search(r'data-count="inventory.reclassify">1<', page)
     assert re.search(r'data-count="risks.above_appetite">1<', page)
     assert 'href="/risks/?above_appetite=yes&amp;status=open"' in page
+    assert re.search(r'data-count="risks.suggestions">0<', page)
     client.force_login(role_user(None))
     assert "data-count=\"inventory.systems\"" not in client.get("/").content.decode()
