@@ -65,3 +65,17 @@ def restore_ledger_triggers():
     from .ledger_triggers import install
 
     install(connection)
+
+
+def run_ledger_verify(*args: str) -> tuple[int, str]:
+    """Run `aims ledger verify [args]` in this process; return (exit code, standard error)."""
+    import io
+
+    from django.core.management import call_command
+
+    err = io.StringIO()
+    try:
+        call_command("ledger", "verify", *args, stderr=err, stdout=io.StringIO())
+    except SystemExit as exc:
+        return exc.code, err.getvalue()
+    return 0, err.getvalue()

@@ -1,33 +1,14 @@
 """Heads recorded outside the database catch what the chain alone cannot: events cut from its end, and a chain
 rewritten with fresh hashes."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
-from aims.core import ledger, services, tasks
+from aims.core import ledger, tasks
 from aims.core.models import LedgerEvent
-from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers
+from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers, run_ledger_verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def five_events(admin_user, org):
-    for i in range(5):
-        services.create_org_unit(actor=admin_user, name=f"Team {i}", code=f"team-{i}", parent=org["north"])
-    return list(LedgerEvent.objects.order_by("id"))
-
-
-def run_verify():
-    err = io.StringIO()
-    try:
-        call_command("ledger", "verify", stderr=err, stdout=io.StringIO())
-    except SystemExit as exc:
-        return exc.code, err.getvalue()
-    return 0, err.getvalue()
 
 
 def behind_the_back(change):
@@ -41,14 +22,14 @@ def behind_the_back(change):
 def test_the_hourly_job_records_the_head_and_an_intact_ledger_still_verifies(five_events):
     assert tasks.run_periodic("ledger-anchor") == five_events[-1].pk
     assert ledger.anchor_path().read_text().count("\n") == 1
-    assert run_verify() == (0, "")
+    assert run_ledger_verify() == (0, "")
 
 
 def test_events_cut_from_the_end_are_found(five_events):
     ledger.record_anchor()
     behind_the_back(lambda: LedgerEvent.objects.filter(pk__gte=five_events[3].pk).delete())
     assert ledger.verify_rows(ledger._rows()).ok  # the shortened chain alone looks fine...
-    code, err = run_verify()  # ...but not against the recorded head
+    code, err = run_ledger_verify()  # ...but not against the recorded head
     assert code == 1 and f"#{five_events[4].pk}" in err and "removed from its end" in err
 
 
@@ -68,7 +49,7 @@ def test_a_chain_rewritten_with_fresh_hashes_is_found(five_events):
 
     behind_the_back(rewrite)
     assert ledger.verify_rows(ledger._rows()).ok  # a consistent forgery...
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and f"#{five_events[4].pk}" in err and "rewritten" in err
 
 
@@ -77,7 +58,7 @@ def test_a_torn_last_line_does_not_hide_earlier_anchors(five_events):
     with ledger.anchor_path().open("a") as handle:
         handle.write('{"id": 99, "hash"')  # a crash in the middle of writing
     behind_the_back(lambda: LedgerEvent.objects.filter(pk=five_events[4].pk).delete())
-    assert run_verify()[0] == 1
+    assert run_ledger_verify()[0] == 1
 
 
 def test_the_ledger_page_explains_a_cut_chain(client, five_events, admin_user):
@@ -100,8 +81,5 @@ def test_an_auditor_checks_an_export_against_a_copy_of_the_anchors_offline(five_
     assert not result.ok and result.kind == ledger.TRUNCATED and result.bad_id == five_events[4].pk
     export = tmp_path / "cut.jsonl"
     export.write_text("\n".join(cut) + "\n")
-    err = io.StringIO()
-    with pytest.raises(SystemExit) as exited:
-        call_command("ledger", "verify", "--file", str(export), "--anchors", str(anchors), stderr=err,
-                     stdout=io.StringIO())
-    assert exited.value.code == 1 and "removed from its end" in err.getvalue()
+    code, err = run_ledger_verify("--file", str(export), "--anchors", str(anchors))
+    assert code == 1 and "removed from its end" in err

@@ -8,29 +8,9 @@ from django.db import DatabaseError, connection, transaction
 
 from aims.core import ledger, services
 from aims.core.models import LedgerEvent
-from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers
+from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers, run_ledger_verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def five_events(admin_user, org):
-    for i in range(5):
-        services.create_org_unit(actor=admin_user, name=f"Team {i}", code=f"team-{i}", parent=org["north"])
-    assert LedgerEvent.objects.count() == 5
-    return list(LedgerEvent.objects.order_by("id"))
-
-
-def run_verify():
-    """Run the CLI command; return (exit code, stderr text)."""
-    import io
-
-    err = io.StringIO()
-    try:
-        call_command("ledger", "verify", stderr=err, stdout=io.StringIO())
-    except SystemExit as exc:
-        return exc.code, err.getvalue()
-    return 0, err.getvalue()
 
 
 def tamper(sql, params=()):
@@ -41,7 +21,7 @@ def tamper(sql, params=()):
 
 
 def test_intact_chain_verifies(five_events):
-    assert run_verify() == (0, "")
+    assert run_ledger_verify() == (0, "")
     result = ledger.verify()
     assert result.ok and result.count == 5 and result.head == five_events[-1].hash
 
@@ -62,19 +42,19 @@ def test_database_refuses_update_and_delete(five_events, sql):
 
 def test_modified_value_is_named(five_events):
     tamper("UPDATE core_ledgerevent SET object_label = 'Forged' WHERE id = 3")
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and "#3" in err and "modified" in err
 
 
 def test_modified_before_after_json_is_named(five_events):
     tamper("UPDATE core_ledgerevent SET after = %s WHERE id = 2", [json.dumps({"name": "Other"})])
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and "#2" in err
 
 
 def test_deleted_row_is_named(five_events):
     tamper("DELETE FROM core_ledgerevent WHERE id = 2")
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and "#3" in err and "gap" in err
 
 
@@ -90,7 +70,7 @@ def test_inserted_row_is_named(five_events):
             " before, after, reason, request_id, prev_hash, hash) VALUES (2, %s, 'mallory', 'x', 'y', '1', 'z', '{}',"
             " '{}', '', '', %s, %s)", [first.created_at, first.hash, forged_hash])
     restore_ledger_triggers()
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and "#2" in err
 
 
@@ -102,7 +82,7 @@ def test_swapped_rows_are_named(five_events):
         cursor.execute("UPDATE core_ledgerevent SET id = %s WHERE id = %s", [a.id, b.id])
         cursor.execute("UPDATE core_ledgerevent SET id = %s WHERE id = -1", [b.id])
     restore_ledger_triggers()
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     assert code == 1 and f"#{a.id}" in err
 
 
@@ -110,7 +90,7 @@ def test_dropped_trigger_then_edit_is_still_caught(five_events):
     drop_ledger_triggers()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_ledgerevent SET actor_label = 'someone-else' WHERE id = 5")
-    code, err = run_verify()
+    code, err = run_ledger_verify()
     restore_ledger_triggers()
     assert code == 1 and "#5" in err
 
