@@ -240,8 +240,10 @@ def _labels_help(method) -> list[list[str]]:
     rows.append([_("status values"), "; ".join(Risk.Status.values)])
     if method is not None:
         definition = method.definition
-        for axis, scale in (("likelihood", definition.likelihood_scale), ("impact", definition.impact_scale)):
-            rows.append([_("%(axis)s levels (%(method)s)") % {"axis": axis, "method": method},
+        # One whole sentence per axis, so that a translation never has to splice a word into another language.
+        for label, scale in ((_("likelihood levels (%(method)s)"), definition.likelihood_scale),
+                             (_("impact levels (%(method)s)"), definition.impact_scale)):
+            rows.append([label % {"method": method},
                          "; ".join(f"{n} = {s.get('label_en')} / {s.get('label_fr')}" for n, s in enumerate(scale, 1))])
         rows.append([_("risk levels (%(method)s)") % {"method": method},
                      "; ".join(f"{lv.key} ({lv.label_en} / {lv.label_fr})" for lv in definition.levels_by_rank())])

@@ -190,8 +190,10 @@ def _scale_value(method: RiskMethod, axis: str, raw: str, column: str) -> int | 
                 labels.setdefault(str(step.get(key, "")).strip().lower(), number)
         value = labels.get(text.lower())
         if value is None:
-            raise RowError(column, _("“%(value)s” is neither a level number nor a label of the %(axis)s scale of "
-                                     "%(method)s") % {"value": text[:60], "axis": axis, "method": method})
+            message = (_("“%(value)s” is neither a level number nor a label of the likelihood scale of %(method)s")
+                       if axis == "likelihood" else
+                       _("“%(value)s” is neither a level number nor a label of the impact scale of %(method)s"))
+            raise RowError(column, message % {"value": text[:60], "method": method})
     if not 1 <= value <= len(scale):
         raise RowError(column, _("choose a level between 1 and %(n)d") % {"n": len(scale)})
     return value
