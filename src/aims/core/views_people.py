@@ -83,8 +83,10 @@ def _visible_person(request, pk: int, action: str = "view") -> User:
 def person_detail(request, pk: int):
     person = _visible_person(request, pk)
     user = request.user
-    direct = person.role_assignments.select_related("unit").order_by("role")
-    through_groups = RoleAssignment.objects.filter(group__members=person).select_related("group", "unit").order_by("role")
+    # Role assignments are the "roles" domain: only those who may read it see them, and only within their scope.
+    readable_roles = RoleAssignment.objects.restrict(user, "view").select_related("unit")
+    direct = readable_roles.filter(user=person).order_by("role")
+    through_groups = readable_roles.filter(group__members=person).select_related("group").order_by("role")
     may_change = can_in_unit(user, "change", "people", person.unit)
     assignments = [
         {"assignment": a, "can_revoke": can_in_unit(user, "delete", "roles", a.unit)} for a in direct
@@ -218,7 +220,8 @@ def group_detail(request, pk: int):
         "group": group,
         "members": User.objects.restrict(user, "view").filter(people_groups=group).select_related("unit")
         .order_by("last_name", "first_name"),
-        "roles": group.role_assignments.select_related("unit").order_by("role"),
+        "roles": RoleAssignment.objects.restrict(user, "view").filter(group=group).select_related("unit")
+        .order_by("role"),
         "can_change": can_in_unit(user, "change", "people", group.unit),
         **tab_context(request, group),
     })

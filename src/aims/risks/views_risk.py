@@ -170,10 +170,10 @@ def risk_edit(request, pk: int):
                                                      "subnav": "register"})
 
 
-def _again(request, risk: Risk, message: str | None = None, **bound):
+def _again(request, risk: Risk, message: str | None = None, status: int = 200, **bound):
     if message:
         messages.error(request, message)
-    return render(request, "risks/risk_detail.html", detail_context(request, risk, **bound), status=200)
+    return render(request, "risks/risk_detail.html", detail_context(request, risk, **bound), status=status)
 
 
 @login_required
@@ -245,7 +245,7 @@ def risk_accept(request, pk: int):
             # The service's message says which authority the level needs: show it where the person acted.
             message = str(refused) or _("You are not allowed to accept this risk.")
             form.add_error(None, message)
-            return _again(request, _fresh(pk), message=message, accept_form=form)
+            return _again(request, _fresh(pk), message=message, status=403, accept_form=form)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

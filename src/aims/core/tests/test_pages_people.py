@@ -229,3 +229,14 @@ def test_hostile_job_title_comes_back_escaped(client, org, admin_user):
     for url in (reverse("people_list"), reverse("person_detail", args=[person.pk])):
         page = client.get(url).content.decode()
         assert HOSTILE not in page and "&lt;script&gt;" in page
+
+
+def test_a_person_page_shows_roles_only_to_those_who_may_read_roles(client, org, role_user):
+    # Role assignments are the "roles" domain: a viewer sees the person, not their roles.
+    person = role_user("system_owner", org["north"])
+    client.force_login(role_user("viewer", org["north"]))
+    page = client.get(reverse("person_detail", args=[person.pk]))
+    assert page.status_code == 200 and "system_owner" not in page.content.decode()
+    assert "System owner" not in page.content.decode()
+    client.force_login(role_user("auditor"))
+    assert "System owner" in client.get(reverse("person_detail", args=[person.pk])).content.decode()
