@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import ForeignKey, Model, Q
 from django.http import StreamingHttpResponse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import ledger, registry, services
-from .forms import LedgerFilterForm, NoteForm, apply_validation_error
+from .forms import LedgerFilterForm, NoteForm, errors_on
 from .models import JournalNote, LedgerEvent
 from .permissions import can_in_unit
 
@@ -163,11 +163,9 @@ def journal(request, object_type: str, object_id: str):
     if request.method == "POST":
         form = NoteForm(request.POST)
         if form.is_valid():
-            try:
+            with errors_on(form):
                 services.add_note(actor=request.user, obj=obj, body=form.cleaned_data["body"])
-            except ValidationError as error:
-                apply_validation_error(form, error)
-            else:
+            if not form.errors:
                 if not request.htmx:
                     messages.success(request, _("Your note was added."))
                     return redirect(_safe_next(request, request.path))

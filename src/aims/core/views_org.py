@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import services
-from .forms import OrgUnitForm, ReasonForm, apply_validation_error, errors_on
+from .forms import OrgUnitForm, ReasonForm, errors_on
 from .models import OrgUnit, User
 from .permissions import can_anywhere, can_in_unit
 from .views_ledger import history_context, journal_context
@@ -99,12 +99,10 @@ def unit_create(request):
     form = OrgUnitForm(_posted(request), user=user, creating=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             unit = services.create_org_unit(actor=user, name=data["name"], code=data["code"], parent=data["parent"],
                                             description=data["description"], reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The unit “%(name)s” was created.") % {"name": unit.name})
             return redirect("unit_detail", pk=unit.pk)
     return render(request, "core/unit_form.html", {"form": form, "creating": True})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import GrantRoleForm, GroupForm, PersonForm, ReasonForm, apply_validation_error, errors_on
+from .forms import GrantRoleForm, GroupForm, PersonForm, ReasonForm, errors_on
 from .models import OrgUnit, PeopleGroup, RoleAssignment, User
 from .permissions import Role, can_anywhere, can_in_unit
 from .views_org import _posted, tab_context
@@ -113,14 +113,12 @@ def person_create(request):
     form = PersonForm(_posted(request), user=user, creating=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             person = services.create_person(
                 actor=user, email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
                 job_title=data["job_title"], unit=data["unit"], manager=data["manager"], backup=data["backup"],
                 language=data["language"], mfa_required=data["mfa_required"], reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("%(name)s was added.") % {"name": person})
             return redirect("person_detail", pk=person.pk)
     return render(request, "core/person_form.html", {"form": form, "creating": True})
@@ -235,12 +233,10 @@ def group_create(request):
     form = GroupForm(_posted(request), user=user, creating=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             group = services.create_group(actor=user, name=data["name"], description=data["description"],
                                           unit=data["unit"], members=list(data["members"]), reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The group “%(name)s” was created.") % {"name": group.name})
             return redirect("group_detail", pk=group.pk)
     return render(request, "core/group_form.html", {"form": form, "creating": True})

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import services
-from .forms import apply_validation_error
+from .forms import errors_on
 from .models import ApiToken, User
 
 # The form offers two levels; a read-write token carries both scopes so "may read" checks never need to know
@@ -43,14 +43,12 @@ def token_list(request):
 def token_create(request):
     form = TokenForm(request.POST or None, initial={"days": settings.API_TOKEN_DEFAULT_DAYS})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             token, secret = services.create_api_token(
                 actor=request.user, name=form.cleaned_data["name"], scopes=SCOPE_SETS[form.cleaned_data["scope"]],
                 days=form.cleaned_data["days"],
             )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             # The secret exists only in this response: it is not stored, so it must not be cached either.
             response = render(request, "core/tokens_created.html", {"token": token, "secret": secret})
             response["Cache-Control"] = "no-store"

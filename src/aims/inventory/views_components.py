@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error, errors_on
+from aims.core.forms import errors_on
 from aims.core.permissions import can_anywhere
 from aims.core.views_org import _posted, tab_context
 
@@ -98,12 +98,10 @@ def component_create(request):
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
         kind, name = fields.pop("kind"), fields.pop("name")
-        try:
+        with errors_on(form):
             component = services.create_component(actor=user, kind=kind, name=name, reason=form.cleaned_data["reason"],
                                                   **fields)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The component “%(name)s” was registered.") % {"name": component})
             return redirect("inventory:component_detail", pk=component.pk)
     return render(request, "inventory/component_form.html", {"form": form, "creating": True}, status=_status(form))
@@ -131,13 +129,11 @@ def component_link_dependency(request, pk: int):
     component = _visible_component(request, pk)
     form = LinkDependencyForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.link_component_dependency(actor=request.user, component=component,
                                                dependency=form.cleaned_data["dependency"],
                                                notes=form.cleaned_data["notes"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The dependency was linked."))
             return redirect("inventory:component_detail", pk=pk)
     return component_detail(request, pk, link_form=form)
@@ -223,12 +219,10 @@ def dependency_create(request):
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
         kind, name = fields.pop("kind"), fields.pop("name")
-        try:
+        with errors_on(form):
             dependency = services.create_dependency(actor=user, kind=kind, name=name,
                                                     reason=form.cleaned_data["reason"], **fields)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The dependency “%(name)s” was registered.") % {"name": dependency})
             return redirect("inventory:dependency_detail", pk=dependency.pk)
     return render(request, "inventory/dependency_form.html", {"form": form, "creating": True}, status=_status(form))

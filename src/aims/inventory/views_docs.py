@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error, errors_on
+from aims.core.forms import errors_on
 from aims.core.views_org import _posted
 
 from . import services
@@ -63,12 +63,10 @@ def decision_add(request, pk: int):
     system = visible_system(request, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.add_decision(actor=request.user, system=system, decision=form.cleaned_data["decision"],
                                   rationale=form.cleaned_data["rationale"], date=form.cleaned_data["date"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The decision was logged."))
             return redirect(f"{system.get_absolute_url()}?tab=documentation#decisions")
     return render_system(request, system, "documentation", status=400, decision_form=form)
@@ -79,12 +77,10 @@ def playbook_create(request, pk: int):
     system = _editable(request, pk)
     form = PlaybookForm(_posted(request), creating=True)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             services.create_playbook(actor=request.user, system=system, title=form.cleaned_data["title"],
                                      body=form.cleaned_data["body"], reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The playbook was added."))
             return redirect(f"{system.get_absolute_url()}?tab=documentation#playbooks")
     return render(request, "inventory/playbook_form.html", {"form": form, "system": system, "creating": True},

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aims.catalogs import load_catalog, localised
-from aims.core.forms import apply_validation_error, stale_message
+from aims.core.forms import apply_validation_error, errors_on, stale_message
 from aims.core.services import StaleVersion
 
 
@@ -150,12 +150,10 @@ def sign_off(request, pk: int, classification_pk: int):
     classification = get_object_or_404(Classification, pk=classification_pk, system=system)
     form = SignOffForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.sign_off_classification(actor=request.user, classification=classification,
                                              comment=form.cleaned_data["comment"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The classification was signed off."))
             return redirect(f"{system.get_absolute_url()}?tab=classification")
     return render_system(request, system, "classification", status=400, sign_off_form=form)
@@ -201,11 +199,9 @@ def approve_go_live(request, pk: int):
     system = visible_system(request, pk)
     form = GoLiveApprovalForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.approve_go_live(actor=request.user, system=system, comment=form.cleaned_data["comment"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("You approved the go-live."))
             return redirect(f"{system.get_absolute_url()}?tab=lifecycle#go-live")
     return render_system(request, system, "lifecycle", status=400, approval_form=form)
@@ -282,13 +278,11 @@ def request_change(request, pk: int):
     system = visible_system(request, pk)
     form = ChangeRequestForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             decision = services.request_change(actor=request.user, system=system, kind=form.cleaned_data["kind"],
                                                description=form.cleaned_data["description"],
                                                reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The change was requested; its approvers were notified."))
             return redirect(f"{system.get_absolute_url()}?tab=changes#change-{decision.pk}")
     return render_system(request, system, "changes", status=400, change_form=form)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error
+from aims.core.forms import apply_validation_error, errors_on
 from aims.core.permissions import Role, has_role
 from aims.core.views_org import _posted
 
@@ -31,11 +31,9 @@ def shadow_declare(request):
     """Open to every signed-in person, whatever their roles: declaring must cost nothing."""
     form = ShadowDeclarationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             declaration = services.declare_shadow_ai(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("Thank you: your declaration of “%(tool)s” was sent to the AIMS managers.")
                              % {"tool": declaration.tool_name})
             return redirect("inventory:shadow_detail", pk=declaration.pk)
@@ -89,13 +87,11 @@ def shadow_convert(request, pk: int):
     declaration = _visible_declaration(request, pk)
     form = ShadowConvertForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
+        with errors_on(form):
             system = services.convert_shadow_declaration(actor=request.user, declaration=declaration,
                                                          owner=form.cleaned_data["owner"],
                                                          unit=form.cleaned_data["unit"], name=form.cleaned_data["name"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("“%(name)s” is now in the inventory.") % {"name": system.name})
             return redirect("inventory:system_detail", pk=system.pk)
     return shadow_detail(request, pk, convert_form=form)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aims.core.forms import apply_validation_error, errors_on
+from aims.core.forms import errors_on
 from aims.core.permissions import can_anywhere
 from aims.core.views_ledger import HISTORY_PER_PAGE, describe_events, journal_context
 from aims.core.views_org import _posted
@@ -162,12 +162,10 @@ def system_create(request):
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
         name, unit, owner = fields.pop("name"), fields.pop("unit"), fields.pop("owner")
-        try:
+        with errors_on(form):
             system = services.create_system(actor=user, name=name, unit=unit, owner=owner,
                                             reason=form.cleaned_data["reason"], **fields)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("“%(name)s” was registered as %(ref)s.")
                              % {"name": system.name, "ref": system.reference_code})
             return redirect("inventory:system_detail", pk=system.pk)
@@ -221,12 +219,10 @@ def link_component(request, pk: int):
     system = changeable_system(request, pk)
     form = LinkComponentForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.link_component(actor=request.user, system=system, component=form.cleaned_data["component"],
                                     role=form.cleaned_data["role"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The component was linked."))
             return redirect(f"{system.get_absolute_url()}?tab=components")
     return render_system(request, system, "components", status=400, link_component_form=form)
@@ -252,12 +248,10 @@ def link_dependency(request, pk: int):
     system = changeable_system(request, pk)
     form = LinkDependencyForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.link_system_dependency(actor=request.user, system=system,
                                             dependency=form.cleaned_data["dependency"], notes=form.cleaned_data["notes"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The dependency was linked."))
             return redirect(f"{system.get_absolute_url()}?tab=components")
     return render_system(request, system, "components", status=400, link_dependency_form=form)

@@ -176,12 +176,10 @@ def impact_reopen(request, pk: int):
     assessment = _visible_assessment(request, pk, "change")
     form = ReopenForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.request_impact_reassessment(actor=request.user, assessment=assessment,
                                                  reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The impact assessment was reopened: a new run is needed."))
             return redirect("risks:impact_detail", pk=pk)
     return render(request, "risks/impact_detail.html",

@@ -117,7 +117,7 @@ def risk_create(request):
     form = RiskForm(_posted(request), user=user, method=method, creating=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             risk = services.create_risk(
                 actor=user, title=data["title"], category=data["category"], owner=data["owner"], unit=data["unit"],
                 **form.links(), **{k: data[k] for k in (
@@ -125,9 +125,7 @@ def risk_create(request):
                     "ebios_operational_scenario", "existing_measures", "target_level")},
                 inherent_likelihood=data["inherent_likelihood"], inherent_impact=data["inherent_impact"],
                 reason=data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The risk “%(title)s” was recorded.") % {"title": risk.title})
             return redirect("risks:risk_detail", pk=risk.pk)
     return render(request, "risks/risk_form.html", {"form": form, "creating": True, "method": method,
@@ -199,12 +197,10 @@ def action_add(request, pk: int):
     form = ActionForm(request.POST, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             services.add_treatment_action(actor=request.user, risk=risk, title=data["title"], owner=data["owner"],
                                           due_date=data["due_date"], description=data["description"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("The treatment action was added."))
             return redirect("risks:risk_detail", pk=pk)
     return _again(request, _fresh(pk), action_form=form)
@@ -260,11 +256,9 @@ def review_request(request, pk: int):
     risk = _visible_risk(request, pk, "change")
     form = RequestReviewForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_on(form):
             services.request_risk_review(actor=request.user, risk=risk, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
+        if not form.errors:
             messages.success(request, _("A review was requested."))
             return redirect("risks:risk_detail", pk=pk)
     return _again(request, _fresh(pk), request_review_form=form)
