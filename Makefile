@@ -27,8 +27,15 @@ test-fast: install
 browser-deps:
 	@scripts/ensure-chromium
 
+# Each app with a locale/ folder keeps its own French catalogue (fewer merge conflicts between modules); the project
+# catalogue (src/aims/locale) holds core, the shared templates and every app without one.
+APP_CATALOGUES = $(patsubst src/aims/%/locale,%,$(wildcard src/aims/*/locale))
 messages: install
-	cd src/aims && ../../$(BIN)/django-admin makemessages -l fr --ignore 'tests/*' && ../../$(BIN)/django-admin compilemessages
+	cd src/aims && ../../$(BIN)/django-admin makemessages -l fr --ignore 'tests/*' $(foreach app,$(APP_CATALOGUES),--ignore '$(app)/*') \
+	  && msgattrib --no-obsolete -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
+	for app in $(APP_CATALOGUES); do (cd src/aims/$$app && ../../../$(BIN)/django-admin makemessages -l fr --ignore 'tests/*' \
+	  && msgattrib --no-obsolete -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po) || exit 1; done
+	cd src/aims && ../../$(BIN)/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) build *.egg-info
