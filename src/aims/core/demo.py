@@ -1,8 +1,19 @@
-"""The demo organisation that `aims demo` loads: a small bank with a few units and one person per role."""
+"""The demo organisation that `aims demo` loads: a small bank with a few units and one person per role.
+
+Core loads the organisation (units, people, roles, groups); every module adds its own data through the demo
+registry, in its AppConfig.ready, so core never imports a domain app and no page of the demo is empty:
+
+    demo.register("risks", risks_demo.load, order=20)   # load(organisation: demo.Organisation) -> None
+
+Loaders run once, in `order`, inside the transaction that creates the organisation, and go through the services as a
+person would, so the demo's ledger reads like real use.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -31,6 +42,23 @@ PEOPLE = [
     ("anne.leroy@example.com", "Anne", "Leroy", "Internal Auditor", "risk", Role.AUDITOR, None),
     ("marc.moreau@example.com", "Marc", "Moreau", "Branch Manager", "retail", Role.VIEWER, "retail"),
 ]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """What a module's demo loader builds on."""
+
+    admin: User
+    units: dict[str, OrgUnit]  # by code (UNITS)
+    people: dict[str, User]  # by e-mail (PEOPLE)
+
+
+_LOADERS: dict[str, tuple[int, Callable[[Organisation], None]]] = {}
+
+
+def register(key: str, loader: Callable[[Organisation], None], *, order: int = 100) -> None:
+    """Add a module's demo data; `order` places it after what it builds on (inventory 10, risks 20...)."""
+    _LOADERS[key] = (order, loader)
 
 
 def load(password: str | None = None) -> tuple[User, str | None]:
@@ -69,8 +97,7 @@ def load(password: str | None = None) -> tuple[User, str | None]:
                               "systems that process personal data.", members=[admin])
         services.create_group(actor=admin, name="Executive management", description="Approves retirements.",
                               members=[people["claire.martin@example.com"]])
-        from aims.risks import demo as risks_demo
-
-        # Risk catalogues, the default 4x4 method and an HR chatbot (with its suggested risks).
-        risks_demo.load(admin=admin, units=units)
+        organisation = Organisation(admin=admin, units=units, people=people)
+        for _order, loader in sorted(_LOADERS.values(), key=lambda entry: entry[0]):
+            loader(organisation)
         return admin, password

@@ -8,8 +8,9 @@ class RisksConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self) -> None:
-        from aims.core import dashboard, registry
+        from aims.core import dashboard, demo, registry
 
+        from . import demo as risks_demo
         from . import gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from .models import (
             ImpactAssessment, Risk, RiskAcceptance, RiskMethod, RiskReview, RiskSuggestion, Threat, ThreatCatalog,
@@ -38,3 +39,4 @@ class RisksConfig(AppConfig):
             count=lambda user: RiskSuggestion.objects.restrict(user, "view")
             .filter(status=RiskSuggestion.Status.PENDING).count())
         receivers.connect()
+        demo.register("risks", risks_demo.load, order=20)

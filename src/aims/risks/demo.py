@@ -1,4 +1,4 @@
-"""Demo data of the risk module, loaded by `aims demo` (aims.core.demo.load): the shipped catalogues, the default
+"""Demo data of the risk module, registered with the demo registry (aims.core.demo): the shipped catalogues, the default
 4x4 method (active), and an HR chatbot owned by the HR system owner, with its suggested risks.
 
 Everything goes through the services, as a person would, so the demo's ledger reads like real use.
@@ -6,6 +6,7 @@ Everything goes through the services, as a person would, so the demo's ledger re
 
 from __future__ import annotations
 
+from aims.core.demo import Organisation
 from aims.core.models import User
 from aims.inventory.models import AISystem
 
@@ -15,8 +16,9 @@ CHATBOT_REFERENCE = "AIS-DEMO-HR-BOT"
 CHATBOT_OWNER = "sophie.durand@example.com"
 
 
-def load(*, admin, units: dict) -> AISystem | None:
+def load(organisation: Organisation) -> AISystem | None:
     """Load once; returns the demo chatbot (None when the HR unit or its owner is missing)."""
+    admin, units = organisation.admin, organisation.units
     services.load_builtin_catalogs(actor=None)
     services.load_default_method(actor=None)
     existing = AISystem.objects.filter(reference_code=CHATBOT_REFERENCE).first()

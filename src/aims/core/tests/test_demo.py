@@ -31,3 +31,12 @@ def test_the_demo_loads_once_with_the_groups_the_catalogues_name_and_a_valid_led
     assert again == admin and no_password is None
     assert (User.objects.count(), LedgerEvent.objects.count()) == (people, events)
     assert ledger.verify(parallel=False).ok
+
+
+def test_modules_add_their_demo_data_through_the_registry(db):
+    from aims.inventory.models import AISystem
+    from aims.risks.demo import CHATBOT_REFERENCE
+
+    assert "risks" in demo._LOADERS  # registered by RisksConfig.ready, core imports no domain app
+    demo.load()
+    assert AISystem.objects.filter(reference_code=CHATBOT_REFERENCE).exists()
