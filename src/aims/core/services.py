@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ledger
+from . import context, ledger
 from .markdown import render_markdown
 from .models import (
     ApiToken, JournalNote, LedgerEvent, Notification, OrgUnit, PeopleGroup, RoleAssignment, User, WebhookEndpoint,
@@ -52,7 +52,7 @@ def _save_with_changes(*, actor, obj: Model, changes: dict, reason: str, expecte
     if not changed_after and not changed_before:
         return obj
     obj.version += 1
-    obj.updated_at = timezone.now()
+    obj.updated_at = context.now()
     obj.save()
     ledger.record(actor=actor, action=action or f"{ledger.object_type_of(obj)}.update", obj=obj,
                   before=changed_before, after=changed_after, reason=reason)
@@ -70,10 +70,23 @@ def _unchanged_fields(obj: Model, changes: dict) -> list[str]:
     return [f.name for f in meta.concrete_fields if f.name not in checked]
 
 
+def stamp_new(obj: Model) -> None:
+    """Date a new object by the context's clock when one is bound (the demo writing its past year): every field that
+    defaults to the time of creation takes the clock's time. Without a bound clock the defaults already hold it."""
+    if not context.clock_bound():
+        return
+    moment = context.now()
+    for field in obj._meta.concrete_fields:
+        if field.default is timezone.now:
+            setattr(obj, field.attname, moment)
+
+
 def clean_for_create(obj: Model) -> None:
     """full_clean() without the existence query of each foreign key set from a saved instance (the database's
     foreign-key constraint still guards it): imports create thousands of rows, each paying one query per relation
-    (see benchmarks/inventory.py). Uniqueness and constraints are still checked in full."""
+    (see benchmarks/inventory.py). Uniqueness and constraints are still checked in full. Every creation through the
+    services passes here, so the new object is also dated (`stamp_new`)."""
+    stamp_new(obj)
     loaded = [f.name for f in obj._meta.concrete_fields if f.many_to_one and f.is_cached(obj)
               and getattr(f.get_cached_value(obj), "pk", None) is not None]
     obj.full_clean(exclude=loaded, validate_unique=False, validate_constraints=False)
@@ -107,6 +120,7 @@ def create_org_unit(*, actor, name: str, code: str, parent: OrgUnit | None = Non
                     reason: str = "") -> OrgUnit:
     require(actor, ADD, domain="organisation", unit=parent)
     unit = OrgUnit(name=name, code=code, parent=parent, description=description)
+    stamp_new(unit)
     unit.full_clean(exclude=["path"])
     unit.save()
     unit.path = _unit_path(unit)
@@ -171,6 +185,7 @@ def create_person(*, actor, email: str, first_name: str = "", last_name: str = "
         person.set_password(password)
     else:
         person.set_unusable_password()
+    stamp_new(person)
     person.full_clean(exclude=["password"])
     person.save()
     ledger.record(actor=actor, action="core.user.create", obj=person, after=ledger.snapshot(person), reason=reason)
@@ -281,7 +296,7 @@ def add_note(*, actor, obj: Model, body: str) -> JournalNote:
     if len(body) > 20000:
         raise ValidationError({"body": _("A note is limited to 20,000 characters.")})
     note = JournalNote.objects.create(object_type=ledger.object_type_of(obj), object_id=str(obj.pk), author=actor,
-                                      body=body, body_html=render_markdown(body))
+                                      body=body, body_html=render_markdown(body), created_at=context.now())
     ledger.record(actor=actor, action="core.journal.add", obj=obj, after={"note_id": note.pk, "body": body})
     return note
 

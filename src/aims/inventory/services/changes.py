@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.catalogs import load_catalog
+from aims.core import context
 from aims.core.models import PeopleGroup, Task, User
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE, require
@@ -113,7 +113,7 @@ def _give_verdict(*, actor, decision: ChangeDecision, verdict: str, comment: str
                                                        verdict=verdict, comment=comment), reason=comment)
     # The actor's own task is done; the other approvers' tasks close when the decision is decided.
     Task.objects.filter(assignee=actor, source=f"inventory.change.{decision.pk}", done_at__isnull=True).update(
-        done_at=timezone.now())
+        done_at=context.now())
     return approval
 
 
@@ -126,7 +126,7 @@ def approve_change(*, actor, decision: ChangeDecision, comment: str = "", slot: 
         return decision
     decision = _save_with_changes(actor=actor, obj=decision, expected_version=None, reason="",
                                   action="inventory.changedecision.approve",
-                                  changes={"status": ChangeDecision.Status.APPROVED, "decided_at": timezone.now()})
+                                  changes={"status": ChangeDecision.Status.APPROVED, "decided_at": context.now()})
     close_tasks(source=f"inventory.change.{decision.pk}")
     notify(recipient=decision.requested_by, title=gettext_lazy("Approved: %(kind)s of “%(system)s”"),
            params={"kind": decision.get_kind_display(), "system": str(decision.system)},
@@ -141,7 +141,7 @@ def reject_change(*, actor, decision: ChangeDecision, comment: str, slot: str | 
     _give_verdict(actor=actor, decision=decision, verdict=ChangeApproval.Verdict.REJECTED, comment=comment, slot=slot)
     decision = _save_with_changes(actor=actor, obj=decision, expected_version=None, reason=comment,
                                   action="inventory.changedecision.reject",
-                                  changes={"status": ChangeDecision.Status.REJECTED, "decided_at": timezone.now()})
+                                  changes={"status": ChangeDecision.Status.REJECTED, "decided_at": context.now()})
     close_tasks(source=f"inventory.change.{decision.pk}")
     notify(recipient=decision.requested_by, title=gettext_lazy("Rejected: %(kind)s of “%(system)s”"), body=comment,
            params={"kind": decision.get_kind_display(), "system": str(decision.system)},
@@ -158,7 +158,7 @@ def make_change_effective(*, actor, decision: ChangeDecision, reason: str = "") 
     ensure_not_frozen(system)
     if decision.status != ChangeDecision.Status.APPROVED:
         raise ValidationError(_("Only an approved decision can take effect; every required approval must be in first."))
-    now = timezone.now()
+    now = context.now()
     decision = _save_with_changes(actor=actor, obj=decision, expected_version=None, reason=reason,
                                   action="inventory.changedecision.effective",
                                   changes={"status": ChangeDecision.Status.EFFECTIVE, "effective_at": now})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aims.core import context
 from aims.core.notifications import close_tasks
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
@@ -69,7 +69,7 @@ def sign_off_classification(*, actor, classification: Classification, comment: s
     return _save_with_changes(actor=actor, obj=classification, expected_version=None, reason=comment,
                               action="inventory.classification.sign_off",
                               changes={"status": Classification.Status.SIGNED_OFF, "reviewer": actor,
-                                       "signed_off_at": timezone.now(), "review_comment": (comment or "").strip()})
+                                       "signed_off_at": context.now(), "review_comment": (comment or "").strip()})
 
 
 def current_classification(system: AISystem) -> Classification | None:

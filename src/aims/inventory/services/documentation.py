@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.markdown import render_markdown
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _delete, _save_with_changes
@@ -43,9 +44,7 @@ def add_decision(*, actor, system: AISystem, decision: str, rationale: str = "",
     ensure_not_frozen(system)
     decision = required_text(decision, "decision", _("Write the decision."))
     entry = DecisionLogEntry(system=system, decision=decision, rationale=(rationale or "").strip(),
-                             decided_by=decided_by or actor, recorded_by=actor)
-    if date is not None:
-        entry.date = date
+                             decided_by=decided_by or actor, recorded_by=actor, date=date or context.today())
     return _create(actor=actor, obj=entry, reason=reason)
 
 

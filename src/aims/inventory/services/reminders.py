@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.models import Task
 from aims.core.notifications import notify, open_task
 
@@ -44,7 +44,7 @@ def send_end_of_support_reminders(*, today=None) -> int:
     the threshold, so a second run (or a run the next day) sends nothing new. A changed date starts a new series.
     Only the most urgent threshold reached is sent, so a dependency registered 20 days before its end gets one reminder.
     """
-    today = today or timezone.localdate()
+    today = today or context.today()
     thresholds = reminder_days()
     if not thresholds:
         return 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.models import RoleAssignment
 from aims.core.notifications import notify
 from aims.core.services import _create, _save_with_changes
@@ -69,7 +69,7 @@ def convert_shadow_declaration(*, actor, declaration: ShadowAIDeclaration, owner
     _save_with_changes(actor=actor, obj=declaration, expected_version=None, reason=reason,
                        action="inventory.shadowaideclaration.convert",
                        changes={"status": ShadowAIDeclaration.Status.TRIAGED, "triaged_by": actor,
-                                "triaged_at": timezone.now(), "system": system})
+                                "triaged_at": context.now(), "system": system})
     notify(recipient=declaration.declared_by, title=gettext_lazy("Your declaration of %(tool)s is now in the inventory"),
            params={"tool": declaration.tool_name}, url=system.get_absolute_url(), kind="inventory.shadow")
     return system
@@ -83,7 +83,7 @@ def reject_shadow_declaration(*, actor, declaration: ShadowAIDeclaration, reason
     declaration = _save_with_changes(actor=actor, obj=declaration, expected_version=None, reason=reason,
                                      action="inventory.shadowaideclaration.reject",
                                      changes={"status": ShadowAIDeclaration.Status.REJECTED, "triaged_by": actor,
-                                              "triaged_at": timezone.now(), "rejection_reason": reason})
+                                              "triaged_at": context.now(), "rejection_reason": reason})
     notify(recipient=declaration.declared_by, title=gettext_lazy("Your declaration of %(tool)s was rejected"),
            body=reason, params={"tool": declaration.tool_name}, kind="inventory.shadow")
     return declaration

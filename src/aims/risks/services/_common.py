@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aims.core import context
 from aims.core.permissions import require
 
 from ..models import RiskMethod
 
 
 def today() -> date:
-    return timezone.localdate()
+    return context.today()
 
 
 def require_or_system(actor, action: str, obj=None, *, domain: str = "risks", unit=None) -> None:

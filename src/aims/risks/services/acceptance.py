@@ -6,10 +6,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.notifications import notify
 from aims.core.permissions import CHANGE, user_scopes
 from aims.core.services import _create, _save_with_changes
@@ -75,7 +75,7 @@ def accept_risk(*, actor, risk: Risk, rationale: str, expires_on: date | None, r
             _("A “%(level)s” risk is above appetite: only %(who)s may accept it.")
             % {"level": level.label_en, "who": ", ".join(who) or _("nobody")}
         )
-    now = timezone.now()
+    now = context.now()
     for previous in RiskAcceptance.objects.select_for_update().filter(risk=risk, status=RiskAcceptance.Status.ACTIVE):
         _save_with_changes(actor=actor, obj=previous, changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": now},
                            reason=_("Replaced by a new acceptance"), expected_version=None,
@@ -103,7 +103,7 @@ def withdraw_acceptance(*, actor, acceptance: RiskAcceptance, reason: str) -> Ri
     if acceptance.status != RiskAcceptance.Status.ACTIVE:
         raise ValidationError(_("This acceptance is no longer active."))
     acceptance = _save_with_changes(actor=actor, obj=acceptance, reason=reason, expected_version=None,
-                                    changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": timezone.now()},
+                                    changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": context.now()},
                                     action="risks.riskacceptance.withdraw")
     risk = acceptance.risk
     if risk.status == Risk.Status.ACCEPTED:

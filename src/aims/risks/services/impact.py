@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
@@ -72,7 +72,7 @@ def submit_impact_assessment(*, actor, assessment: ImpactAssessment, expected_ve
     return _save_with_changes(
         actor=actor, obj=assessment, reason=reason, expected_version=expected_version,
         action="risks.impactassessment.submit",
-        changes={"status": ImpactAssessment.Status.SUBMITTED, "submitted_at": timezone.now(), "answers": answers,
+        changes={"status": ImpactAssessment.Status.SUBMITTED, "submitted_at": context.now(), "answers": answers,
                  "dpia_required": dpia_required(template, answers)},
     )
 
@@ -91,7 +91,7 @@ def approve_impact_assessment(*, actor, assessment: ImpactAssessment, comment: s
     assessment = _save_with_changes(
         actor=actor, obj=assessment, reason=comment, expected_version=expected_version,
         action="risks.impactassessment.approve",
-        changes={"status": ImpactAssessment.Status.APPROVED, "approved_by": actor, "approved_at": timezone.now(),
+        changes={"status": ImpactAssessment.Status.APPROVED, "approved_by": actor, "approved_at": context.now(),
                  "approval_comment": clean_text(comment, "comment")},
     )
     close_tasks(source=rerun_task_source(assessment.system_id))
@@ -124,7 +124,7 @@ def reopen_impact_assessment(*, actor, assessment: ImpactAssessment, reason: str
     assessment = _save_with_changes(actor=actor, obj=assessment, reason=reason, expected_version=None,
                                     action="risks.impactassessment.reopen",
                                     changes={"status": ImpactAssessment.Status.REOPENED,
-                                             "reopened_at": timezone.now(), "reopen_reason": reason})
+                                             "reopened_at": context.now(), "reopen_reason": reason})
     owner = assessment.system.owner
     open_task(assignee=owner, title=gettext_lazy("Re-run the impact assessment of %(system)s"),
               params={"system": str(assessment.system)}, source=rerun_task_source(assessment.system_id),

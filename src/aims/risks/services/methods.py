@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aims.core import context
 from aims.core.permissions import ADD, CHANGE, DELETE
 from aims.core.services import _create, _delete, _save_with_changes
 
@@ -69,7 +69,7 @@ def activate_method(*, actor, method: RiskMethod, expected_version: int | None =
     if method.status != RiskMethod.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft version can be activated.")})
     method.full_clean()
-    now = timezone.now()
+    now = context.now()
     for previous in RiskMethod.objects.select_for_update().filter(status=RiskMethod.Status.ACTIVE):
         _save_with_changes(actor=actor, obj=previous, changes={"status": RiskMethod.Status.RETIRED, "retired_at": now},
                            reason=reason or _("Replaced by version %(n)d") % {"n": method.number},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -115,7 +114,7 @@ def complete_review(*, actor, review: RiskReview, outcome: str, notes: str,
     review = _save_with_changes(
         actor=actor, obj=review, reason=notes, expected_version=expected_version, action="risks.riskreview.complete",
         changes={"status": RiskReview.Status.COMPLETED, "outcome": outcome, "notes": notes, "completed_by": actor,
-                 "completed_at": timezone.now(), "level_before": level_before, "level_after": risk.current_level,
+                 "completed_at": context.now(), "level_before": level_before, "level_after": risk.current_level,
                  "method": method},
     )
     close_tasks(source=review_task_source(review))
@@ -130,7 +129,7 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
     reason = _("The acceptance expired on %(date)s.") % {"date": acceptance.expires_on.isoformat()}
     _save_with_changes(actor=actor, obj=acceptance, expected_version=None, reason=reason,
                        action="risks.riskacceptance.expire",
-                       changes={"status": RiskAcceptance.Status.EXPIRED, "ended_at": timezone.now()})
+                       changes={"status": RiskAcceptance.Status.EXPIRED, "ended_at": context.now()})
     risk = acceptance.risk
     if risk.status == Risk.Status.CLOSED:
         return None
@@ -143,6 +142,6 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
 def record_reminder(*, actor, obj, title, params: dict, url: str, recipient, on=None) -> None:
     """An overdue reminder: a notification and a ledger line (so an auditor sees the reminders were sent)."""
     notify(recipient=recipient, title=title, params=params, url=url, kind="reminder")
-    type(obj).objects.filter(pk=obj.pk).update(reminded_on=on or timezone.localdate())
+    type(obj).objects.filter(pk=obj.pk).update(reminded_on=on or context.today())
     ledger.record(actor=actor, action=f"{ledger.object_type_of(obj)}.remind", obj=obj,
                   after={"recipient_id": recipient.pk})

@@ -11,11 +11,10 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import ledger
+from aims.core import context, ledger
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
@@ -254,7 +253,7 @@ def set_treatment_action_status(*, actor, action: TreatmentAction, status: str, 
     finished = status in (TreatmentAction.Status.DONE, TreatmentAction.Status.CANCELLED)
     action = _save_with_changes(actor=actor, obj=action, reason=reason, expected_version=expected_version,
                                 action="risks.treatmentaction.status",
-                                changes={"status": status, "completed_at": timezone.now() if finished else None})
+                                changes={"status": status, "completed_at": context.now() if finished else None})
     if finished:
         close_tasks(source=f"risks.action.{action.pk}")
         close_tasks(source=f"risks.action.{action.pk}.owner{action.owner_id}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import context
 from aims.core.notifications import notify
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
@@ -70,7 +70,7 @@ def accept_suggestion(*, actor, suggestion: RiskSuggestion, owner=None, title: s
     _save_with_changes(actor=actor, obj=suggestion, reason=reason, expected_version=None,
                        action="risks.risksuggestion.accept",
                        changes={"status": RiskSuggestion.Status.ACCEPTED, "decided_by": actor,
-                                "decided_at": timezone.now(), "risk": risk})
+                                "decided_at": context.now(), "risk": risk})
     return risk
 
 
@@ -83,4 +83,4 @@ def dismiss_suggestion(*, actor, suggestion: RiskSuggestion, reason: str) -> Ris
     return _save_with_changes(actor=actor, obj=suggestion, reason=reason, expected_version=None,
                               action="risks.risksuggestion.dismiss",
                               changes={"status": RiskSuggestion.Status.DISMISSED, "decided_by": actor,
-                                       "decided_at": timezone.now(), "dismiss_reason": reason})
+                                       "decided_at": context.now(), "dismiss_reason": reason})
