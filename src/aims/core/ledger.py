@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from . import context
+from . import context, webhooks
 # The recipe and the verification loop live in a Django-free module shared with worker processes and offline tools.
 from .ledger_chain import (  # noqa: F401 (re-exported: the ledger's public API)
     GENESIS, REWRITTEN, TRUNCATED, VerifyResult, canonical_event, chain_hash, timestamp_text, verify_rows,
@@ -126,9 +126,7 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
             event.request_id, prev_hash, event.hash,
         ])
     event._state.adding, event._state.db = False, connection.alias
-    from . import notifications  # late import: notifications depend on the ledger
-
-    notifications.dispatch_webhooks_on_commit(event)
+    webhooks.dispatch_webhooks_on_commit(event)
     return event
 
 

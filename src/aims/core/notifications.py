@@ -1,61 +1,21 @@
-"""Notifications: in-app messages, e-mail, and signed webhooks for ledger events.
+"""Notifications: in-app messages and e-mail, and the tasks in each person's "my tasks".
 
 Everything leaves the transaction through `on_commit`, so nothing is sent for a change that rolled back.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
+from huey.contrib.djhuey import db_task
 
 from . import context
-from .models import Notification, Task, WebhookEndpoint
-
-SIGNATURE_HEADER = "X-AIMS-Signature"
-SIGNATURE_VERSION = "v1"
-
-
-def sign(secret: str, body: bytes, timestamp: str) -> str:
-    """HMAC-SHA256 over "timestamp.body", hex encoded, as `t=<timestamp>,v1=<hex>` (receivers check both)."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},{SIGNATURE_VERSION}={digest}"
-
-
-def verify_signature(secret: str, body: bytes, header: str, tolerance_seconds: int = 300, now: float | None = None) -> bool:
-    """For receivers: True when `header` (the X-AIMS-Signature value) signs `body` with `secret` and is recent.
-
-    The timestamp is inside the signed text, so an old delivery replayed later fails the tolerance check; the digest
-    is compared in constant time so a forger learns nothing from response times. Several v1 values are accepted so
-    a secret can be rotated while deliveries are in flight.
-    """
-    if isinstance(body, str):
-        body = body.encode()
-    timestamp, candidates = None, []
-    for part in (header or "").split(","):
-        key, _sep, value = part.strip().partition("=")
-        if key == "t":
-            timestamp = value
-        elif key == SIGNATURE_VERSION and value:
-            candidates.append(value)
-    if not timestamp or not timestamp.isdigit() or not candidates:
-        return False
-    current = time.time() if now is None else now
-    if abs(current - int(timestamp)) > tolerance_seconds:
-        return False
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    # Compare every candidate (no early exit) so timing does not reveal which one matched.
-    matched = False
-    for candidate in candidates:
-        matched |= hmac.compare_digest(expected, candidate)
-    return matched
+from .models import Notification, Task
 
 
 def _localised(value):
@@ -90,8 +50,6 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
     )
     # A change replayed in the past (the demo's history) is not news: it is in the inbox, not e-mailed today.
     if email and recipient.email and recipient.is_active and not context.clock_bound():
-        from .tasks import send_notification_email
-
         transaction.on_commit(lambda: send_notification_email(notification.pk))
     return notification
 
@@ -110,37 +68,13 @@ def close_tasks(*, source: str) -> int:
     return Task.objects.filter(source=source, done_at__isnull=True).update(done_at=context.now())
 
 
-def webhook_payload(event) -> bytes:
-    return json.dumps({
-        "id": event.pk, "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
-        "object_label": event.object_label, "actor": event.actor_label, "created_at": event.created_at.isoformat(),
-        "before": json.loads(event.before), "after": json.loads(event.after), "reason": event.reason,
-        "hash": event.hash,
-    }, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def dispatch_webhooks_on_commit(event) -> None:
-    """Queue one delivery per active endpoint subscribed to this action (all actions when its list is empty)."""
-    endpoint_ids = [pk for pk, events in _active_endpoints() if not events or event.action in events]
-    if not endpoint_ids:
-        return
-    from .models import WebhookDelivery
-    from .tasks import deliver_webhook
-
-    deliveries = [WebhookDelivery.objects.create(endpoint_id=pk, event_id=event.pk) for pk in endpoint_ids]
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook(pk))
-
-
-def _active_endpoints() -> list[tuple[int, list]]:
-    """(id, subscribed actions) of the active endpoints.
-
-    Few endpoints exist; reading them per event keeps every process consistent without a shared cache. Plain SQL
-    because this runs inside every ledgered change (see benchmarks/ledger.py).
-    """
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {quote('events')} FROM {quote(WebhookEndpoint._meta.db_table)} "
-                       f"WHERE {quote('is_active')} = %s", [True])
-        rows = cursor.fetchall()
-    return [(pk, json.loads(events) if isinstance(events, (str, bytes)) else (events or [])) for pk, events in rows]
+@db_task()
+def send_notification_email(notification_id: int) -> bool:
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or not notification.recipient.is_active or not notification.recipient.email:
+        return False
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{settings.SITE_URL}{notification.url}".lstrip()
+    send_mail(f"[AIMS] {notification.title}", body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+    return True

@@ -159,8 +159,7 @@ class RestrictedQuerySet(models.QuerySet):
                 # "unit IN (SELECT id FROM units WHERE path LIKE ...)" rather than a join on the unit's path: the
                 # database reads the few units once and then the rows through the index on their unit, instead of
                 # joining every row to its unit (benchmarks/risks.py: the scoped heatmap and register).
-                from .models import OrgUnit
-
+                OrgUnit = apps.get_model("core", "OrgUnit")  # by name: the models module imports this one
                 condition |= Q(**{f"{unit_path}__in": OrgUnit.objects.filter(in_scope).values("pk")})
         return self.filter(condition)
 

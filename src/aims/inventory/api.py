@@ -544,6 +544,3 @@ def model_card_put(request, system_id: int, payload: ModelCardWrite):
     changes = {k: ("" if v is None else v) for k, v in changes_of(payload).items()}
     return services.save_model_card(actor=request.user, system=system, changes=changes,
                                     expected_version=payload.version if exists else None, reason=payload.reason)
-
-
-from . import api_components  # noqa: E402,F401  (adds the component, dependency and shadow-AI routes)

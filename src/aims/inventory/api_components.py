@@ -1,5 +1,5 @@
 """Inventory API, continued: shared components, the dependency register (impact both ways), links to systems, and
-shadow-AI declarations. Routes are added to the router of api.py."""
+shadow-AI declarations. A router of its own, added beside api.py's in aims/api.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from aims.core.api import changes_of, visible
 from aims.core.api_utils import InputSchema, ListParams, page_of, paginate, search, visible_or_field_error
@@ -18,12 +18,14 @@ from aims.core.models import OrgUnit, User
 from aims.core.permissions import VIEW, Role, has_role
 
 from . import queries, services
-from .api import REASON, Link, router, system_for
+from .api import REASON, Link, system_for
 from .models import (
     Component, ComponentKind, Dependency, DependencyKind, Origin, ShadowAIDeclaration, SystemComponent,
     SystemDependency,
 )
 from .views_components import END_OF_SUPPORT_SOON_DAYS
+
+router = Router(tags=["inventory"])
 
 STEWARD_REFERENCES = {"owner_unit_id": (OrgUnit, "owner_unit"), "owner_id": (User, "owner")}
 

@@ -1,6 +1,6 @@
 """Periodic jobs of the inventory."""
 
-from aims.core.tasks import crontab, periodic
+from aims.core.periodic import crontab, periodic
 
 
 @periodic("inventory-end-of-support", crontab(minute="20", hour="6"),

@@ -15,9 +15,10 @@ from aims.core.views_org import _posted
 from . import services
 from .forms import DecisionForm, ModelCardForm, PlaybookForm
 from .models import ModelCard, Playbook
-from .views_systems import can_change, render_system, tab_link, visible_system
+from .views_systems import can_change, render_system, tab_context, tab_link, visible_system
 
 
+@tab_context("documentation")
 def documentation_context(request, system, **bound) -> dict:
     completeness = services.completeness(system)
     for item in completeness.missing:

@@ -22,7 +22,7 @@ from .forms import ChangeRequestForm, GoLiveApprovalForm, MoveStageForm, SignOff
 from .models import STAGE_ORDER, AiActRole, AiActTier, ChangeDecision, Classification, Stage
 from .services._common import is_aims_manager_for
 from .services.changes import slot_people
-from .views_systems import can_change, render_system, tab_link, visible_system
+from .views_systems import can_change, render_system, tab_context, tab_link, visible_system
 
 
 def language() -> str:
@@ -92,6 +92,7 @@ def _proposal_view(classification: Classification, cat: dict, lang: str) -> dict
     }
 
 
+@tab_context("classification")
 def classification_context(request, system, **bound) -> dict:
     user = request.user
     cat = ai_act.catalogue()
@@ -167,6 +168,7 @@ def _default_target(system) -> str:
     return following[0] if following else Stage.OPERATION
 
 
+@tab_context("lifecycle")
 def lifecycle_context(request, system, **bound) -> dict:
     user = request.user
     target = bound.get("target") or request.GET.get("target") or _default_target(system)
@@ -259,6 +261,7 @@ def decision_rows(request, decisions, lang: str) -> list[dict]:
     return rows
 
 
+@tab_context("changes")
 def changes_context(request, system, **bound) -> dict:
     decisions = (system.change_decisions.select_related("requested_by", "system", "system__owner")
                  .prefetch_related("approvals__approver").order_by("-requested_at", "-id"))

@@ -98,10 +98,22 @@ def _pending_approval_elsewhere(user, pk: int):
     return None
 
 
+# tab key -> function(request, system, **bound) giving that tab's context. The tabs whose forms live in other view
+# modules (views_governance, views_docs) register there with @tab_context, so those modules import this one and never
+# the other way round.
+TAB_CONTEXTS: dict = {}
+
+
+def tab_context(tab: str):
+    def decorator(func):
+        TAB_CONTEXTS[tab] = func
+        return func
+
+    return decorator
+
+
 def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     """Everything the page needs for one tab; `bound` carries forms re-shown with their errors."""
-    from . import views_docs, views_governance  # their tab contexts; imported here to keep the modules acyclic
-
     user = request.user
     risks_url = risks_tab_url(system) if can_anywhere(user, "view", "risks") else ""
     tab_items = [(key, label) for key, label in TABS if key != "risks" or risks_url]
@@ -114,22 +126,14 @@ def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     }
     if tab == "overview":
         context["links"] = system.links
-    elif tab == "components":
-        context.update(components_context(request, system, **bound))
-    elif tab == "classification":
-        context.update(views_governance.classification_context(request, system, **bound))
-    elif tab == "lifecycle":
-        context.update(views_governance.lifecycle_context(request, system, **bound))
-    elif tab == "changes":
-        context.update(views_governance.changes_context(request, system, **bound))
-    elif tab == "documentation":
-        context.update(views_docs.documentation_context(request, system, **bound))
     elif tab == "history":
         page = Paginator(queries.system_history(system), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
         context.update({"history_rows": describe_events(page.object_list, user), "history_page": page,
                         "history_object_type": "inventory.aisystem", "history_object_id": system.pk})
     elif tab == "journal":
         context.update(journal_context(request, system, page_number=request.GET.get("page")))
+    elif tab in TAB_CONTEXTS:
+        context.update(TAB_CONTEXTS[tab](request, system, **bound))
     return context
 
 
@@ -201,6 +205,7 @@ def _status(form) -> int:
 
 # --- Components and dependencies of a system --------------------------------------------------------------------------
 
+@tab_context("components")
 def components_context(request, system, **bound) -> dict:
     user = request.user
     foundations = queries.foundations_of(user, system)

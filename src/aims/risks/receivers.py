@@ -11,20 +11,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aims.core import context
 from aims.inventory import signals
 from aims.inventory.models import ChangeDecision, Stage
 
 from . import services, tasks, triggers
 
-SUGGESTION_ACTOR = "rules:risk-suggestions"
-
 
 def _suggest(*, system, **_kwargs) -> None:
-    # The rules, not the person registering, propose these: a contributor may register a system without holding any
-    # risk permission, and the ledger event says which rule proposed each suggestion.
-    with context.bound(system_actor=SUGGESTION_ACTOR):
-        services.refresh_suggestions(actor=None, system=system)
+    services.suggest_by_rules(system=system)
 
 
 def _suggest_later(*, systems, **_kwargs) -> None:

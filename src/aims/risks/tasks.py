@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from huey.contrib.djhuey import db_task
 
 from aims.core import context
-from aims.core.tasks import crontab, periodic
+from aims.core.periodic import crontab, periodic
 
 from .models import Risk, RiskAcceptance, RiskReview, TreatmentAction
 from .services._common import today
 from .services.reviews import expire_acceptance, open_review, record_reminder
 from .services.risks import risk_url
+from .services.suggestions import suggest_by_rules
 
 logger = logging.getLogger(__name__)
 REMIND_EVERY_DAYS = 7
@@ -33,13 +34,10 @@ def suggest_risks_for_systems(system_ids: list[int]) -> int:
     """Record the suggested risks of systems registered in bulk (an import), one transaction per system."""
     from aims.inventory.models import AISystem
 
-    from .receivers import SUGGESTION_ACTOR
-    from .services import refresh_suggestions
-
     count = 0
     for system in AISystem.objects.select_related("owner", "unit").filter(pk__in=system_ids).order_by("pk"):
-        with transaction.atomic(), context.bound(system_actor=SUGGESTION_ACTOR):
-            count += len(refresh_suggestions(actor=None, system=system))
+        with transaction.atomic():
+            count += len(suggest_by_rules(system=system))
     return count
 
 

@@ -10,7 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger, tasks
+from aims.core import context, ledger, periodic
 from aims.core.models import ApiToken, LedgerEvent, Notification, Task
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.testing import UserFactory
@@ -127,7 +127,7 @@ def test_token_expiry_job_warns_once_in_the_owners_language(french_person, perso
     _token(person, "revoked", timedelta(days=2), revoked=True)
     _token(person, "expired", timedelta(days=-1))
 
-    assert tasks.run_periodic("expire-api-tokens-notice") == 1
+    assert periodic.run_periodic("expire-api-tokens-notice") == 1
     note = Notification.objects.get(kind="token")
     assert note.recipient == french_person
     expiry = timezone.localtime(soon.expires_at).date()
@@ -135,7 +135,7 @@ def test_token_expiry_job_warns_once_in_the_owners_language(french_person, perso
               "novembre", "décembre"]
     assert f"{expiry.day} {months[expiry.month - 1]} {expiry.year}" in note.title and "« ci »" in note.title
     # The job runs every day; the owner is warned once per token, not once a day.
-    assert tasks.run_periodic("expire-api-tokens-notice") == 0
+    assert periodic.run_periodic("expire-api-tokens-notice") == 0
     assert Notification.objects.filter(kind="token").count() == 1
 
 
@@ -162,7 +162,7 @@ def test_tasks_run_refuses_an_unknown_name():
 @pytest.fixture
 def probe_job(monkeypatch):
     """A job registered like any module's, without adding it to Huey's real schedule."""
-    monkeypatch.setattr(tasks, "db_periodic_task", lambda schedule, name: (lambda fn: fn))
+    monkeypatch.setattr(periodic, "db_periodic_task", lambda schedule, name: (lambda fn: fn))
     seen = {}
 
     def probe():
@@ -172,9 +172,9 @@ def probe_job(monkeypatch):
             ledger.record(actor=None, action="test.probe", object_type="test.probe", object_id="1")
         return "probed"
 
-    tasks.periodic("test-probe", tasks.crontab(minute="*/5"), "Probe")(probe)
+    periodic.periodic("test-probe", periodic.crontab(minute="*/5"), "Probe")(probe)
     yield seen
-    tasks.PERIODIC_TASKS.pop("test-probe", None)
+    periodic.PERIODIC_TASKS.pop("test-probe", None)
 
 
 def test_a_job_run_by_hand_acts_as_its_system_actor(probe_job):

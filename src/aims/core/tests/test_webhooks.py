@@ -13,8 +13,7 @@ from huey.contrib.djhuey import HUEY
 
 from aims.core import services
 from aims.core.models import LedgerEvent, WebhookDelivery
-from aims.core.notifications import SIGNATURE_HEADER, sign, verify_signature
-from aims.core.tasks import WEBHOOK_RETRY_DELAYS, deliver_webhook
+from aims.core.webhooks import SIGNATURE_HEADER, WEBHOOK_RETRY_DELAYS, deliver_webhook, sign, verify_signature
 
 pytestmark = pytest.mark.django_db
 

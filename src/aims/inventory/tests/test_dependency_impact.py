@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from aims.core.models import Notification, Task
-from aims.core.tasks import PERIODIC_TASKS
+from aims.core.periodic import PERIODIC_TASKS
 from aims.inventory import services
 from aims.inventory.models import ComponentKind, DependencyKind
 from aims.inventory.queries import dependents_of, foundations_of, systems_using_component

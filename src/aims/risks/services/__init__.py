@@ -18,4 +18,6 @@ from .risks import (  # noqa: F401
     add_treatment_action, assess_risk, close_risk, create_risk, decide_treatment, scored_changes, set_risk_links,
     set_treatment_action_status, update_risk, update_treatment_action,
 )
-from .suggestions import accept_suggestion, dismiss_suggestion, refresh_suggestions  # noqa: F401
+from .suggestions import (  # noqa: F401
+    RULES_ACTOR, accept_suggestion, dismiss_suggestion, refresh_suggestions, suggest_by_rules,
+)

@@ -28,6 +28,17 @@ def _threats_for(refs) -> list[Threat]:
     return list(Threat.objects.filter(condition, is_active=True))
 
 
+# Suggestions are proposed by the rules, not by the person registering the system: a contributor may register a
+# system without holding any risk permission, and the ledger event says which rule proposed each suggestion.
+RULES_ACTOR = "rules:risk-suggestions"
+
+
+def suggest_by_rules(*, system) -> list[RiskSuggestion]:
+    """`refresh_suggestions` as the rules' system actor (when the inventory registers or reclassifies a system)."""
+    with context.bound(system_actor=RULES_ACTOR):
+        return refresh_suggestions(actor=None, system=system)
+
+
 @transaction.atomic
 def refresh_suggestions(*, actor, system, notify_owner: bool = True) -> list[RiskSuggestion]:
     """Record the rules' new suggestions for `system` (call when a system is registered or reclassified).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aims.core.tasks import PERIODIC_TASKS, run_periodic
+from aims.core.periodic import PERIODIC_TASKS, run_periodic
 
 
 class Command(BaseCommand):
