@@ -16,13 +16,16 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/aims demo
 
+# Tests run on every core (pytest-xdist); `make test TEST_WORKERS=0` runs them in this process.
+TEST_WORKERS ?= auto
+
 # The whole suite, browser journeys included (Debian's Chromium is installed if missing).
 test: install browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
-# Everything but the browser journeys (used for the PostgreSQL pass in CI).
+# Everything but the browser journeys (CI's SQLite pass: its PostgreSQL pass runs the journeys).
 test-fast: install
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
 
 browser-deps:
 	@scripts/ensure-chromium

@@ -16,11 +16,15 @@ BROWSER_DIR = Path(__file__).resolve().parent
 _REPORTS = pytest.StashKey[dict]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     # This hook sees the whole session's items, not only this directory's.
     for item in items:
         if BROWSER_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            # Under pytest-xdist (`--dist loadgroup`), every journey goes to the same worker: one demo server per
+            # run instead of one per worker, and the largest group starts first.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
