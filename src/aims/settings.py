@@ -52,6 +52,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("AIMS_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("AIMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h.strip()]
+# A refused CSRF token gets the product's own page (what happened, what to do), not Django's technical one.
+CSRF_FAILURE_VIEW = "aims.core.views_errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("AIMS_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
 SITE_URL = env("AIMS_SITE_URL", "http://127.0.0.1:8000")
 
@@ -302,6 +304,9 @@ API_TOKEN_DEFAULT_DAYS = 90
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Each line carries the request id that error pages show as their reference.
+    "filters": {"request_id": {"()": "aims.core.log.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("AIMS_LOG_LEVEL", "WARNING")},
 }

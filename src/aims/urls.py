@@ -9,3 +9,9 @@ urlpatterns = [
     path("risks/", include("aims.risks.urls")),
     path("", include("aims.core.urls")),
 ]
+
+# Error pages in the product's layout and the reader's language (core/views_errors.py).
+handler400 = "aims.core.views_errors.bad_request"
+handler403 = "aims.core.views_errors.permission_denied"
+handler404 = "aims.core.views_errors.page_not_found"
+handler500 = "aims.core.views_errors.server_error"

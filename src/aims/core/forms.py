@@ -184,11 +184,16 @@ class LedgerFilterForm(forms.Form):
 
     actor = forms.CharField(label=_("Actor"), required=False, max_length=200)
     object_type = forms.ChoiceField(label=_("Object type"), required=False)
-    action = forms.CharField(label=_("Action"), required=False, max_length=60,
-                             help_text=_("e.g. core.orgunit.update, or the start of one: core.user"))
+    action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, object_types=(), **kwargs):
+    def __init__(self, *args, object_types=(), actions=(), **kwargs):
+        from . import labels
+
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", _("All"))] + [(t, t) for t in object_types]
+        # Codes stay the values (the address of a filtered page is the same in every language); people read labels.
+        types = sorted(((t, labels.object_type_label(t)) for t in object_types), key=lambda pair: pair[1].lower())
+        self.fields["object_type"].choices = [("", _("All"))] + types
+        named = sorted(((a, labels.action_label_with_type(a)) for a in actions), key=lambda pair: pair[1].lower())
+        self.fields["action"].choices = [("", _("All"))] + named

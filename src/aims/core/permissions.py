@@ -164,6 +164,31 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+def refusal(obj, message=None) -> PermissionDenied:
+    """The PermissionDenied for an action on `obj` refused to someone who may see `obj`: the 403 page then names the
+    object and its owner (core/views_errors.py), which tells them nothing they cannot already read."""
+    error = PermissionDenied(message or _("You are not allowed to do this."))
+    error.aims_object = obj
+    return error
+
+
+def get_for(user, queryset, action: str, **lookup):
+    """The object `lookup` finds in `queryset` if `user` may perform `action` on it. Http404 when they may not even
+    see it (its existence stays unknown), a refusal naming it when they may see it but not do this."""
+    from django.http import Http404
+
+    if action != VIEW:
+        found = queryset.restrict(user, action).filter(**lookup).first()
+        if found is not None:
+            return found
+    found = queryset.restrict(user, VIEW).filter(**lookup).first()
+    if found is None:
+        raise Http404
+    if action != VIEW:
+        raise refusal(found)
+    return found
+
+
 def require(user, action: str, obj=None, *, domain: str | None = None, unit=None) -> None:
     """Raise PermissionDenied unless `user` may perform `action` on `obj` (or, for creation, in `unit`)."""
     if obj is not None and obj.pk is not None:
@@ -175,4 +200,4 @@ def require(user, action: str, obj=None, *, domain: str | None = None, unit=None
     else:
         allowed = can_in_unit(user, action, domain, unit)
     if not allowed:
-        raise PermissionDenied(_("You are not allowed to do this."))
+        raise refusal(obj)

@@ -21,12 +21,14 @@ from .context_processors import MODULES
 from .forms import ProfileForm, apply_validation_error
 from .models import LedgerEvent, OrgUnit, PeopleGroup, User
 from .permissions import can_in_unit
+from .views_ledger import describe_events
 from .views_org import tab_context
 
 
 @login_required
 def home(request):
     user = request.user
+    can_see_ledger = can_in_unit(user, "view", "ledger", None)
     context = {
         "counts": {
             "units": OrgUnit.objects.restrict(user, "view").count(),
@@ -36,10 +38,11 @@ def home(request):
             "unread": user.notifications.filter(read_at__isnull=True).count(),
         },
         "module_cards": dashboard.cards_for(user),
-        "can_see_ledger": can_in_unit(user, "view", "ledger", None),
+        "can_see_ledger": can_see_ledger,
         "tasks": user.tasks.filter(done_at__isnull=True)[:10],
         "notifications": user.notifications.all()[:5],
-        "recent_events": LedgerEvent.objects.restrict(user, "view").order_by("-id")[:8],
+        "recent_events": describe_events(LedgerEvent.objects.restrict(user, "view").order_by("-id")[:8], user)
+        if can_see_ledger else [],
     }
     return render(request, "core/home.html", context)
 

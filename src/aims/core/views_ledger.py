@@ -7,19 +7,19 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import ForeignKey, Model, Q
+from django.db.models import DateField, DateTimeField, ForeignKey, Model
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from . import ledger, registry, services
+from . import labels, ledger, registry, services
 from .forms import LedgerFilterForm, NoteForm, errors_on
 from .models import JournalNote, LedgerEvent
 from .permissions import can_in_unit
@@ -50,36 +50,66 @@ def _field_of(model: type[Model] | None, key: str):
     return None
 
 
-def _display(value, labels: dict | None = None) -> str:
+def _display(value, field=None, names: dict | None = None) -> str:
+    """A stored value as a person reads it: names for objects, labels for choices, dates the locale's way."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(_display(v, labels) for v in value) or "—"
-    if labels is not None and value in labels:
-        return labels[value]
+        return ", ".join(_display(v, field, names) for v in value) or "—"
+    if names is not None and value in names:
+        return names[value]
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_display(v, None, names)}" for k, v in value.items()) or "—"
+    choices = dict(getattr(field, "flatchoices", None) or ()) if field is not None else {}
+    if value in choices:
+        return str(choices[value])
+    if isinstance(value, str) and isinstance(field, (DateTimeField, DateField)):
+        return _date_text(value, with_time=isinstance(field, DateTimeField))
     return str(value)
 
 
-def describe_events(events, user) -> list[dict]:
-    """Rows for templates: the event plus a field-by-field diff with readable labels.
+def _date_text(value: str, *, with_time: bool) -> str:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if with_time:
+        if timezone.is_aware(parsed):
+            parsed = timezone.localtime(parsed)
+        return formats.date_format(parsed, "DATETIME_FORMAT")
+    return formats.date_format(parsed.date(), "DATE_FORMAT")
 
-    Foreign keys are shown by name, looked up in one query per related model (so a page costs the same number of
-    queries whatever its length), and only among objects the viewer may see; others stay as "#id".
+
+def _pk(model: type[Model], object_id):
+    try:
+        return model._meta.pk.to_python(object_id)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def describe_events(events, user) -> list[dict]:
+    """Rows for templates: the event, what it did and to what in words, and a field-by-field diff with labels.
+
+    The object and foreign keys are shown by their current name in the reader's language, looked up in one query per
+    model (so a page costs the same number of queries whatever its length), and only among objects the reader may
+    see; others keep the name the ledger recorded (or "#id").
     """
     events = list(events)
     wanted: dict[type[Model], set] = defaultdict(set)
     plans = []
     for event in events:
-        model = registry.model_for(event.object_type)
+        model = labels.model_for_type(event.object_type)
+        if model is not None and (pk := _pk(model, event.object_id)) is not None:
+            wanted[model].add(pk)
+        else:
+            pk = None
         changes = []
         for key, before, after in event.changes():
             field = _field_of(model, key)
             related = None
-            if isinstance(field, ForeignKey):
-                related = field.related_model
-            elif field is not None and field.many_to_many:
+            if isinstance(field, ForeignKey) or (field is not None and field.many_to_many):
                 related = field.related_model
             if related is not None:
                 for value in (before, after):
@@ -90,24 +120,27 @@ def describe_events(events, user) -> list[dict]:
                 label = capfirst(field.verbose_name)
             else:
                 label = _EXTRA_LABELS.get(key) or capfirst(key.replace("_", " "))
-            changes.append((key, label, before, after, related))
-        plans.append((event, changes))
-    labels: dict[type[Model], dict] = {}
+            changes.append((key, label, before, after, field, related))
+        plans.append((event, model, pk, changes))
+    names: dict[type[Model], dict] = {}
     for related, ids in wanted.items():
         manager = related._default_manager
         queryset = manager.restrict(user, "view") if hasattr(manager, "restrict") else manager.none()
-        labels[related] = {obj.pk: str(obj) for obj in queryset.filter(pk__in=ids)}
+        names[related] = {obj.pk: str(obj) for obj in queryset.filter(pk__in=ids)}
     rows = []
-    for event, changes in plans:
+    for event, model, pk, changes in plans:
         diff = []
-        for key, label, before, after, related in changes:
-            names = labels.get(related) if related is not None else None
-            if names is not None:
-                names = {**{i: f"#{i}" for i in _ids(before) + _ids(after)}, **names}
-            diff.append({"field": key, "label": label, "before": _display(before, names),
-                         "after": _display(after, names), "had_before": key in event.before_data,
+        for key, label, before, after, field, related in changes:
+            known = names.get(related) if related is not None else None
+            if known is not None:
+                known = {**{i: f"#{i}" for i in _ids(before) + _ids(after)}, **known}
+            diff.append({"field": key, "label": label, "before": _display(before, field, known),
+                         "after": _display(after, field, known), "had_before": key in event.before_data,
                          "has_after": key in event.after_data})
-        rows.append({"event": event, "diff": diff,
+        current = names.get(model, {}).get(pk) if model is not None else None
+        rows.append({"event": event, "diff": diff, "action": labels.action_label(event.action),
+                     "object_type": labels.object_type_label(event.object_type),
+                     "object": current or event.object_label or event.object_id,
                      "url": registry.detail_url(event.object_type, event.object_id)})
     return rows
 
@@ -194,7 +227,7 @@ def filtered_events(user, form: LedgerFilterForm):
     if data["object_type"]:
         events = events.filter(object_type=data["object_type"])
     if data["action"]:
-        events = events.filter(Q(action=data["action"]) | Q(action__startswith=data["action"].rstrip(".") + "."))
+        events = events.filter(action=data["action"])
     tz = timezone.get_current_timezone()
     if data["date_from"]:
         events = events.filter(created_at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz))
@@ -209,7 +242,8 @@ def ledger_page(request):
     _require_ledger_reader(request.user)
     object_types = sorted(set(registry.registered_types()) | set(
         LedgerEvent.objects.order_by().values_list("object_type", flat=True).distinct()))
-    form = LedgerFilterForm(request.GET, object_types=[t for t in object_types if t])
+    actions = LedgerEvent.objects.order_by().values_list("action", flat=True).distinct()
+    form = LedgerFilterForm(request.GET, object_types=[t for t in object_types if t], actions=actions)
     events = filtered_events(request.user, form) if form.is_valid() else LedgerEvent.objects.none()
     page = Paginator(events, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -8,9 +8,10 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from aims.core import dashboard, registry
+        from aims.core import dashboard, labels, registry
 
         from . import builtin_gates  # noqa: F401  (registers the go-live checks)
+        from . import labels as inventory_labels
         from . import tasks  # noqa: F401  (registers the end-of-support reminders)
         from .models import (
             AISystem, ChangeApproval, ChangeDecision, Classification, Component, ComponentDependency,
@@ -18,6 +19,7 @@ class InventoryConfig(AppConfig):
             SystemComponent, SystemDependency,
         )
 
+        labels.register_actions(inventory_labels.ACTIONS)
         # The pages are built later under these URL names; detail_url() returns None until they exist.
         registry.register(AISystem, url_name="inventory:system_detail")
         registry.register(Component, url_name="inventory:component_detail")

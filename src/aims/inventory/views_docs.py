@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aims.core.forms import errors_on
+from aims.core.permissions import refusal
 from aims.core.views_org import _posted
 
 from . import services
@@ -37,7 +37,7 @@ def documentation_context(request, system, **bound) -> dict:
 def _editable(request, pk: int):
     system = visible_system(request, pk)
     if not can_change(request.user, system):
-        raise PermissionDenied(_("You cannot change this system."))
+        raise refusal(system, _("You cannot change this system."))
     return system
 
 

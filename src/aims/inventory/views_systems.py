@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aims.core.forms import errors_on
-from aims.core.permissions import can_anywhere
+from aims.core.permissions import can_anywhere, get_for
 from aims.core.views_ledger import HISTORY_PER_PAGE, describe_events, journal_context
 from aims.core.views_org import _posted
 
@@ -76,9 +76,9 @@ def tab_link(system, url: str) -> str:
 
 
 def visible_system(request, pk: int, action: str = "view") -> AISystem:
-    return get_object_or_404(
-        AISystem.objects.restrict(request.user, action).select_related(
-            "unit", "owner", "backup_owner", "business_referent", "technical_lead", "incident_contact"), pk=pk)
+    """The system if the person may `action` it; 404 if they may not see it, 403 naming its owner if they may."""
+    return get_for(request.user, AISystem.objects.select_related(
+        "unit", "owner", "backup_owner", "business_referent", "technical_lead", "incident_contact"), action, pk=pk)
 
 
 def changeable_system(request, pk: int) -> AISystem:

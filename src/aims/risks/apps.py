@@ -8,15 +8,17 @@ class RisksConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self) -> None:
-        from aims.core import dashboard, demo, registry
+        from aims.core import dashboard, demo, labels, registry
 
         from . import demo as risks_demo
         from . import gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import labels as risks_labels
         from .models import (
             ImpactAssessment, Risk, RiskAcceptance, RiskMethod, RiskReview, RiskSuggestion, Threat, ThreatCatalog,
             TreatmentAction,
         )
 
+        labels.register_actions(risks_labels.ACTIONS)
         # Registered models open in the generic History and Journal views; those with a page link to it.
         registry.register(Risk, url_name="risks:risk_detail")
         registry.register(RiskMethod, url_name="risks:method_detail")

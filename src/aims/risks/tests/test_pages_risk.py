@@ -150,6 +150,6 @@ def test_detail_has_history_and_journal_tabs(client, owner, make_risk):
     risk = make_risk()
     client.force_login(owner)
     url = reverse("risks:risk_detail", args=[risk.pk])
-    assert "risks.risk.create" in client.get(url, {"tab": "history"}).content.decode()
+    assert '<span class="event-action">Created</span>' in client.get(url, {"tab": "history"}).content.decode()
     journal = client.get(url, {"tab": "journal"}).content.decode()
     assert reverse("journal", args=["risks.risk", risk.pk]) in journal

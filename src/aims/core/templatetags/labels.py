@@ -1,0 +1,19 @@
+"""Template filters that turn codes into words in the reader's language (see aims.core.labels)."""
+
+from django import template
+
+from aims.core import labels
+
+register = template.Library()
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """{{ event.action|action_label }} -> "Classification signed off"."""
+    return labels.action_label(code)
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    """{{ event.object_type|object_type_label }} -> "AI system"."""
+    return labels.object_type_label(object_type)
