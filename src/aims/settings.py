@@ -79,7 +79,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aims.core.staticfiles.StaticFilesMiddleware",  # WhiteNoise: static files answered here, compressed and cached
+    # HTML and JSON compressed when the client accepts gzip. Django pads each gzip stream with random bytes (a BREACH
+    # mitigation, as is the CSRF token's per-response mask); below WhiteNoise, which serves pre-compressed files.
+    "django.middleware.gzip.GZipMiddleware",
     "aims.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aims.core.middleware.UserLanguageMiddleware",
@@ -236,7 +239,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "files"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "aims.core.staticfiles.StaticFilesStorage"},
 }
 if env("AIMS_S3_BUCKET"):
     STORAGES["default"] = {
@@ -249,6 +252,8 @@ if env("AIMS_S3_BUCKET"):
             "region_name": env("AIMS_S3_REGION"),
         },
     }
+# `aims serve` collects the static files (hashed, gzipped) into STATIC_ROOT; the finders also serve the plain files
+# so that an install nobody collected for (tests, runserver) still has its styles (see aims.core.staticfiles).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

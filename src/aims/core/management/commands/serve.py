@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker.")
 
     def handle(self, *args, host, port, workers, no_worker, **options):
+        # Hashed, gzipped copies of the static files, which browsers then cache for a year (a second or two of work).
+        call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "aims.cli", "worker"])
