@@ -34,9 +34,7 @@ from aims.risks.models import RiskSuggestion
 
 pytestmark = pytest.mark.django_db
 
-CV_SCREENING = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
-                "annex_iii_uses": ["recruitment"], "profiling": "yes", "art_6_3_conditions": [],
-                "transparency_cases": [], "gpai": "no"}
+from aims.inventory.testing import CV_SCREENING  # noqa: E402
 
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
@@ -112,6 +110,7 @@ PAGES = {
     "inventory:system_link_dependency": W("inventory", "system"),
     "inventory:system_unlink_dependency": W("inventory", "system_dependency"),
     "inventory:system_classify": W("inventory", "system"),
+    "inventory:system_classify_preview": W("inventory", "system"),
     "inventory:classification_sign_off": W("inventory", "classification"),
     "inventory:system_approve_go_live": P("system"), "inventory:system_move": W("inventory", "system"),
     "inventory:change_request": W("inventory", "system"), "inventory:change_detail": R("inventory", "decision"),
@@ -171,10 +170,10 @@ API = {
     "core_api_people_role_detail": R("roles", "assignment"), "core_api_people_role_revoke": W("roles", "assignment"),
     "inventory_api_system_list": R("inventory"), "inventory_api_system_create": W("inventory"),
     "inventory_api_system_detail": R("inventory", "system"), "inventory_api_system_update": W("inventory", "system"),
-    "inventory_api_classification_get": R("inventory", "system"),
-    "inventory_api_classification_create": W("inventory", "system"),
-    "inventory_api_classification_sign_off": W("inventory", "system"),
-    "inventory_api_ai_act_proposal": LOGIN,
+    "inventory_api_classification_classification_get": R("inventory", "system"),
+    "inventory_api_classification_classification_create": W("inventory", "system"),
+    "inventory_api_classification_classification_sign_off": W("inventory", "system"),
+    "inventory_api_classification_ai_act_proposal": LOGIN, "inventory_api_classification_ai_act_questions": LOGIN,
     "inventory_api_stage_gate": R("inventory", "system"), "inventory_api_stage_move": W("inventory", "system"),
     "inventory_api_gate_overrides": R("inventory", "system"), "inventory_api_go_live_approval": P("system"),
     "inventory_api_change_list": R("inventory", "system"), "inventory_api_change_create": W("inventory", "system"),

@@ -66,17 +66,32 @@ def test_cv_screening_system_goes_from_registration_to_deployment(page, base_url
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     system_url = page.url
 
-    # Classify it with the guided questionnaire.
+    # Classify it with the guided questionnaire: questions appear as answers make them relevant, and the proposal is
+    # recomputed live (htmx) before anything is saved.
     open_tab(page, "Classification")
+    expect(page.locator("#q-organisation_role")).to_be_hidden()  # scope first
+    expect(page.locator("#q-profiling")).to_be_hidden()
+    page.locator("input[name=ai_system][value=yes]").check()
+    page.locator("input[name=scope_exclusions][value=none]").check()
+    page.locator("input[name=eu_nexus][value=yes]").check()
     page.locator("input[name=organisation_role][value=deployer]").check()
     page.locator("input[name=becomes_provider][value=no]").check()
+    page.locator("input[name=deployer_type][value=other]").check()
+    page.locator("input[name=prohibited_practices][value=none]").check()
+    page.locator("input[name=annex_i_legislation][value=none]").check()
+    expect(page.locator("#q-profiling")).to_be_hidden()  # no derogation question without an Annex III use
     page.locator("input[name=annex_iii_uses][value=recruitment]").check()
+    expect(page.locator("#q-profiling")).to_be_visible()
     page.locator("input[name=profiling][value=yes]").check()
-    page.locator("input[name=gpai][value=no]").check()
+    page.locator("input[name=art_6_3_conditions][value=none]").check()
+    page.locator("input[name=transparency_cases][value=none]").check()
+    page.locator("input[name=built_on_gpai][value=no]").check()
+    expect(page.locator("#live-proposal [data-result=proposed-tier]")).to_have_text("High risk")
+    expect(page.locator("#live-proposal")).to_contain_text("Annex III point 4(a)")
     page.get_by_role("button", name="Save the classification").click()
     expect(page.locator("[data-result=tier]")).to_have_text("High risk")
-    expect(page.locator("[data-result=annex-iii]")).to_contain_text("Employment")
-    expect(page.locator("table.obligations")).to_contain_text("Art. 26(7)")
+    expect(page.locator("[data-result=annex-iii]").first).to_contain_text("Employment")
+    expect(page.locator("table.obligations").first).to_contain_text("Art. 26(7)")
 
     # Try to go live: the gate refuses and says why.
     show_gate_to_deployment(page)

@@ -1,5 +1,6 @@
 """Inventory API: AI systems, their EU AI Act classification, lifecycle moves through the gates, change decisions and
-model cards. Components, dependencies and shadow-AI declarations are in api_components.py (same router).
+model cards. The classification is in api_classification.py; components, dependencies and shadow-AI declarations in
+api_components.py (routers of their own, added beside this one in aims/api.py).
 
 Every read goes through `restrict()`; every write calls the service the pages call; errors become structured JSON in
 aims/core/api_errors.py. A refused gate answers 422 with code "gate_refused" and every check in `checks`.
@@ -8,7 +9,7 @@ aims/core/api_errors.py. A refused gate answers 422 with code "gate_refused" and
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -21,9 +22,9 @@ from aims.core.api_utils import InputSchema, ListParams, page_of, visible_or_fie
 from aims.core.models import OrgUnit, User
 from aims.core.permissions import VIEW
 
-from . import ai_act, portfolio, services
+from . import portfolio, services
 from .models import (
-    AiActRole, AiActTier, AISystem, Autonomy, ChangeDecision, Classification, Criticality, DeploymentMode, Exposure,
+    AiActRole, AiActTier, AISystem, Autonomy, ChangeDecision, Criticality, DeploymentMode, Exposure,
     GateOverride, ModelCard, Stage,
 )
 
@@ -213,86 +214,6 @@ def system_update(request, system_id: int, payload: SystemUpdate):
     services.update_system(actor=request.user, system=system, changes=changes, expected_version=payload.version,
                            reason=payload.reason)
     return system_for(request, system_id)
-
-
-# --- Classification -------------------------------------------------------------------------------------------------------
-
-class ClassificationRead(Schema):
-    id: int
-    system_id: int
-    status: str
-    answers: dict
-    catalogue_version: str
-    proposed_tier: str
-    proposed_role: str
-    final_tier: str
-    final_role: str
-    gpai: bool
-    gpai_systemic: bool
-    proposal: dict = Field(description="Matched articles, Annex III areas and the bilingual rationale items.")
-    obligations: list[dict] = Field(description="Each: key, article, title {en, fr}, applies_from (date).")
-    rationale: str
-    classified_by_id: int
-    classified_at: datetime
-    reviewer_id: int | None
-    signed_off_at: datetime | None
-    review_comment: str
-    reclassification_reason: str
-    version: int
-
-
-class ClassificationCurrent(Schema):
-    system_id: int
-    needs_reclassification: bool
-    current: ClassificationRead | None
-
-
-class ClassificationCreate(InputSchema):
-    answers: dict[str, Any] = Field(description="Question key -> answer (a list for multiple-choice questions).")
-    final_tier: TIERS | None = Field(None, description="Depart from the proposed tier (needs a rationale).")
-    final_role: ROLES | None = None
-    rationale: str = Field("", max_length=10000)
-    reason: str = REASON
-
-
-class ProposalRequest(InputSchema):
-    answers: dict[str, Any]
-
-
-class SignOff(InputSchema):
-    comment: str = Field("", max_length=5000)
-
-
-@router.get("/systems/{int:system_id}/classification", response=ClassificationCurrent,
-            summary="The system's current EU AI Act classification")
-def classification_get(request, system_id: int):
-    system = system_for(request, system_id)
-    return {"system_id": system.pk, "needs_reclassification": system.needs_reclassification,
-            "current": services.current_classification(system)}
-
-
-@router.post("/systems/{int:system_id}/classification", response={201: ClassificationRead},
-             summary="Classify from questionnaire answers (the proposal is computed from the catalogue)")
-def classification_create(request, system_id: int, payload: ClassificationCreate):
-    system = system_for(request, system_id)
-    return Status(201, services.classify_system(
-        actor=request.user, system=system, answers=payload.answers, final_tier=payload.final_tier,
-        final_role=payload.final_role, rationale=payload.rationale, reason=payload.reason))
-
-
-@router.post("/systems/{int:system_id}/classification/sign-off", response=ClassificationRead,
-             summary="Sign off the current classification (by someone other than the classifier)")
-def classification_sign_off(request, system_id: int, payload: SignOff):
-    system = system_for(request, system_id)
-    current = services.current_classification(system)
-    if current is None:
-        raise ValidationError(_("The system has no classification to sign off."))
-    return services.sign_off_classification(actor=request.user, classification=current, comment=payload.comment)
-
-
-@router.post("/ai-act/proposal", response=dict, summary="What the questionnaire answers lead to, without saving")
-def ai_act_proposal(request, payload: ProposalRequest):
-    return ai_act.propose(payload.answers).as_dict()
 
 
 # --- Lifecycle ----------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 from django.urls import path
 
 from . import (
-    views_components, views_docs, views_exchange, views_governance, views_portfolio, views_shadow, views_systems,
+    views_classification, views_components, views_docs, views_exchange, views_governance, views_portfolio,
+    views_shadow, views_systems,
 )
 
 app_name = "inventory"
@@ -24,8 +25,9 @@ urlpatterns = [
     path("systems/<int:pk>/dependencies/<int:link_pk>/unlink/", views_systems.unlink_dependency,
          name="system_unlink_dependency"),
     # Governance: classification, lifecycle, change decisions
-    path("systems/<int:pk>/classify/", views_governance.classify, name="system_classify"),
-    path("systems/<int:pk>/classifications/<int:classification_pk>/sign-off/", views_governance.sign_off,
+    path("systems/<int:pk>/classify/", views_classification.classify, name="system_classify"),
+    path("systems/<int:pk>/classify/preview/", views_classification.preview, name="system_classify_preview"),
+    path("systems/<int:pk>/classifications/<int:classification_pk>/sign-off/", views_classification.sign_off,
          name="classification_sign_off"),
     path("systems/<int:pk>/go-live-approval/", views_governance.approve_go_live, name="system_approve_go_live"),
     path("systems/<int:pk>/move/", views_governance.move_stage, name="system_move"),

@@ -1,4 +1,5 @@
-"""The governance tabs of a system: EU AI Act classification, lifecycle moves through the gates, change decisions."""
+"""The governance tabs of a system: lifecycle moves through the gates, change decisions (the EU AI Act classification
+is in views_classification)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from aims.core.forms import apply_validation_error, errors_on, stale_message
 from aims.core.services import StaleVersion
 
 
-from . import ai_act, services
-from .forms import ChangeRequestForm, GoLiveApprovalForm, MoveStageForm, SignOffForm, VerdictForm
-from .models import STAGE_ORDER, AiActRole, AiActTier, ChangeDecision, Classification, Stage
+from . import services
+from .forms import ChangeRequestForm, GoLiveApprovalForm, MoveStageForm, VerdictForm
+from .models import STAGE_ORDER, ChangeDecision, Stage
 from .services._common import is_aims_manager_for
 from .services.changes import slot_people
 from .views_systems import can_change, render_system, tab_context, tab_link, visible_system
@@ -27,137 +28,6 @@ from .views_systems import can_change, render_system, tab_context, tab_link, vis
 
 def language() -> str:
     return (get_language() or "en")[:2]
-
-
-# --- Classification ---------------------------------------------------------------------------------------------------
-
-def _questions(cat: dict, answers: dict, lang: str, errors: dict) -> list[dict]:
-    """The catalogue's questions ready for the template, in `lang`, with the answers given so far marked."""
-    rows, previous_section = [], None
-    for q in cat["questions"]:
-        value = answers.get(q["key"])
-        chosen = {str(v) for v in value} if isinstance(value, list) else ({str(value)} if value not in (None, "") else set())
-        choices = [{"value": str(c["value"]), "label": localised(c["label"], lang), "article": c.get("article", ""),
-                    "group": c.get("group"), "checked": str(c["value"]) in chosen} for c in q["choices"]]
-        groups = []
-        if q.get("groups"):
-            for group in q["groups"]:
-                groups.append({"key": group["key"], "label": localised(group["label"], lang),
-                               "choices": [c for c in choices if c["group"] == group["key"]]})
-        section = localised(q.get("section"), lang)
-        condition = q.get("show_if") or {}
-        rows.append({
-            "key": q["key"], "type": q["type"], "text": localised(q["text"], lang), "article": q.get("article", ""),
-            "required": bool(q.get("required")), "choices": choices, "groups": groups, "error": errors.get(q["key"], ""),
-            "section": section if section != previous_section else "",
-            "show_if_question": condition.get("question", ""),
-            "show_if_in": " ".join(condition.get("in", [])), "show_if_answered": bool(condition.get("answered")),
-        })
-        previous_section = section
-    return rows
-
-
-def _posted_answers(post, cat: dict) -> dict:
-    answers = {}
-    for q in cat["questions"]:
-        if q["type"] == "multi":
-            answers[q["key"]] = post.getlist(q["key"])
-        elif post.get(q["key"]):
-            answers[q["key"]] = post.get(q["key"])
-    return answers
-
-
-def _proposal_view(classification: Classification, cat: dict, lang: str) -> dict:
-    proposal = classification.proposal or {}
-    tiers = {t["key"]: t for t in cat["tiers"]}
-    roles = {r["key"]: r for r in cat["roles"]}
-    dates = cat.get("dates", {})
-    groups = {}
-    for q in cat["questions"]:
-        for g in q.get("groups") or []:
-            groups[g["key"]] = localised(g["label"], lang)
-    return {
-        "tier_label": localised(tiers.get(classification.final_tier, {}).get("label"), lang),
-        "tier_description": localised(tiers.get(classification.final_tier, {}).get("description"), lang),
-        "proposed_tier_label": localised(tiers.get(classification.proposed_tier, {}).get("label"), lang),
-        "role_label": localised(roles.get(classification.final_role, {}).get("label"), lang),
-        "proposed_role_label": localised(roles.get(classification.proposed_role, {}).get("label"), lang),
-        "matched": [{"article": m.get("article", ""), "label": localised(m.get("label"), lang)}
-                    for m in proposal.get("matched", [])],
-        "annex_iii_groups": [groups.get(g, g) for g in proposal.get("annex_iii_groups", [])],
-        "rationale": [localised(item, lang) for item in proposal.get("rationale", [])],
-        "obligations": [{"article": o["article"], "title": localised(o["title"], lang), "date": o.get("applies_from"),
-                         "date_label": localised(dates.get(o.get("applies_from_key") or "", {}).get("label"), lang)}
-                        for o in classification.obligations],
-    }
-
-
-@tab_context("classification")
-def classification_context(request, system, **bound) -> dict:
-    user = request.user
-    cat = ai_act.catalogue()
-    lang = language()
-    current = services.current_classification(system)
-    answers = bound.get("answers")
-    if answers is None:
-        answers = current.answers if current else {}
-    errors = bound.get("answer_errors", {})
-    question_keys = {q["key"] for q in cat["questions"]}
-    context = {
-        "questions": _questions(cat, answers, lang, errors),
-        "other_errors": [message for key, message in errors.items() if key not in question_keys],
-        "classification": current, "catalogue_version": cat["version"],
-        "tier_choices": [(c.value, c.label) for c in AiActTier if c.value],
-        "role_choices": [(c.value, c.label) for c in AiActRole if c.value],
-        "questionnaire_open": current is None or system.needs_reclassification or "answers" in bound,
-        "final_tier": bound.get("final_tier", ""), "final_role": bound.get("final_role", ""),
-        "rationale_input": bound.get("rationale_input", ""),
-        "earlier_classifications": Classification.objects.filter(system=system).select_related("classified_by")
-        .order_by("-classified_at", "-id")[:10],
-    }
-    if current is not None:
-        context["proposal"] = _proposal_view(current, cat, lang)
-        context["can_sign_off"] = (current.status == Classification.Status.AWAITING_SIGN_OFF
-                                   and current.classified_by_id != user.pk and can_change(user, system))
-        context["sign_off_form"] = bound.get("sign_off_form") or SignOffForm()
-    return context
-
-
-@login_required
-@require_POST
-def classify(request, pk: int):
-    system = visible_system(request, pk)
-    cat = ai_act.catalogue()
-    answers = _posted_answers(request.POST, cat)
-    final_tier, final_role = request.POST.get("final_tier", ""), request.POST.get("final_role", "")
-    rationale = request.POST.get("rationale", "")
-    try:
-        services.classify_system(actor=request.user, system=system, answers=answers, final_tier=final_tier or None,
-                                 final_role=final_role or None, rationale=rationale)
-    except ValidationError as error:
-        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        answer_errors = {key: " ".join(messages_) for key, messages_ in errors.items()}
-        return render_system(request, system, "classification", status=400, answers=answers,
-                             answer_errors=answer_errors, final_tier=final_tier, final_role=final_role,
-                             rationale_input=rationale)
-    messages.success(request, _("The classification was saved. Another person must now sign it off."))
-    return redirect(f"{system.get_absolute_url()}?tab=classification#classification")
-
-
-@login_required
-@require_POST
-def sign_off(request, pk: int, classification_pk: int):
-    system = visible_system(request, pk)
-    classification = get_object_or_404(Classification, pk=classification_pk, system=system)
-    form = SignOffForm(request.POST)
-    if form.is_valid():
-        with errors_on(form):
-            services.sign_off_classification(actor=request.user, classification=classification,
-                                             comment=form.cleaned_data["comment"])
-        if not form.errors:
-            messages.success(request, _("The classification was signed off."))
-            return redirect(f"{system.get_absolute_url()}?tab=classification")
-    return render_system(request, system, "classification", status=400, sign_off_form=form)
 
 
 # --- Lifecycle ----------------------------------------------------------------------------------------------------------

@@ -25,15 +25,20 @@ class Classification(VersionedModel):
     answers = models.JSONField(_("answers"), default=dict)
     catalogue_version = models.CharField(_("catalogue version"), max_length=40)
     proposed_tier = models.CharField(_("proposed tier"), max_length=20, choices=AiActTier.choices)
-    proposed_role = models.CharField(_("proposed role"), max_length=20, choices=AiActRole.choices)
+    proposed_role = models.CharField(_("proposed role"), max_length=30, choices=AiActRole.choices, blank=True)
     gpai = models.BooleanField(_("general-purpose AI model"), default=False)
     gpai_systemic = models.BooleanField(_("with systemic risk"), default=False)
     # The full proposal (matched articles, Annex III points, bilingual rationale items) as computed from the catalogue.
     proposal = models.JSONField(_("proposal"), default=dict)
-    obligations = models.JSONField(_("obligations"), default=list)
+    obligations = models.JSONField(_("obligations"), default=list, blank=True)
     final_tier = models.CharField(_("tier"), max_length=20, choices=AiActTier.choices)
-    final_role = models.CharField(_("role"), max_length=20, choices=AiActRole.choices)
-    rationale = models.TextField(_("rationale"))
+    final_role = models.CharField(_("role"), max_length=30, choices=AiActRole.choices, blank=True)
+    # "Don't know" answers: the proposal assumed the pessimistic answer; a task asks the owner to resolve them, and
+    # the classification cannot be signed off until a complete one replaces it.
+    provisional = models.BooleanField(_("provisional"), default=False)
+    # The classifier's own words (required when departing from the proposal). The basis of the proposal is stored as
+    # facts in `proposal` and rendered in the reader's language; classifications made before kept it here as text.
+    rationale = models.TextField(_("rationale"), blank=True)
     classified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("classified by"), on_delete=models.PROTECT,
                                       related_name="+")
     classified_at = models.DateTimeField(_("classified on"), default=timezone.now)
@@ -46,8 +51,8 @@ class Classification(VersionedModel):
     reclassification_reason = models.TextField(_("why re-classification is needed"), blank=True)
 
     ledger_fields = ("system_id", "answers", "catalogue_version", "proposed_tier", "proposed_role", "gpai",
-                     "gpai_systemic", "obligations", "final_tier", "final_role", "rationale", "classified_by_id",
-                     "status", "reviewer_id", "signed_off_at", "review_comment", "reclassification_reason")
+                     "gpai_systemic", "obligations", "final_tier", "final_role", "provisional", "rationale",
+                     "classified_by_id", "status", "reviewer_id", "signed_off_at", "review_comment", "reclassification_reason")
     permission_domain = "inventory"
     unit_path = "system__unit"
 

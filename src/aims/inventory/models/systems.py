@@ -62,6 +62,7 @@ class AiActTier(models.TextChoices):
     HIGH_RISK = "high_risk", _("High risk")
     TRANSPARENCY = "transparency", _("Transparency obligations")
     MINIMAL = "minimal", _("Minimal risk")
+    OUT_OF_SCOPE = "out_of_scope", _("Outside the AI Act")
 
 
 class AiActRole(models.TextChoices):
@@ -70,6 +71,8 @@ class AiActRole(models.TextChoices):
     DEPLOYER = "deployer", _("Deployer")
     IMPORTER = "importer", _("Importer")
     DISTRIBUTOR = "distributor", _("Distributor")
+    AUTHORISED_REPRESENTATIVE = "authorised_representative", _("Authorised representative")
+    PRODUCT_MANUFACTURER = "product_manufacturer", _("Product manufacturer")
 
 
 class AISystem(VersionedModel):
@@ -120,7 +123,7 @@ class AISystem(VersionedModel):
     # Set by the classification services only (never edited directly): the current EU AI Act position.
     ai_act_tier = models.CharField(_("EU AI Act tier"), max_length=20, choices=AiActTier.choices, blank=True,
                                    default="", db_index=True, editable=False)
-    ai_act_role = models.CharField(_("EU AI Act role"), max_length=20, choices=AiActRole.choices, blank=True,
+    ai_act_role = models.CharField(_("EU AI Act role"), max_length=30, choices=AiActRole.choices, blank=True,
                                    default="", editable=False)
     ai_act_gpai = models.BooleanField(_("general-purpose AI model"), default=False, editable=False)
     needs_reclassification = models.BooleanField(_("needs re-classification"), default=False, editable=False)

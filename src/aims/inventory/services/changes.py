@@ -167,5 +167,6 @@ def make_change_effective(*, actor, decision: ChangeDecision, reason: str = "") 
                            action="inventory.aisystem.retire",
                            changes={"stage": Stage.RETIRED, "is_frozen": True, "retired_at": now})
         close_tasks(source=f"inventory.reclassify.{system.pk}")
+        close_tasks(source=f"inventory.classification.provisional.{system.pk}")
     signals.change_effective.send(sender=AISystem, system=system, actor=actor, decision=decision)
     return decision

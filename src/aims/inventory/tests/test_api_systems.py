@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from aims.core.models import LedgerEvent
 from aims.core.tests.api_helpers import assert_error, call, token_for
@@ -15,8 +16,7 @@ from aims.inventory.models import AISystem, ChangeDecision, GateOverride, ModelC
 
 pytestmark = pytest.mark.django_db
 
-CV_ANSWERS = {"organisation_role": "deployer", "annex_i_product": "no", "annex_iii_uses": ["recruitment"],
-              "profiling": "yes", "gpai": "no"}
+from aims.inventory.testing import CV_SCREENING as CV_ANSWERS  # noqa: E402
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_classification_proposal_post_and_sign_off(api, make_system, manager, ow
     signed = api(owner, "POST", f"/systems/{system.pk}/classification/sign-off", {"comment": "ok"}).json()
     assert signed["status"] == "signed_off" and signed["reviewer_id"] == owner.pk
     error = assert_error(api(manager, "POST", f"/systems/{system.pk}/classification",
-                             {"answers": {"organisation_role": "nobody"}}), 422, "validation_error")
+                             {"answers": {**CV_ANSWERS, "organisation_role": "nobody"}}), 422, "validation_error")
     assert "organisation_role" in error["fields"]
 
 
@@ -205,3 +205,32 @@ def test_model_card_put_and_get(api, make_system, manager):
                          422, "validation_error")
     assert "datasets" in error["fields"]
     assert ModelCard.objects.get().task == "ranking"
+
+
+def test_the_questionnaire_is_listed_by_the_api_with_choices_and_conditions(api, manager):
+    body = api(manager, "GET", "/ai-act/questions").json()
+    questions = {q["key"]: q for q in body["questions"]}
+    assert list(questions)[:3] == ["ai_system", "scope_exclusions", "eu_nexus"]
+    assert questions["eu_nexus"]["show_if"] == {"question": "scope_exclusions", "in": ["none", "dont_know"]}
+    uses = {c["value"]: c for c in questions["annex_iii_uses"]["choices"]}
+    assert uses["fraud_detection"]["excluded"] and uses["none"]["exclusive"] and uses["dont_know"]["unknown"]
+    assert uses["recruitment"]["article"] == "Annex III point 4(a)"
+    assert {c["value"] for c in questions["annex_i_legislation"]["choices"]} >= {"medical_devices", "motor_vehicles"}
+    assert questions["upstream_gpai_model"]["type"] == "text"
+    assert {r["key"] for r in body["roles"]} >= {"authorised_representative", "product_manufacturer"}
+    complete = {q["key"]: (["none"] if q["type"] == "multi" else "no") for q in body["questions"]
+                if q["type"] != "text"}
+    complete.update(ai_system="yes", eu_nexus="yes", organisation_role="deployer", deployer_type="other")
+    proposal = api(manager, "POST", "/ai-act/proposal", {"answers": complete}).json()
+    assert proposal["tier"] == "minimal" and proposal["basis"][0] == "Organisation role: Deployer."
+
+
+def test_the_questionnaire_reads_in_french_for_a_french_reader(client, manager):
+    manager.language = "fr"
+    manager.save()
+    client.force_login(manager)
+    with translation.override("en"):  # the request activates French; leave English behind for the next tests
+        body = client.get("/api/v1/ai-act/questions", HTTP_ACCEPT_LANGUAGE="fr").json()
+    uses = next(q for q in body["questions"] if q["key"] == "annex_iii_uses")
+    assert body["language"] == "fr" and uses["section"].startswith("Cas d'usage à haut risque")
+    assert next(c for c in uses["choices"] if c["value"] == "recruitment")["article"] == "annexe III, point 4 a)"

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aims.inventory import services
 from aims.inventory.models import AISystem, Component, ComponentKind, Dependency, DependencyKind, Stage
+from aims.inventory.testing import answers
 
 
 def test_viewer_reads_but_cannot_register_or_change(make_system, role_user, org, owner):
@@ -16,7 +17,7 @@ def test_viewer_reads_but_cannot_register_or_change(make_system, role_user, org,
     with pytest.raises(PermissionDenied):
         services.update_system(actor=viewer, system=system, changes={"name": "y"})
     with pytest.raises(PermissionDenied):
-        services.classify_system(actor=viewer, system=system, answers={"organisation_role": "deployer"})
+        services.classify_system(actor=viewer, system=system, answers=answers())
 
 
 def test_contributor_is_confined_to_their_units(make_system, contributor, org, owner):

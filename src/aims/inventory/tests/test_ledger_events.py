@@ -4,6 +4,7 @@ from aims.core import ledger
 from aims.core.models import LedgerEvent
 from aims.inventory import services
 from aims.inventory.models import ComponentKind, DependencyKind, Stage
+from aims.inventory.testing import answers
 
 
 def actions_since(start):
@@ -24,7 +25,7 @@ def test_each_service_writes_its_event(make_system, manager, owner, org, role_us
     steps = [
         (lambda: services.update_system(actor=manager, system=system, changes={"priority": 5}),
          ["inventory.aisystem.update"]),
-        (lambda: services.classify_system(actor=manager, system=system, answers={"organisation_role": "deployer"}),
+        (lambda: services.classify_system(actor=manager, system=system, answers=answers()),
          ["inventory.classification.create", "inventory.aisystem.classify"]),
         (lambda: services.sign_off_classification(actor=owner, classification=system.classifications.get()),
          ["inventory.classification.sign_off"]),

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from aims.core.models import LedgerEvent
 from aims.inventory import services
@@ -12,8 +13,7 @@ from aims.inventory.models import ChangeDecision, Classification, GateOverride, 
 
 pytestmark = pytest.mark.django_db
 
-CV_ANSWERS = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
-              "annex_iii_uses": ["recruitment"], "profiling": "yes", "transparency_cases": [], "gpai": "no"}
+from aims.inventory.testing import CV_SCREENING as CV_ANSWERS  # noqa: E402
 
 
 def tab(system, name) -> str:
@@ -50,15 +50,53 @@ def test_classifying_a_cv_screening_tool_proposes_high_risk_annex_iii_employment
     assert 'name="annex_iii_uses" value="recruitment" checked' in page  # re-classification starts from the answers
 
 
-def test_a_missing_required_answer_is_shown_next_to_its_question(client, make_system, manager):
+def test_a_blank_answer_is_shown_next_to_its_question_never_read_as_no(client, make_system, manager):
     system = make_system()
     client.force_login(manager)
-    response = client.post(reverse("inventory:system_classify", args=[system.pk]), {"annex_iii_uses": "recruitment"})
+    posted = {k: v for k, v in CV_ANSWERS.items() if k != "transparency_cases"}
+    response = client.post(reverse("inventory:system_classify", args=[system.pk]), posted)
     assert response.status_code == 400
     page = response.content.decode()
-    question = re.search(r'id="q-organisation_role".*?</fieldset>', page, re.S).group(0)
-    assert "must be answered" in question
+    question = re.search(r'id="q-transparency_cases".*?</fieldset>', page, re.S).group(0)
+    assert "none of these" in question and 'role="alert"' in question
     assert not Classification.objects.exists()
+
+
+def test_the_live_proposal_shows_tier_basis_and_duties_before_saving(client, make_system, manager):
+    system = make_system()
+    client.force_login(manager)
+    url = reverse("inventory:system_classify_preview", args=[system.pk])
+    partial = client.post(url, {"ai_system": "yes"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-result="missing"' in partial and "Is the system used only in one of these situations" in partial
+    partial = client.post(url, CV_ANSWERS, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-tier="high_risk"' in partial and "Annex III point 4(a)" in partial
+    assert 'data-obligation="deployer_inform_workers"' in partial and "2 Dec 2027" in partial
+    assert not Classification.objects.exists()  # nothing saved
+    page = client.get(tab(system, "classification")).content.decode()
+    assert 'hx-post="%s"' % url in page and 'hx-target="#live-proposal"' in page
+    assert "<script>" not in page  # the product's CSP allows no inline script
+
+
+def test_the_recorded_basis_and_dates_read_in_the_readers_language(client, make_system, manager):
+    system = make_system()
+    services.classify_system(actor=manager, system=system, answers=CV_ANSWERS)  # classified in English
+    manager.language = "fr"
+    manager.save()
+    client.force_login(manager)
+    with translation.override("en"):  # the request activates French; leave English behind for the next tests
+        page = client.get(tab(system, "classification"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Rôle de l&#x27;organisation : Déployeur." in page
+    assert "annexe III, point 4 a)" in page
+    assert "2 décembre 2027" in page
+    assert "Organisation role" not in page
+
+
+def test_a_provisional_classification_says_so_and_offers_no_sign_off(client, make_system, manager, owner):
+    system = make_system()
+    services.classify_system(actor=manager, system=system, answers={**CV_ANSWERS, "annex_iii_uses": ["dont_know"]})
+    client.force_login(owner)
+    page = client.get(tab(system, "classification")).content.decode()
+    assert 'data-result="provisional"' in page and "Sign off as reviewer" not in page
 
 
 def test_departing_from_the_proposal_needs_a_rationale(client, make_system, manager):

@@ -12,6 +12,7 @@ from aims.core import services as core_services
 from aims.core.testing import person_with_role
 from aims.inventory import services
 from aims.inventory.models import AISystem
+from aims.inventory.testing import CV_SCREENING
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,7 @@ def systems(make_system, org, manager, owner):
     cv = make_system(name="CV screening", criticality="high")
     chat = make_system(name="Support chatbot", unit=org["south"], next_review_date=dt.date(2020, 1, 1))
     fraud = make_system(name="Fraud scoring", unit=org["north_east"])
-    services.classify_system(actor=manager, system=cv, answers={"organisation_role": "deployer",
-                                                                  "annex_iii_uses": ["recruitment"]})
+    services.classify_system(actor=manager, system=cv, answers=CV_SCREENING)
     return {"cv": cv, "chat": chat, "fraud": fraud}
 
 

@@ -9,6 +9,7 @@ from aims.core.models import LedgerEvent
 from aims.core.testing import person_with_role
 from aims.inventory import services
 from aims.inventory.models import AISystem, ChangeDecision
+from aims.inventory.testing import CV_SCREENING
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +111,7 @@ def test_editing_saves_through_the_service_and_a_stale_version_is_refused(client
 
 def test_a_relevant_change_shows_the_reclassification_banner(client, make_system, manager):
     system = make_system(intended_use="Rank applications")
-    services.classify_system(actor=manager, system=system, answers={"organisation_role": "deployer",
-                                                                      "annex_iii_uses": ["recruitment"]})
+    services.classify_system(actor=manager, system=system, answers=CV_SCREENING)
     client.force_login(manager)
     client.post(reverse("inventory:system_edit", args=[system.pk]),
                 _edit_data(AISystem.objects.get(pk=system.pk), intended_use="Also decides promotions"))

@@ -7,6 +7,7 @@ from aims.core import ledger
 from aims.inventory import services
 from aims.inventory.models import ChangeDecision, Stage
 from aims.inventory.queries import system_history
+from aims.inventory.testing import answers
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_effective_retirement_freezes_the_system(retired):
     lambda s, a, c: services.save_model_card(actor=a, system=s, changes={"task": "x"}),
     lambda s, a, c: services.add_decision(actor=a, system=s, decision="x"),
     lambda s, a, c: services.create_playbook(actor=a, system=s, title="x", body="x"),
-    lambda s, a, c: services.classify_system(actor=a, system=s, answers={"organisation_role": "deployer"}),
+    lambda s, a, c: services.classify_system(actor=a, system=s, answers=answers()),
     lambda s, a, c: services.request_change(actor=a, system=s, kind="retirement", description="again"),
     lambda s, a, c: services.delete_system(actor=a, system=s),
 ], ids=["update", "move", "link", "model-card", "decision-log", "playbook", "classify", "change", "delete"])

@@ -14,9 +14,7 @@ from aims.risks.models import RiskReview, RiskSuggestion
 
 pytestmark = pytest.mark.django_db
 
-CV_SCREENING = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
-                "annex_iii_uses": ["recruitment"], "profiling": "yes", "art_6_3_conditions": [],
-                "transparency_cases": [], "gpai": "no"}
+from aims.inventory.testing import CV_SCREENING  # noqa: E402
 
 
 def test_registering_a_system_records_its_suggested_risks_even_for_a_contributor(org, owner, method, threats):

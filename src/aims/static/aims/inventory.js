@@ -23,27 +23,54 @@
     }
   }
 
-  // Questionnaire: a question shown only for some answers of another is hidden until those answers are given.
+  // Questionnaire: a question is asked only when its condition (the catalogue's show_if, as JSON) holds for the
+  // answers given so far; a section whose questions are all hidden is hidden with its heading. The server applies
+  // the same rules (aims.inventory.ai_act.condition_holds) and ignores the answers of hidden questions.
   function answerOf(form, key) {
     var inputs = form.querySelectorAll("input[name='" + key + "']");
     var values = [];
-    for (var i = 0; i < inputs.length; i++) if (inputs[i].checked) values.push(inputs[i].value);
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var asked = !input.closest("[hidden]");
+      if (!asked) continue;
+      if (input.type === "checkbox" || input.type === "radio") { if (input.checked) values.push(input.value); }
+      else if (input.value.trim()) values.push(input.value.trim());
+    }
     return values;
   }
 
+  function holds(form, condition) {
+    if (!condition) return true;
+    if (condition.all) return condition.all.every(function (c) { return holds(form, c); });
+    if (condition.any) return condition.any.some(function (c) { return holds(form, c); });
+    var values = answerOf(form, condition.question);
+    if (condition["in"]) return values.some(function (v) { return condition["in"].indexOf(v) !== -1; });
+    if (condition.not_in) return values.some(function (v) { return condition.not_in.indexOf(v) === -1; });
+    return true;
+  }
+
   function refreshQuestions(form) {
-    var dependent = form.querySelectorAll("[data-show-if]");
-    for (var i = 0; i < dependent.length; i++) {
-      var el = dependent[i];
-      var values = answerOf(form, el.getAttribute("data-show-if"));
-      var show;
-      if (el.hasAttribute("data-show-if-answered")) {
-        show = values.length > 0;
-      } else {
-        var wanted = (el.getAttribute("data-show-if-in") || "").split(" ");
-        show = values.some(function (v) { return wanted.indexOf(v) !== -1; });
-      }
-      el.hidden = !show;
+    // In catalogue order: a question's condition refers to earlier questions only, so one pass settles them all.
+    var questions = form.querySelectorAll("[data-question]");
+    for (var i = 0; i < questions.length; i++) {
+      var el = questions[i];
+      var raw = el.getAttribute("data-show-if");
+      el.hidden = raw ? !holds(form, JSON.parse(raw)) : false;
+    }
+    var sections = form.querySelectorAll(".q-section");
+    for (var j = 0; j < sections.length; j++) {
+      sections[j].hidden = !sections[j].querySelector("[data-question]:not([hidden])");
+    }
+  }
+
+  // "None of these" and "don't know" exclude the other answers of the same question, and the other way round.
+  function keepExclusiveAlone(form, input) {
+    if (!input || input.type !== "checkbox" || !input.checked) return;
+    var siblings = form.querySelectorAll("input[type=checkbox][name='" + input.name + "']");
+    var exclusive = input.hasAttribute("data-exclusive");
+    for (var i = 0; i < siblings.length; i++) {
+      var other = siblings[i];
+      if (other !== input && (exclusive || other.hasAttribute("data-exclusive"))) other.checked = false;
     }
   }
 
@@ -60,8 +87,13 @@
     var forms = document.querySelectorAll(".questionnaire-form");
     for (var i = 0; i < forms.length; i++) {
       (function (form) {
+        if (form.getAttribute("data-ready")) return;
+        form.setAttribute("data-ready", "1");
         refreshQuestions(form);
-        form.addEventListener("change", function () { refreshQuestions(form); });
+        form.addEventListener("change", function (event) {
+          keepExclusiveAlone(form, event.target);
+          refreshQuestions(form);
+        });
       })(forms[i]);
     }
     var componentForms = document.querySelectorAll(".component-form");
