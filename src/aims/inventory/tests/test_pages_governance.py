@@ -87,7 +87,7 @@ def test_the_recorded_basis_and_dates_read_in_the_readers_language(client, make_
         page = client.get(tab(system, "classification"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Rôle de l&#x27;organisation : Déployeur." in page
     assert "annexe III, point 4 a)" in page
-    assert "2 décembre 2027" in page
+    assert "2 déc. 2027" in page  # the French date format of the reader
     assert "Organisation role" not in page
 
 
