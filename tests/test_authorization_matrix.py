@@ -91,6 +91,7 @@ def P(obj=""):  # noqa: N802
 PAGES = {
     "home": LOGIN, "profile": LOGIN, "token_list": LOGIN, "token_create": LOGIN, "token_revoke": P("token"),
     "set_language": PUBLIC, "notifications": LOGIN, "notifications_mark_read": LOGIN,
+    "approvals": LOGIN,
     "unit_list": R("organisation"), "unit_create": W("organisation"), "unit_detail": R("organisation", "unit"),
     "unit_edit": W("organisation", "unit"), "unit_delete": W("organisation", "unit"),
     "people_list": LOGIN, "person_create": W("people"), "person_detail": R("people", "person"),
@@ -111,7 +112,8 @@ PAGES = {
     "inventory:system_unlink_dependency": W("inventory", "system_dependency"),
     "inventory:system_classify": W("inventory", "system"),
     "inventory:system_classify_preview": W("inventory", "system"),
-    "inventory:classification_sign_off": W("inventory", "classification"),
+    # Decided by the approvers catalogs/approvals.yaml names (AIMS and risk managers over the unit), not by a write grant.
+    "inventory:classification_sign_off": P("classification"),
     "inventory:system_approve_go_live": P("system"), "inventory:system_move": W("inventory", "system"),
     "inventory:change_request": W("inventory", "system"), "inventory:change_detail": R("inventory", "decision"),
     "inventory:change_approve": P("decision"),
@@ -161,6 +163,7 @@ API = {
     "core_api_unit_delete": W("organisation", "unit"),
     "core_api_note_list": R("inventory", "history"), "core_api_note_add": R("inventory", "history"),
     "core_api_notification_list": LOGIN, "core_api_notification_mark_read": LOGIN, "core_api_task_list": LOGIN,
+    "core_api_approval_list": LOGIN, "core_api_approval_give": P("classification"),
     "core_api_ledger_events": R("ledger", org_wide=True), "core_api_ledger_verify": R("ledger", org_wide=True),
     "core_api_people_person_list": LOGIN, "core_api_people_person_create": W("people"),
     "core_api_people_person_detail": R("people", "person"), "core_api_people_person_update": W("people", "person"),
@@ -172,7 +175,7 @@ API = {
     "inventory_api_system_detail": R("inventory", "system"), "inventory_api_system_update": W("inventory", "system"),
     "inventory_api_classification_classification_get": R("inventory", "system"),
     "inventory_api_classification_classification_create": W("inventory", "system"),
-    "inventory_api_classification_classification_sign_off": W("inventory", "system"),
+    "inventory_api_classification_classification_sign_off": P("system"),
     "inventory_api_classification_ai_act_proposal": LOGIN, "inventory_api_classification_ai_act_questions": LOGIN,
     "inventory_api_stage_gate": R("inventory", "system"), "inventory_api_stage_move": W("inventory", "system"),
     "inventory_api_gate_overrides": R("inventory", "system"), "inventory_api_go_live_approval": P("system"),
@@ -262,7 +265,7 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     group = core.create_group(actor=admin, name=f"Group {tag}", unit=unit, members=[person])
     system = inventory.create_system(actor=admin, name=f"Chatbot {tag}", unit=unit, owner=owner,
                                      purpose="Answers questions with an LLM", technical_lead=person,
-                                     business_referent=admin)
+                                     business_referent=owner)
     component = inventory.create_component(actor=admin, kind="model", name=f"Model {tag}", owner_unit=unit)
     dependency = inventory.create_dependency(actor=admin, kind="library", name=f"Lib {tag}", owner_unit=unit)
     system_component = inventory.link_component(actor=admin, system=system, component=component)
@@ -384,6 +387,8 @@ def api_url(path: str, objects: dict) -> str:
             return "inventory.aisystem"
         if argument == "object_id":
             return str(objects["system"].pk)
+        if argument == "kind":
+            return "inventory.classification"
         return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
 
     return re.sub(r"\{(\w+)\}", fill, path)

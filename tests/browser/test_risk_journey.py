@@ -80,14 +80,12 @@ def test_risk_manager_defines_a_method_and_an_owner_treats_a_high_risk(page, bas
     assert heat_count(page, base_url, "residual-3-3") == residual_high_before + 1
     page.goto(risk_url)
 
-    # --- She cannot accept a "high" risk: refused, with a message saying who may.
+    # --- She cannot accept a "high" risk: no acceptance form for her, and the page says who may.
     acceptance = page.locator("#acceptance")
-    acceptance.get_by_label("Rationale").fill("We need the bot for the launch")
-    acceptance.get_by_label("Acceptance expires on").fill((date.today() + timedelta(days=90)).isoformat())
-    acceptance.get_by_role("button", name="Accept the risk").click()
-    expect(page.locator("#acceptance [role=alert]")).to_contain_text("is above appetite: only")
-    expect(page.locator("#acceptance [role=alert]")).to_contain_text("AI governance committee")
-    expect(page.locator("#acceptance")).not_to_contain_text("Accepted by")
+    expect(acceptance).to_contain_text("This risk is above appetite. Only these may accept it")
+    expect(acceptance).to_contain_text("AI governance committee")
+    expect(acceptance).to_contain_text("You may not accept it yourself")
+    expect(acceptance.get_by_role("button", name="Accept the risk")).to_have_count(0)
 
     # --- She adds a treatment action.
     page.goto(risk_url)

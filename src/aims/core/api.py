@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from . import ledger, registry, services
+from . import approvals, ledger, registry, services
 from .api_utils import InputSchema, ListParams, page_of, paginate, search, visible_or_field_error
 from .models import JournalNote, LedgerEvent, Notification, OrgUnit, Task, User
 from .permissions import VIEW, can_in_unit, user_scopes
@@ -265,6 +265,66 @@ TASK_SORTS = {"due": ("due_date", "created_at"), "created": ("created_at",)}
 def task_list(request, filters: Query[ListParams]):
     tasks = search(Task.objects.filter(assignee=request.user, done_at__isnull=True), filters.q, ["title"])
     return paginate(tasks, filters, sorts=TASK_SORTS, default="due")
+
+
+# --- The "To approve" inbox (aims.core.approvals) ---------------------------------------------------------------------
+
+class ApprovalRead(Schema):
+    kind: str = Field(description="The kind of sign-off, e.g. inventory.classification.")
+    kind_label: str
+    object_id: int
+    title: str
+    url: str = Field(description="The page where one reads and approves it.")
+    author_id: int | None
+    since: datetime | None
+    overdue: bool = Field(description="Waiting longer than the kind's reminder delay.")
+
+
+class ApprovalFilters(ListParams):
+    kind: str | None = Field(None, max_length=60, description="Only this kind of sign-off.")
+
+
+class ApprovalGive(InputSchema):
+    comment: str = Field("", max_length=5000)
+    details: dict[str, str] = Field(default_factory=dict, description="What some kinds need beyond a comment, e.g. "
+                                    "{\"expires_on\": \"2031-01-31\"} for a risk acceptance.")
+
+
+class ApprovalDone(Schema):
+    kind: str
+    object_id: int
+
+
+def _approval_row(row) -> dict:
+    return {"kind": row.kind.key, "kind_label": str(row.kind.label), "object_id": row.obj.pk, "title": row.title,
+            "url": row.url, "author_id": getattr(row.author, "pk", None), "since": row.since, "overdue": row.overdue}
+
+
+@router.get("/approvals", response=page_of(ApprovalRead), summary="What the caller may approve, every module's "
+            "sign-offs together (oldest first)")
+def approval_list(request, filters: Query[ApprovalFilters]):
+    rows = approvals.waiting_for(request.user)
+    if filters.kind:
+        rows = [row for row in rows if row.kind.key == filters.kind]
+    for term in (filters.q or "").lower().split()[:10]:
+        rows = [row for row in rows if term in row.title.lower()]
+    return {"count": len(rows), "items": [_approval_row(r) for r in rows[filters.offset:filters.offset + filters.limit]]}
+
+
+@router.post("/approvals/{kind}/{int:object_id}/approve", response=ApprovalDone,
+             summary="Approve one waiting object (the caller must be one of its approvers; never its author)")
+def approval_give(request, kind: str, object_id: int, payload: ApprovalGive):
+    try:
+        approval_kind = approvals.get(kind)
+    except LookupError:
+        raise Http404 from None
+    obj = approval_kind.waiting().filter(pk=object_id).first()
+    author = approval_kind.author(obj) if obj is not None else None
+    if obj is None or not (approvals.may_approve(request.user, kind, obj) or getattr(author, "pk", None) == request.user.pk):
+        raise Http404  # nothing the caller may approve here (and no word on who may, to someone not involved)
+    approvals.require_approver(request.user, kind, obj)  # the author learns why not
+    approval_kind.approve(actor=request.user, obj=obj, comment=payload.comment, **payload.details)
+    return {"kind": kind, "object_id": object_id}
 
 
 # --- The ledger ----------------------------------------------------------------------------------------------------------

@@ -54,13 +54,22 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
     return notification
 
 
-def open_task(*, assignee, title, source: str, url: str = "", due_date=None, params: dict | None = None) -> Task:
-    """Put an item in someone's "my tasks" once per source key (re-opening an open task changes nothing)."""
-    task, _created = Task.objects.get_or_create(
+def open_task(*, assignee, title, source: str, url: str = "", due_date=None, params: dict | None = None,
+              reopen: bool = False) -> Task:
+    """Put an item in someone's "my tasks" once per source key (re-opening an open task changes nothing).
+
+    A task of that source already done stays done, unless `reopen`: the same work is asked again (an assessment
+    returned and submitted anew waits for its approvers again).
+    """
+    task, created = Task.objects.get_or_create(
         assignee=assignee, source=source,
         defaults={"title": render_for(assignee, title, params)[:300], "url": url, "due_date": due_date,
                   "created_at": context.now()},
     )
+    if reopen and not created and task.done_at is not None:
+        task.title, task.url, task.due_date = render_for(assignee, title, params)[:300], url, due_date
+        task.done_at, task.created_at = None, context.now()
+        task.save(update_fields=["title", "url", "due_date", "done_at", "created_at"])
     return task
 
 

@@ -201,3 +201,55 @@ def require(user, action: str, obj=None, *, domain: str | None = None, unit=None
         allowed = can_in_unit(user, action, domain, unit)
     if not allowed:
         raise refusal(obj)
+
+
+# --- Who can act: the people behind a permission (pickers, approvers, assignment checks) -----------------------------
+
+def unit_and_ancestor_paths(unit) -> list[str]:
+    """"/1/4/9/" -> ["/1/", "/1/4/", "/1/4/9/"]: a role held over any of these units reaches `unit`."""
+    if unit is None:
+        return []
+    parts = [p for p in unit.path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def people_holding(roles, unit) -> models.QuerySet:
+    """Active people holding one of `roles` over `unit` (directly or through a group; a role over an ancestor unit or
+    the whole organisation counts). `unit` None: only roles held over the whole organisation count."""
+    RoleAssignment = apps.get_model("core", "RoleAssignment")
+    PeopleGroup = apps.get_model("core", "PeopleGroup")
+    User = apps.get_model("core", "User")
+    roles = list(roles)
+    if not roles:
+        return User.objects.none()
+    reaching = RoleAssignment.objects.filter(
+        Q(unit__isnull=True) | Q(unit__path__in=unit_and_ancestor_paths(unit)), role__in=roles)
+    members = PeopleGroup.members.through.objects.filter(
+        peoplegroup__in=reaching.filter(group__isnull=False).values("group"))
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=reaching.filter(user__isnull=False).values("user")) | Q(pk__in=members.values("user")))
+
+
+def roles_granting(action: str, domain: str) -> list[str]:
+    return [role for role, grants in ROLE_GRANTS.items() if action in grants.get(domain, frozenset())]
+
+
+def people_who_can(action: str, domain: str, unit) -> models.QuerySet:
+    """Active people who may perform `action` on `domain` objects placed in `unit`: what `can_in_unit` answers for
+    each person, as one query (superusers included, as the permission checks let them through)."""
+    User = apps.get_model("core", "User")
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=people_holding(roles_granting(action, domain), unit).values("pk")) | Q(is_superuser=True))
+
+
+# The roles an assignment may bring with it, least powerful first. Governance roles (risk or AIMS manager, auditor,
+# administrator) carry authority (accepting risks, overriding gates) that naming someone owner must never hand out.
+ASSIGNABLE_ROLES = (Role.VIEWER, Role.CONTRIBUTOR, Role.SYSTEM_OWNER)
+
+
+def role_for_assignment(action: str, domain: str) -> str | None:
+    """The least powerful operational role granting `action` on `domain` (what an assignment needs, no more)."""
+    for role in ASSIGNABLE_ROLES:
+        if action in ROLE_GRANTS[role].get(domain, frozenset()):
+            return role
+    return None

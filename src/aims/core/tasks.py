@@ -1,4 +1,4 @@
-"""Core's periodic jobs (ledger anchors, API-token expiry notices).
+"""Core's periodic jobs (ledger anchors, API-token expiry notices, approval reminders).
 
 Modules register their own jobs with `aims.core.periodic.periodic`; the names below stay importable from here.
 """
@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ledger
+from . import approvals, ledger
 from .models import ApiToken, Notification
 from .notifications import notify
 from .periodic import PERIODIC_TASKS, crontab, periodic, run_periodic  # noqa: F401 (the registry's former home)
@@ -41,3 +41,10 @@ def warn_expiring_tokens() -> int:
                url=url, kind="token")
         count += 1
     return count
+
+
+@periodic("approval-reminders", crontab(minute="30", hour="7"),
+          "Remind approvers of sign-offs waiting too long; keep approval tasks in step with who may approve")
+def remind_approvers() -> int:
+    """See aims.core.approvals.send_reminders (delays per kind in catalogs/approvals.yaml)."""
+    return approvals.send_reminders()

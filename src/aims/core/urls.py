@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/tokens/new/", views_tokens.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="token_revoke"),
     path("language/", views.set_language, name="set_language"),
+    path("approvals/", views.approvals_inbox, name="approvals"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("units/", views_org.unit_list, name="unit_list"),

@@ -1,4 +1,4 @@
-"""Core pages: home dashboard, module placeholders, profile, language and notifications.
+"""Core pages: home dashboard, the "To approve" inbox, module placeholders, profile, language and notifications.
 
 Organisation units live in views_org, people/groups/roles in views_people, history/journal/ledger in views_ledger."""
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import dashboard, services
+from . import approvals, dashboard, services
 from .context_processors import MODULES
 from .forms import ProfileForm, apply_validation_error
 from .models import LedgerEvent, OrgUnit, PeopleGroup, User
@@ -38,6 +38,7 @@ def home(request):
             "unread": user.notifications.filter(read_at__isnull=True).count(),
         },
         "module_cards": dashboard.cards_for(user),
+        "to_approve": approvals.count_for(user),
         "can_see_ledger": can_see_ledger,
         "tasks": user.tasks.filter(done_at__isnull=True)[:10],
         "notifications": user.notifications.all()[:5],
@@ -110,3 +111,15 @@ def notifications_mark_read(request):
     messages.success(request, ngettext("%(count)s notification marked as read.",
                                        "%(count)s notifications marked as read.", count) % {"count": count})
     return redirect("notifications")
+
+
+@login_required
+def approvals_inbox(request):
+    """Everything the reader may approve, every module's sign-offs in one list (aims.core.approvals)."""
+    rows = approvals.waiting_for(request.user)
+    kinds = sorted({row.kind.key: row.kind for row in rows}.values(), key=lambda k: (k.order, k.key))
+    chosen = request.GET.get("kind", "")
+    if chosen:
+        rows = [row for row in rows if row.kind.key == chosen]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "core/approvals.html", {"page": page, "kinds": kinds, "chosen_kind": chosen})

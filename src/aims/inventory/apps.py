@@ -10,7 +10,7 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import dashboard, labels, registry
 
-        from . import builtin_gates  # noqa: F401  (registers the go-live checks)
+        from . import approvals, builtin_gates  # noqa: F401  (builtin_gates registers the go-live checks)
         from . import labels as inventory_labels
         from . import tasks  # noqa: F401  (registers the end-of-support reminders)
         from .models import (
@@ -37,3 +37,4 @@ class InventoryConfig(AppConfig):
             "inventory.reclassify", _("AI systems to re-classify"), "inventory:portfolio", domain="inventory",
             query="reclassify=1", order=11,
             count=lambda user: AISystem.objects.restrict(user, "view").filter(needs_reclassification=True).count())
+        approvals.register()

@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aims.catalogs import localised
+from aims.core import approvals
 from aims.core.forms import errors_on
 
 from . import ai_act, services
 from .forms import SignOffForm
 from .models import AiActRole, AiActTier, Classification
-from .views_systems import can_change, render_system, tab_context, visible_system
+from .services.classification import APPROVAL as CLASSIFICATION_APPROVAL
+from .views_systems import render_system, tab_context, visible_system
 
 
 def language() -> str:
@@ -155,10 +157,12 @@ def classification_context(request, system, **bound) -> dict:
         context["final_role_label"] = current.get_final_role_display()
         context["proposed_tier_label"] = current.get_proposed_tier_display()
         context["proposed_role_label"] = current.get_proposed_role_display()
-        context["can_sign_off"] = (current.status == Classification.Status.AWAITING_SIGN_OFF
-                                   and not current.provisional
-                                   and current.classified_by_id != user.pk and can_change(user, system))
-        context["sign_off_form"] = bound.get("sign_off_form") or SignOffForm()
+        if (current.status == Classification.Status.AWAITING_SIGN_OFF and not current.provisional
+                and not system.is_frozen):
+            # Who may sign off (catalogs/approvals.yaml), named on the page; the button for them only.
+            context["approval"] = approvals.context_for(user, CLASSIFICATION_APPROVAL, current)
+            context["can_sign_off"] = context["approval"]["may_approve"]
+            context["sign_off_form"] = bound.get("sign_off_form") or SignOffForm()
     return context
 
 
@@ -184,7 +188,7 @@ def classify(request, pk: int):
         messages.warning(request, _("The classification was saved as provisional: the owner has a task to resolve "
                                     "the “don't know” answers."))
     else:
-        messages.success(request, _("The classification was saved. Another person must now sign it off."))
+        messages.success(request, _("The classification was saved. Its approvers were asked to sign it off."))
     return redirect(f"{system.get_absolute_url()}?tab=classification#classification")
 
 

@@ -44,7 +44,7 @@ ANCHOR_TABS = {
     "overview": "overview", "responsibilities": "overview", "components": "components",
     "classification": "classification", "lifecycle": "lifecycle", "go-live": "lifecycle", "changes": "changes",
     "documentation": "documentation", "model-card": "documentation", "decisions": "documentation",
-    "playbooks": "documentation",
+    "playbooks": "documentation", "sign-off": "classification",
 }
 
 

@@ -11,7 +11,7 @@ class RisksConfig(AppConfig):
         from aims.core import dashboard, demo, labels, registry
 
         from . import demo as risks_demo
-        from . import gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import approvals, gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from . import labels as risks_labels
         from .models import (
             ImpactAssessment, Risk, RiskAcceptance, RiskMethod, RiskReview, RiskSuggestion, Threat, ThreatCatalog,
@@ -26,6 +26,7 @@ class RisksConfig(AppConfig):
         for model in (TreatmentAction, RiskAcceptance, RiskReview, RiskSuggestion, Threat, ThreatCatalog):
             registry.register(model)
         gates.register()
+        approvals.register()
 
         dashboard.register_card(
             "risks.above_appetite", _("open risks above appetite"), "risks:register", domain="risks",

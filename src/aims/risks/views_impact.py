@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aims.core import approvals
 from aims.core.forms import apply_validation_error, errors_on
 from aims.core.permissions import can_anywhere
 from aims.core.views_org import tab_context
@@ -111,6 +112,9 @@ def _detail_context(request, assessment: ImpactAssessment, **bound) -> dict:
         "approve_form": bound.get("approve_form") or CommentForm(),
         "reopen_form": bound.get("reopen_form") or ReopenForm(),
         "is_author": assessment.author_id == user.pk,
+        # Who may sign off a submitted run, and whether the reader may (the buttons show for them only).
+        "approval": approvals.context_for(user, services.IMPACT_APPROVAL, assessment)
+        if assessment.status == ImpactAssessment.Status.SUBMITTED else None,
         **tab_context(request, assessment),
     }
 

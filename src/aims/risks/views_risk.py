@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aims.core import approvals
 from aims.core.forms import apply_validation_error, errors_on, stale_message
 from aims.core.permissions import can_anywhere
 from aims.core.services import StaleVersion
@@ -82,7 +83,10 @@ def detail_context(request, risk: Risk, **bound) -> dict:
         "pending_review": pending,
         "who_may_accept": _who_may_accept(definition, current) if current and definition.is_above_appetite(
             current, risk.category) else [],
-        "has_authority": bool(current) and services.acceptance_authority(user, risk) is not None,
+        # The acceptance form shows to those whose acceptance the service would take (never the owner above appetite).
+        "may_accept": can_change and bool(current) and services.may_accept(user, risk),
+        "acceptance_approval": approvals.context_for(user, services.ACCEPTANCE_APPROVAL, risk)
+        if services.awaits_acceptance(risk) else None,
         "treatment_form": bound.get("treatment_form") or TreatmentForm(initial={
             "version": risk.version, "treatment": risk.treatment, "treatment_rationale": risk.treatment_rationale}),
         "action_form": bound.get("action_form") or ActionForm(user=user, initial={"owner": risk.owner_id}),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.catalogs import load_catalog
-from aims.core import context
+from aims.catalogs import load_catalog, localised
+from aims.core import approvals, context
 from aims.core.models import PeopleGroup, Task, User
-from aims.core.notifications import close_tasks, notify, open_task
+from aims.core.notifications import close_tasks, notify
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
 
@@ -19,6 +20,7 @@ from ..models import AISystem, ChangeApproval, ChangeDecision, Stage
 from ._common import ensure_not_frozen, required_text
 
 CONFIG = "change_decisions"
+APPROVAL = "inventory.change_decision"  # its kind in the "To approve" inbox (see ..approvals)
 SYSTEM_FIELDS = ("technical_lead", "business_referent", "owner", "backup_owner")
 
 
@@ -45,14 +47,27 @@ def slot_people(slot: dict, system: AISystem) -> list[User]:
     return list(group.members.filter(is_active=True)) if group else []
 
 
+def decision_approvers(decision: ChangeDecision) -> list[User]:
+    """Everyone who may still fill one of the decision's open slots (not those who gave a verdict already)."""
+    approvals_given = list(decision.approvals.all())
+    given = {approval.approver_id for approval in approvals_given}
+    filled = {approval.slot for approval in approvals_given}
+    people = {}
+    for slot in decision.required_approvers:
+        if slot["key"] not in filled:
+            people.update({p.pk: p for p in slot_people(slot, decision.system) if p.pk not in given})
+    return list(people.values())
+
+
 def pending_slots(decision: ChangeDecision) -> list[dict]:
     filled = set(decision.approvals.values_list("slot", flat=True))
     return [slot for slot in decision.required_approvers if slot["key"] not in filled]
 
 
 def eligible_slots(decision: ChangeDecision, user) -> list[dict]:
-    """The still-open slots `user` may fill (none once they have given a verdict on this decision)."""
-    if decision.approvals.filter(approver=user).exists():
+    """The still-open slots `user` may fill (none once they have given a verdict on this decision, and none for the
+    person who requested the change: nobody approves their own request)."""
+    if user.pk == decision.requested_by_id or decision.approvals.filter(approver=user).exists():
         return []
     return [slot for slot in pending_slots(decision) if any(p.pk == user.pk for p in slot_people(slot, decision.system))]
 
@@ -66,7 +81,12 @@ def request_change(*, actor, system: AISystem, kind: str, description: str, reas
     slots, version = approver_config(kind)
     people_by_slot = {}
     for slot in slots:
-        people = slot_people(slot, system)
+        # Nobody approves their own request: the requester does not count towards a slot.
+        people = [person for person in slot_people(slot, system) if person.pk != actor.pk]
+        if not people and slot_people(slot, system):
+            raise ValidationError({"kind": _("You hold the approver role “%(slot)s” of this change yourself, and nobody "
+                                             "approves their own request: ask another person to request it.")
+                                   % {"slot": localised(slot.get("label") or slot["key"], get_language() or "en")}})
         if not people:
             if "system_field" in slot:
                 message = _("The system has no active %(who)s; name one before requesting this change.")
@@ -86,13 +106,7 @@ def request_change(*, actor, system: AISystem, kind: str, description: str, reas
         system=system, kind=kind, description=description, requested_by=actor, required_approvers=slots,
         config_version=version,
     ))
-    url = f"{system.get_absolute_url()}#change-{decision.pk}"
-    params = {"system": str(system), "kind": decision.get_kind_display()}
-    for person in {p.pk: p for people in people_by_slot.values() for p in people}.values():
-        notify(recipient=person, title=gettext_lazy("Approval requested: %(kind)s of “%(system)s”"), body=description,
-               params=params, url=url, kind="inventory.change")
-        open_task(assignee=person, title=gettext_lazy("Approve or reject: %(kind)s of “%(system)s”"),
-                  source=f"inventory.change.{decision.pk}", url=url, params=params)
+    approvals.request(APPROVAL, decision, body=description)
     return decision
 
 
@@ -112,7 +126,7 @@ def _give_verdict(*, actor, decision: ChangeDecision, verdict: str, comment: str
     approval = _create(actor=actor, obj=ChangeApproval(decision=decision, slot=slots[0]["key"], approver=actor,
                                                        verdict=verdict, comment=comment), reason=comment)
     # The actor's own task is done; the other approvers' tasks close when the decision is decided.
-    Task.objects.filter(assignee=actor, source=f"inventory.change.{decision.pk}", done_at__isnull=True).update(
+    Task.objects.filter(assignee=actor, source=approvals.task_source(APPROVAL, decision), done_at__isnull=True).update(
         done_at=context.now())
     return approval
 
@@ -127,7 +141,7 @@ def approve_change(*, actor, decision: ChangeDecision, comment: str = "", slot: 
     decision = _save_with_changes(actor=actor, obj=decision, expected_version=None, reason="",
                                   action="inventory.changedecision.approve",
                                   changes={"status": ChangeDecision.Status.APPROVED, "decided_at": context.now()})
-    close_tasks(source=f"inventory.change.{decision.pk}")
+    approvals.settle(APPROVAL, decision)
     notify(recipient=decision.requested_by, title=gettext_lazy("Approved: %(kind)s of “%(system)s”"),
            params={"kind": decision.get_kind_display(), "system": str(decision.system)},
            url=f"{decision.system.get_absolute_url()}#change-{decision.pk}", kind="inventory.change")
@@ -142,7 +156,7 @@ def reject_change(*, actor, decision: ChangeDecision, comment: str, slot: str | 
     decision = _save_with_changes(actor=actor, obj=decision, expected_version=None, reason=comment,
                                   action="inventory.changedecision.reject",
                                   changes={"status": ChangeDecision.Status.REJECTED, "decided_at": context.now()})
-    close_tasks(source=f"inventory.change.{decision.pk}")
+    approvals.settle(APPROVAL, decision)
     notify(recipient=decision.requested_by, title=gettext_lazy("Rejected: %(kind)s of “%(system)s”"), body=comment,
            params={"kind": decision.get_kind_display(), "system": str(decision.system)},
            url=f"{decision.system.get_absolute_url()}#change-{decision.pk}", kind="inventory.change")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import context
+from aims.core import approvals
 from aims.core.notifications import close_tasks, open_task
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
@@ -15,6 +16,8 @@ from aims.core.services import _create, _save_with_changes
 from .. import ai_act, signals
 from ..models import AiActRole, AiActTier, AISystem, Classification
 from ._common import ensure_not_frozen
+
+APPROVAL = "inventory.classification"  # its kind in the "To approve" inbox (see ..approvals)
 
 
 def provisional_task_source(system: AISystem) -> str:
@@ -46,6 +49,7 @@ def classify_system(*, actor, system: AISystem, answers: dict, final_tier: str |
     for previous in Classification.objects.filter(system=system).exclude(status=Classification.Status.SUPERSEDED):
         _save_with_changes(actor=actor, obj=previous, changes={"status": Classification.Status.SUPERSEDED},
                            expected_version=None, reason="", action="inventory.classification.supersede")
+        approvals.settle(APPROVAL, previous)
     classification = _create(actor=actor, reason=reason, obj=Classification(
         system=system, answers=ai_act.validate_answers(answers), catalogue_version=proposal.catalogue_version,
         proposed_tier=proposal.tier, proposed_role=proposal.role, gpai=proposal.gpai,
@@ -65,23 +69,25 @@ def classify_system(*, actor, system: AISystem, answers: dict, final_tier: str |
                   title=gettext_lazy("Resolve the “don't know” answers of the EU AI Act classification of "
                                      "“%(system)s”"), params={"system": str(system)},
                   url=f"{system.get_absolute_url()}?tab=classification#classification")
+    else:
+        approvals.request(APPROVAL, classification)  # a provisional one waits for answers, not for a reviewer
     signals.system_classified.send(sender=AISystem, system=system, actor=actor, classification=classification)
     return classification
 
 
 @transaction.atomic
 def sign_off_classification(*, actor, classification: Classification, comment: str = "") -> Classification:
-    """A second person confirms the classification (four eyes): never the one who classified."""
-    require(actor, CHANGE, classification.system)
+    """A second person confirms the classification (four eyes): one of the approvers the organisation configured
+    (catalogs/approvals.yaml, by role over the system's unit), never the one who classified."""
     ensure_not_frozen(classification.system)
-    if actor.pk == classification.classified_by_id:
-        raise ValidationError(_("The reviewer must be someone other than the person who classified the system."))
     if classification.provisional:
         raise ValidationError(_("A provisional classification cannot be signed off: resolve its “don't know” answers "
                                 "and classify again."))
     if classification.status != Classification.Status.AWAITING_SIGN_OFF:
         raise ValidationError(_("Only a classification awaiting sign-off can be signed off (this one is: %(status)s).")
                               % {"status": classification.get_status_display()})
+    approvals.require_approver(actor, APPROVAL, classification)
+    approvals.settle(APPROVAL, classification)
     return _save_with_changes(actor=actor, obj=classification, expected_version=None, reason=comment,
                               action="inventory.classification.sign_off",
                               changes={"status": Classification.Status.SIGNED_OFF, "reviewer": actor,

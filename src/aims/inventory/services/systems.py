@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import ledger
+from aims.core import approvals, ledger
 from aims.core.notifications import notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, require
 from aims.core.services import _create, _delete, _save_with_changes, clean_for_create
@@ -17,6 +17,7 @@ from aims.core.services import _create, _delete, _save_with_changes, clean_for_c
 from .. import gates, signals
 from ..models import STAGE_ORDER, AISystem, Classification, GateOverride, OwnerApproval, Stage
 from ._common import ensure_not_frozen, is_aims_manager_for, reject_unknown
+from .classification import APPROVAL as CLASSIFICATION_APPROVAL
 
 # What the system form and API may change; stage, classification and freezing have their own services.
 SYSTEM_EDITABLE = (
@@ -104,6 +105,7 @@ def _ask_for_reclassification(*, actor, system, classification, fields) -> None:
                        changes={"status": Classification.Status.NEEDS_RECLASSIFICATION,
                                 "reclassification_reason": _("Changed: %(fields)s.") % {"fields": labels}},
                        reason="", action="inventory.classification.needs_reclassification")
+    approvals.settle(CLASSIFICATION_APPROVAL, classification)  # nobody signs off what must be redone
     params = {"system": str(system)}
     url = f"{system.get_absolute_url()}#classification"
     notify(recipient=system.owner, title=gettext_lazy("Re-classify “%(system)s” under the EU AI Act"),

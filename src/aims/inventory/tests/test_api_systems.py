@@ -116,7 +116,7 @@ def test_a_system_outside_the_scope_is_404(api, make_system, role_user, org):
     assert_error(api(role_user("viewer", org["south"]), "GET", f"/systems/{system.pk}"), 404, "not_found")
 
 
-def test_classification_proposal_post_and_sign_off(api, make_system, manager, owner):
+def test_classification_proposal_post_and_sign_off(api, make_system, manager, owner, org):
     system = make_system()
     preview = api(manager, "POST", "/ai-act/proposal", {"answers": CV_ANSWERS}).json()
     assert (preview["tier"], preview["annex_iii_groups"]) == ("high_risk", ["employment"])
@@ -126,9 +126,11 @@ def test_classification_proposal_post_and_sign_off(api, make_system, manager, ow
     body = response.json()
     assert (body["final_tier"], body["final_role"], body["status"]) == ("high_risk", "deployer", "awaiting_sign_off")
     assert any(o["article"] == "Art. 26(7)" for o in body["obligations"])
-    assert_error(api(manager, "POST", f"/systems/{system.pk}/classification/sign-off", {}), 422, "validation_error")
-    signed = api(owner, "POST", f"/systems/{system.pk}/classification/sign-off", {"comment": "ok"}).json()
-    assert signed["status"] == "signed_off" and signed["reviewer_id"] == owner.pk
+    assert_error(api(manager, "POST", f"/systems/{system.pk}/classification/sign-off", {}), 403, "permission_denied")
+    assert_error(api(owner, "POST", f"/systems/{system.pk}/classification/sign-off", {}), 403, "permission_denied")
+    reviewer = person_with_role("risk_manager", org["north"])
+    signed = api(reviewer, "POST", f"/systems/{system.pk}/classification/sign-off", {"comment": "ok"}).json()
+    assert signed["status"] == "signed_off" and signed["reviewer_id"] == reviewer.pk
     error = assert_error(api(manager, "POST", f"/systems/{system.pk}/classification",
                              {"answers": {**CV_ANSWERS, "organisation_role": "nobody"}}), 422, "validation_error")
     assert "organisation_role" in error["fields"]

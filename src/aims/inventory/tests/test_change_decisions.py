@@ -20,7 +20,7 @@ def test_minor_update_needs_technical_lead_and_business_referent(staffed_system,
     system, lead, referent = staffed_system
     decision = services.request_change(actor=owner, system=system, kind="minor_update", description="Retrain on Q3 data")
     assert [s["key"] for s in decision.required_approvers] == ["technical_lead", "business_referent"]
-    assert Task.objects.filter(source=f"inventory.change.{decision.pk}").count() == 2
+    assert Task.objects.filter(source=f"approval.inventory.change_decision.{decision.pk}").count() == 2
 
     services.approve_change(actor=lead, decision=decision, comment="Metrics stable")
     decision.refresh_from_db()
@@ -31,7 +31,7 @@ def test_minor_update_needs_technical_lead_and_business_referent(staffed_system,
     assert decision.status == ChangeDecision.Status.APPROVED
     assert [(a.slot, a.approver) for a in decision.approvals.all()] == [("technical_lead", lead),
                                                                         ("business_referent", referent)]
-    assert not Task.objects.filter(source=f"inventory.change.{decision.pk}", done_at__isnull=True).exists()
+    assert not Task.objects.filter(source=f"approval.inventory.change_decision.{decision.pk}", done_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=owner, title__startswith="Approved").exists()
 
     decision = services.make_change_effective(actor=owner, decision=decision)
@@ -89,7 +89,7 @@ def test_major_update_is_decided_by_any_committee_member(make_system, owner, gro
     second = person_with_role(None)
     PeopleGroup.objects.get(name="AI governance committee").members.add(second)
     decision = services.request_change(actor=owner, system=system, kind="major_update", description="New model family")
-    assert Task.objects.filter(source=f"inventory.change.{decision.pk}").count() == 2
+    assert Task.objects.filter(source=f"approval.inventory.change_decision.{decision.pk}").count() == 2
     decision = services.approve_change(actor=second, decision=decision, comment="Committee of 3 May")
     assert decision.status == ChangeDecision.Status.APPROVED
 

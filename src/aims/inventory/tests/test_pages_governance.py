@@ -111,17 +111,18 @@ def test_departing_from_the_proposal_needs_a_rationale(client, make_system, mana
 
 def test_sign_off_is_by_another_person(client, make_system, manager, owner):
     system = make_system()
-    classification = services.classify_system(actor=manager, system=system, answers=CV_ANSWERS)
+    classification = services.classify_system(actor=owner, system=system, answers=CV_ANSWERS)
     url = reverse("inventory:classification_sign_off", args=[system.pk, classification.pk])
-    client.force_login(manager)
-    assert "Sign off as reviewer" not in client.get(tab(system, "classification")).content.decode()
-    response = client.post(url, {"comment": "self"})
-    assert response.status_code == 400
     client.force_login(owner)
+    page = client.get(tab(system, "classification")).content.decode()
+    assert "Sign off as reviewer" not in page and "You cannot approve your own work." in page
+    response = client.post(url, {"comment": "self"})
+    assert response.status_code == 403
+    client.force_login(manager)
     assert "Sign off as reviewer" in client.get(tab(system, "classification")).content.decode()
     assert client.post(url, {"comment": "Agreed"}).status_code == 302
     classification.refresh_from_db()
-    assert (classification.status, classification.reviewer) == (Classification.Status.SIGNED_OFF, owner)
+    assert (classification.status, classification.reviewer) == (Classification.Status.SIGNED_OFF, manager)
 
 
 # --- Lifecycle ----------------------------------------------------------------------------------------------------------

@@ -4,8 +4,12 @@
     services.create_risk(actor=..., ...)
 """
 
-from .acceptance import acceptance_authority, accept_risk, withdraw_acceptance  # noqa: F401
+from .acceptance import APPROVAL as ACCEPTANCE_APPROVAL  # noqa: F401
+from .acceptance import (  # noqa: F401
+    acceptance_authority, accept_risk, awaits_acceptance, may_accept, withdraw_acceptance,
+)
 from .catalogs import import_atlas_file, import_catalog, load_builtin_catalogs  # noqa: F401
+from .impact import APPROVAL as IMPACT_APPROVAL  # noqa: F401
 from .impact import (  # noqa: F401
     approve_impact_assessment, reopen_impact_assessment, request_impact_reassessment, return_impact_assessment,
     save_impact_answers, start_impact_assessment, submit_impact_assessment,

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from aims.core import context
 from aims.core.permissions import require
 
 from ..models import RiskMethod
+
+
+def risk_url(risk_id) -> str:
+    try:
+        return reverse("risks:risk_detail", args=[risk_id])
+    except NoReverseMatch:
+        return f"/risks/{risk_id}/"
 
 
 def today() -> date:

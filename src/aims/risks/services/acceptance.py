@@ -10,21 +10,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import context
+from aims.core import approvals
+from aims.core.models import User
 from aims.core.notifications import notify
-from aims.core.permissions import CHANGE, user_scopes
+from aims.core.permissions import CHANGE, people_holding, people_who_can, user_scopes
 from aims.core.services import _create, _save_with_changes
 
 from ..models import Risk, RiskAcceptance
-from ._common import clean_text, require_or_system, today
-from .risks import risk_url
+from ._common import clean_text, require_or_system, risk_url, today
 
 
-def acceptance_authority(user, risk: Risk) -> str | None:
+APPROVAL = "risks.acceptance"  # its kind in the "To approve" inbox (see ..approvals)
+
+
+def acceptance_authority(user, risk: Risk, *, group_names: set[str] | None = None) -> str | None:
     """Which authority lets `user` accept `risk` at its current level, or None.
 
     Within appetite, whoever may change the risk may accept it ("owner"). Above appetite, the person must hold one of
     the level's acceptance roles over the risk's unit, or belong to one of its acceptance groups. Being a superuser
-    does not count: acceptance is a governance decision, not a technical privilege.
+    does not count: acceptance is a governance decision, not a technical privilege. `group_names` (the person's
+    groups, read once) spares a query per risk when a list asks about many.
     """
     level_key = risk.current_level
     if not level_key or not getattr(user, "is_authenticated", False):
@@ -40,10 +45,62 @@ def acceptance_authority(user, risk: Risk) -> str | None:
         ):
             return f"role:{scope.role}"
     if level.acceptance_groups:
-        group = user.people_groups.filter(name__in=level.acceptance_groups).values_list("name", flat=True).first()
+        if group_names is not None:
+            group = next((name for name in level.acceptance_groups if name in group_names), None)
+        else:
+            group = user.people_groups.filter(name__in=level.acceptance_groups).values_list("name", flat=True).first()
         if group:
             return f"group:{group}"
     return None
+
+
+def awaits_acceptance(risk: Risk) -> bool:
+    """Its owner decided to accept a risk above appetite: it waits for someone with the authority (never the owner)."""
+    return (risk.treatment == Risk.Treatment.ACCEPT and risk.above_appetite and risk.is_assessed
+            and risk.status not in (Risk.Status.ACCEPTED, Risk.Status.CLOSED))
+
+
+def waiting_acceptances():
+    return (Risk.objects.filter(treatment=Risk.Treatment.ACCEPT, above_appetite=True)
+            .exclude(inherent_level="").exclude(status__in=[Risk.Status.ACCEPTED, Risk.Status.CLOSED])
+            .select_related("method", "unit", "owner"))
+
+
+def acceptance_approvers(risk: Risk) -> list[User]:
+    """Who may accept `risk` at its current level: the level's acceptance roles over its unit and the members of its
+    acceptance groups, among the people who may change the risk at all (core drops the owner, its author)."""
+    level = risk.method.definition.levels.get(risk.current_level)
+    if level is None:
+        return []
+    if not risk.method.definition.is_above_appetite(level.key, risk.category):
+        return [risk.owner]  # within appetite the owner decides; nothing waits for anyone else
+    members = User.objects.filter(is_active=True, people_groups__name__in=level.acceptance_groups)
+    authorised = people_holding(level.acceptance_roles, risk.unit) | members
+    return list(people_who_can(CHANGE, "risks", risk.unit).filter(pk__in=authorised.values("pk")))
+
+
+def may_accept(user, risk: Risk, *, group_names: set[str] | None = None) -> bool:
+    """The acceptance button's rule, the same as accept_risk's: the authority, and never the owner above appetite."""
+    authority = acceptance_authority(user, risk, group_names=group_names)
+    return authority is not None and (authority == "owner" or user.pk != risk.owner_id)
+
+
+def acceptances_for(user) -> list[Risk]:
+    """The risks waiting for an acceptance `user` may give (for the inbox: one query for the risks, one for groups)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    group_names = set(user.people_groups.values_list("name", flat=True))
+    candidates = waiting_acceptances().exclude(owner=user).filter(pk__in=Risk.objects.restrict(user, CHANGE).values("pk"))
+    return [risk for risk in candidates if may_accept(user, risk, group_names=group_names)]
+
+
+def sync_acceptance_request(risk: Risk) -> None:
+    """Keep the inbox in step after a change of treatment, level or status: a risk that starts waiting asks its
+    acceptors (task and notification, once); one that no longer waits closes their tasks."""
+    if not awaits_acceptance(risk):
+        approvals.settle(APPROVAL, risk)
+    elif not approvals.has_open_tasks(APPROVAL, risk):
+        approvals.request(APPROVAL, risk)
 
 
 @transaction.atomic
@@ -69,6 +126,8 @@ def accept_risk(*, actor, risk: Risk, rationale: str, expires_on: date | None, r
     authority = acceptance_authority(actor, risk)
     definition = risk.method.definition
     level = definition.levels[risk.current_level]
+    if authority is not None and authority != "owner" and actor.pk == risk.owner_id:
+        raise PermissionDenied(_("You own this risk: someone else with the authority must accept it above appetite."))
     if authority is None:
         who = [*(str(r) for r in level.acceptance_roles), *level.acceptance_groups]
         raise PermissionDenied(
@@ -90,6 +149,7 @@ def accept_risk(*, actor, risk: Risk, rationale: str, expires_on: date | None, r
         changes["treatment"] = Risk.Treatment.ACCEPT
     _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=None,
                        action="risks.risk.accept")
+    approvals.settle(APPROVAL, risk)
     if risk.owner_id != actor.pk:
         notify(recipient=risk.owner, title=gettext_lazy("Your risk “%(title)s” was accepted until %(date)s"),
                params={"title": risk.title, "date": expires_on}, url=risk_url(risk.pk), kind="risk")
@@ -109,4 +169,5 @@ def withdraw_acceptance(*, actor, acceptance: RiskAcceptance, reason: str) -> Ri
     if risk.status == Risk.Status.ACCEPTED:
         _save_with_changes(actor=actor, obj=risk, changes={"status": Risk.Status.ASSESSED}, reason=reason,
                            expected_version=None, action="risks.risk.acceptance_withdrawn")
+        sync_acceptance_request(risk)
     return acceptance

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context
+from aims.core import approvals, context
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
@@ -19,6 +19,7 @@ from ..questionnaire import check_answers, dpia_required
 from ._common import clean_text, require_or_system
 
 OPEN_STATUSES = (ImpactAssessment.Status.DRAFT, ImpactAssessment.Status.SUBMITTED)
+APPROVAL = "risks.impact_assessment"  # its kind in the "To approve" inbox (see ..approvals)
 
 
 def rerun_task_source(system_id) -> str:
@@ -69,25 +70,27 @@ def submit_impact_assessment(*, actor, assessment: ImpactAssessment, expected_ve
         raise ValidationError(_("Only a draft can be submitted."))
     template = catalogs.impact_template()
     answers = check_answers(template, assessment.answers, complete=True)
-    return _save_with_changes(
+    assessment = _save_with_changes(
         actor=actor, obj=assessment, reason=reason, expected_version=expected_version,
         action="risks.impactassessment.submit",
         changes={"status": ImpactAssessment.Status.SUBMITTED, "submitted_at": context.now(), "answers": answers,
                  "dpia_required": dpia_required(template, answers)},
     )
+    approvals.request(APPROVAL, assessment)
+    return assessment
 
 
 @transaction.atomic
 def approve_impact_assessment(*, actor, assessment: ImpactAssessment, comment: str = "",
                               expected_version: int | None = None) -> ImpactAssessment:
-    """Sign-off. Four eyes: the approver cannot be the author."""
-    require_or_system(actor, CHANGE, assessment)
+    """Sign-off by one of the approvers the organisation configured (catalogs/approvals.yaml, by role over the
+    system's unit). Four eyes: never the author."""
     if actor is None or not getattr(actor, "pk", None):
         raise PermissionDenied(_("Only a person can approve an impact assessment."))
-    if actor.pk == assessment.author_id:
-        raise PermissionDenied(_("The author of an impact assessment cannot approve it."))
     if assessment.status != ImpactAssessment.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted impact assessment can be approved."))
+    approvals.require_approver(actor, APPROVAL, assessment)
+    approvals.settle(APPROVAL, assessment)
     assessment = _save_with_changes(
         actor=actor, obj=assessment, reason=comment, expected_version=expected_version,
         action="risks.impactassessment.approve",
@@ -101,11 +104,14 @@ def approve_impact_assessment(*, actor, assessment: ImpactAssessment, comment: s
 @transaction.atomic
 def return_impact_assessment(*, actor, assessment: ImpactAssessment, comment: str,
                              expected_version: int | None = None) -> ImpactAssessment:
-    """Send a submitted assessment back to its author as a draft, saying what to fix."""
-    require_or_system(actor, CHANGE, assessment)
-    comment = clean_text(comment, "comment", required=True)
+    """Send a submitted assessment back to its author as a draft, saying what to fix (its approvers do)."""
+    if actor is None or not getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only a person can return an impact assessment."))
     if assessment.status != ImpactAssessment.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted impact assessment can be returned."))
+    approvals.require_approver(actor, APPROVAL, assessment)
+    comment = clean_text(comment, "comment", required=True)
+    approvals.settle(APPROVAL, assessment)
     assessment = _save_with_changes(actor=actor, obj=assessment, reason=comment, expected_version=expected_version,
                                     changes={"status": ImpactAssessment.Status.DRAFT, "submitted_at": None},
                                     action="risks.impactassessment.return")

@@ -15,6 +15,7 @@ from aims.core.services import _create, _save_with_changes
 
 from ..models import Risk, RiskAcceptance, RiskReview
 from ._common import clean_text, require_active_method, require_or_system, review_due
+from .acceptance import sync_acceptance_request
 from .risks import next_review_for, risk_url, scored_changes
 
 
@@ -111,6 +112,7 @@ def complete_review(*, actor, review: RiskReview, outcome: str, notes: str,
         changes["next_review_date"] = None
     risk = _save_with_changes(actor=actor, obj=risk, changes=changes, reason=notes, expected_version=None,
                               action=f"risks.risk.review_{outcome}")
+    sync_acceptance_request(risk)
     review = _save_with_changes(
         actor=actor, obj=review, reason=notes, expected_version=expected_version, action="risks.riskreview.complete",
         changes={"status": RiskReview.Status.COMPLETED, "outcome": outcome, "notes": notes, "completed_by": actor,
@@ -136,6 +138,7 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
     if risk.status == Risk.Status.ACCEPTED:
         _save_with_changes(actor=actor, obj=risk, changes={"status": Risk.Status.ASSESSED}, reason=reason,
                            expected_version=None, action="risks.risk.acceptance_expired")
+        sync_acceptance_request(risk)
     return open_review(actor=actor, risk=risk, source=RiskReview.Source.ACCEPTANCE_EXPIRED, reason=reason)
 
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,19 +19,13 @@ from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
 
 from ..models import Risk, RiskMethod, TreatmentAction
-from ._common import check_readable, clean_text, require_active_method, require_or_system, today
+from ._common import check_readable, clean_text, require_active_method, require_or_system, risk_url, today
+from .acceptance import sync_acceptance_request
 
 DESCRIPTIVE_FIELDS = ("title", "category", "risk_source", "event", "consequence", "ebios_risk_source",
                       "ebios_target_objective", "ebios_operational_scenario", "existing_measures", "owner", "unit",
                       "next_review_date", "target_level", "treatment_rationale")
 ACTION_FIELDS = ("title", "description", "owner", "due_date")
-
-
-def risk_url(risk_id) -> str:
-    try:
-        return reverse("risks:risk_detail", args=[risk_id])
-    except NoReverseMatch:
-        return f"/risks/{risk_id}/"
 
 
 def scored_changes(*, method: RiskMethod, category: str, inherent=(None, None), residual=(None, None)) -> dict:
@@ -121,7 +114,9 @@ def update_risk(*, actor, risk: Risk, changes: dict, expected_version: int | Non
         current = risk.current_level
         changes = {**changes, "above_appetite": bool(current) and risk.method.definition.is_above_appetite(
             current, changes["category"])}
-    return _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version)
+    risk = _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version)
+    sync_acceptance_request(risk)  # a new category may move the risk above or below appetite
+    return risk
 
 
 def _set_links(*, actor, risk: Risk, reason: str, **links) -> None:
@@ -168,8 +163,10 @@ def assess_risk(*, actor, risk: Risk, inherent_likelihood: int, inherent_impact:
     if risk.status == Risk.Status.IDENTIFIED:
         changes["status"] = Risk.Status.ASSESSED
     changes["next_review_date"] = next_review_for(method, changes["residual_level"] or changes["inherent_level"])
-    return _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version,
+    risk = _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version,
                               action="risks.risk.assess")
+    sync_acceptance_request(risk)
+    return risk
 
 
 @transaction.atomic
@@ -189,8 +186,10 @@ def decide_treatment(*, actor, risk: Risk, decision: str, rationale: str = "", t
         changes["target_level"] = target_level
     if decision != Risk.Treatment.ACCEPT and risk.status != Risk.Status.ACCEPTED:
         changes["status"] = Risk.Status.TREATED
-    return _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version,
+    risk = _save_with_changes(actor=actor, obj=risk, changes=changes, reason=reason, expected_version=expected_version,
                               action="risks.risk.treatment")
+    sync_acceptance_request(risk)  # "accept" above appetite waits for someone with the authority
+    return risk
 
 
 @transaction.atomic
@@ -202,6 +201,7 @@ def close_risk(*, actor, risk: Risk, reason: str, expected_version: int | None =
                               action="risks.risk.close")
     for action in risk.actions.filter(status__in=TreatmentAction.OPEN_STATUSES):
         close_tasks(source=f"risks.action.{action.pk}")
+    sync_acceptance_request(risk)
     return risk
 
 

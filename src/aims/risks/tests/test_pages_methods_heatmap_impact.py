@@ -160,8 +160,10 @@ def test_impact_assessment_is_started_filled_submitted_and_approved_through_page
                                                                      "submit": "1"})
     assessment.refresh_from_db()
     assert assessment.status == "submitted"
+    page = client.get(url).content.decode()
+    assert "You cannot approve your own work." in page and "Return to the author" not in page
     refused = client.post(reverse("risks:impact_approve", args=[assessment.pk]), {"comment": "ok"}).content.decode()
-    assert "cannot approve it" in refused
+    assert "You cannot approve your own work: another person must." in refused
     client.force_login(risk_manager)
     client.post(reverse("risks:impact_approve", args=[assessment.pk]), {"comment": "Reviewed"})
     assessment.refresh_from_db()

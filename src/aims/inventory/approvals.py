@@ -1,0 +1,91 @@
+"""The inventory's sign-offs in the "To approve" inbox (aims.core.approvals): AI Act classifications and change
+decisions. Registered from InventoryConfig.ready()."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.core import approvals
+
+from .models import ChangeApproval, ChangeDecision, Classification
+from .services.changes import APPROVAL as CHANGE_DECISION
+from .services.changes import approve_change, decision_approvers
+from .services.classification import APPROVAL as CLASSIFICATION
+from .services.classification import sign_off_classification
+
+
+# --- Classification: a reviewer in one of the configured roles over the system's unit signs it off ----------------
+
+def classification_url(classification: Classification) -> str:
+    return f"{classification.system.get_absolute_url()}?tab=classification#sign-off"
+
+
+def _waiting_classifications():
+    return (Classification.objects.filter(status=Classification.Status.AWAITING_SIGN_OFF, provisional=False,
+                                          system__is_frozen=False)
+            .select_related("system", "system__unit", "classified_by"))
+
+
+def _sign_off(*, actor, obj, comment: str = "", **_details):
+    return sign_off_classification(actor=actor, classification=obj, comment=comment)
+
+
+# --- Change decisions: the people named in its still-open approver slots ------------------------------------------
+
+def decision_url(decision: ChangeDecision) -> str:
+    return reverse("inventory:change_detail", args=[decision.pk])
+
+
+def _waiting_decisions():
+    return (ChangeDecision.objects.filter(status=ChangeDecision.Status.PENDING, system__is_frozen=False)
+            .select_related("system", "system__unit", "system__owner", "system__backup_owner",
+                            "system__technical_lead", "system__business_referent", "requested_by")
+            .prefetch_related(Prefetch("approvals", queryset=ChangeApproval.objects.only("decision_id", "slot",
+                                                                                           "approver_id"))))
+
+
+def _decisions_for(user) -> list[ChangeDecision]:
+    group_names = set(user.people_groups.values_list("name", flat=True))
+    mine = []
+    for decision in _waiting_decisions():
+        if decision.requested_by_id == user.pk or any(a.approver_id == user.pk for a in decision.approvals.all()):
+            continue
+        filled = {approval.slot for approval in decision.approvals.all()}
+        for slot in decision.required_approvers:
+            if slot["key"] in filled:
+                continue
+            if "group" in slot and slot["group"] in group_names:
+                mine.append(decision)
+                break
+            named = getattr(decision.system, slot.get("system_field", ""), None) if "system_field" in slot else None
+            if named is not None and named.pk == user.pk:
+                mine.append(decision)
+                break
+    return mine
+
+
+def _give_approval(*, actor, obj, comment: str = "", slot: str | None = None, **_details):
+    return approve_change(actor=actor, decision=obj, comment=comment, slot=slot)
+
+
+def register() -> None:
+    approvals.register(approvals.ApprovalKind(
+        key=CLASSIFICATION, label=gettext_lazy("AI Act classification"), order=10,
+        waiting=_waiting_classifications,
+        approvers=lambda c: approvals.people_in_approver_roles(CLASSIFICATION, c.system.unit),
+        waiting_for=lambda user: _waiting_classifications().filter(
+            approvals.in_approver_scope(user, CLASSIFICATION, "system__unit")).exclude(classified_by=user),
+        author=lambda c: c.classified_by, since=lambda c: c.classified_at, url=classification_url,
+        approve=_sign_off,
+        describe=lambda c: _("AI Act classification of “%(system)s”") % {"system": c.system},
+    ))
+    approvals.register(approvals.ApprovalKind(
+        key=CHANGE_DECISION, label=gettext_lazy("Change decision"), order=30,
+        waiting=_waiting_decisions, approvers=decision_approvers, waiting_for=_decisions_for,
+        author=lambda d: d.requested_by, since=lambda d: d.requested_at, url=decision_url,
+        approve=_give_approval,
+        describe=lambda d: _("%(kind)s of “%(system)s”") % {"kind": d.get_kind_display(), "system": d.system},
+    ))
