@@ -348,10 +348,10 @@ def test_dont_know_opens_a_task_for_the_owner_and_blocks_sign_off_until_resolved
     assert task.url == f"{system.get_absolute_url()}?tab=classification#classification" and task.done_at is None
     with pytest.raises(ValidationError):
         services.sign_off_classification(actor=owner, classification=provisional)
-    resolved = services.classify_system(actor=manager, system=system, answers=answers())
+    resolved = services.classify_system(actor=owner, system=system, answers=answers())
     task.refresh_from_db()
     assert task.done_at is not None and not resolved.provisional
-    assert services.sign_off_classification(actor=owner, classification=resolved).status == "signed_off"
+    assert services.sign_off_classification(actor=manager, classification=resolved).status == "signed_off"
 
 
 def test_departing_from_the_proposal_needs_a_written_rationale(make_system, manager):
