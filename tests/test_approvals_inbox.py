@@ -13,14 +13,13 @@ from aims.core import approvals
 from aims.core.models import Notification, Task
 from aims.core.testing import person_with_role
 from aims.inventory import services as inventory
+from aims.inventory.testing import CV_SCREENING
 from aims.risks import catalogs
 from aims.risks import services as risks
 
 pytestmark = pytest.mark.django_db
 
-CV_SCREENING = {"organisation_role": "deployer", "prohibited_practices": [], "annex_i_product": "no",
-                "annex_iii_uses": ["recruitment"], "profiling": "yes", "art_6_3_conditions": [],
-                "transparency_cases": [], "gpai": "no"}
+
 
 
 @pytest.fixture
