@@ -3,6 +3,8 @@ is in views_classification)."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aims.catalogs import load_catalog, localised
 from aims.core.forms import apply_validation_error, errors_on, stale_message
+from aims.core.models import LedgerEvent
 from aims.core.services import StaleVersion
 
 
@@ -38,6 +41,12 @@ def _default_target(system) -> str:
     return following[0] if following else Stage.OPERATION
 
 
+def _system_events(system) -> list[tuple[str, object, str]]:
+    """(action, when, after) of the system's own ledger events: which stages it went through, what changed when."""
+    return list(LedgerEvent.objects.filter(object_type="inventory.aisystem", object_id=str(system.pk))
+                .order_by("id").values_list("action", "created_at", "after"))
+
+
 @tab_context("lifecycle")
 def lifecycle_context(request, system, **bound) -> dict:
     user = request.user
@@ -50,9 +59,18 @@ def lifecycle_context(request, system, **bound) -> dict:
     rows = [{"label": r.label, "passed": r.passed, "message": r.message, "stage": r.stage,
              "fix_url": tab_link(system, r.fix_url), "key": r.key} for r in results or []]
     current_approval = system.owner_approvals.filter(approved_by_id=system.owner_id, stage=Stage.DEPLOYMENT).first()
+    history = _system_events(system)
+    visited = {json.loads(after).get("stage") for _action, _when, after in history if '"stage"' in after}
+    earlier = [value for value in STAGE_ORDER if STAGE_ORDER.index(value) < system.stage_index]
     return {
+        # A stage the system never was in (idea straight to operation) is shown as skipped, not as completed.
         "stages": [{"value": value, "label": label, "current": value == system.stage,
-                    "passed": STAGE_ORDER.index(value) < system.stage_index} for value, label in Stage.choices],
+                    "passed": value in earlier and value in visited, "skipped": value in earlier and value not in visited}
+                   for value, label in Stage.choices],
+        # Moving into deployment right after the approval is not a change of the system that was approved.
+        "approval_outdated": current_approval is not None and any(
+            when > current_approval.approved_at and action != "inventory.aisystem.move_stage"
+            for action, when, _after in history),
         "targets": [(value, label) for value, label in Stage.choices if value not in (Stage.RETIRED, system.stage)],
         "target": target, "target_label": Stage(target).label, "gate_rows": rows,
         "gate_failed": any(not r["passed"] for r in rows), "gate_refused": bound.get("gate_refused", False),

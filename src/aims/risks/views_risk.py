@@ -21,7 +21,7 @@ from aims.core.services import StaleVersion
 from aims.core.views_org import _posted, tab_context
 from aims.inventory.models import AISystem, Component, Dependency
 
-from . import register, services
+from . import gates, register, services
 from .forms import (
     AcceptForm, ActionForm, ActionStatusForm, ReviewCompleteForm, RequestReviewForm, RiskForm, TreatmentForm,
 )
@@ -60,6 +60,7 @@ def detail_context(request, risk: Risk, **bound) -> dict:
     can_change = Risk.objects.restrict(user, "change").filter(pk=risk.pk).exists()
     pending = risk.reviews.filter(status=RiskReview.Status.PENDING).first()
     acceptances = list(risk.acceptances.select_related("accepted_by", "method"))
+    actions = list(risk.actions.select_related("owner").order_by("status", "due_date", "pk"))
     current = risk.current_level
     context = {
         "subnav": "register", "risk": risk, "definition": definition, "can_change": can_change,
@@ -76,7 +77,9 @@ def detail_context(request, risk: Risk, **bound) -> dict:
         "systems": AISystem.objects.restrict(user, "view").filter(risks=risk).order_by("name"),
         "components": Component.objects.restrict(user, "view").filter(risks=risk).order_by("name"),
         "dependencies": Dependency.objects.restrict(user, "view").filter(risks=risk).order_by("name"),
-        "actions": risk.actions.select_related("owner").order_by("status", "due_date", "pk"),
+        "actions": actions,
+        "residual_not_counted": gates.unsupported_residual(
+            risk, [a for a in actions if a.status != TreatmentAction.Status.CANCELLED]),
         "acceptances": acceptances,
         "active_acceptance": next((a for a in acceptances if a.status == "active"), None),
         "reviews": risk.reviews.select_related("requested_by", "completed_by").order_by("-created_at", "-pk"),

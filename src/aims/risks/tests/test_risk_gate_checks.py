@@ -15,8 +15,9 @@ def results(system) -> dict:
     return {check.key: check.func(system)[0] for check in checks_for("deployment") if check.key.startswith("risks.")}
 
 
-def test_the_three_checks_are_registered_for_deployment():
-    assert {"risks.assessed", "risks.appetite", "risks.impact_assessment"} <= {c.key for c in checks_for("deployment")}
+def test_the_four_checks_are_registered_for_deployment():
+    assert {"risks.assessed", "risks.appetite", "risks.impact_assessment", "risks.suggestions"} <= {
+        c.key for c in checks_for("deployment")}
 
 
 def test_assessment_check_needs_an_assessed_risk_and_no_unassessed_one(make_system, make_risk):
@@ -39,6 +40,10 @@ def test_above_appetite_needs_actions_or_a_valid_acceptance(make_system, make_ri
     assert gates.risks_within_appetite_or_handled(system)[0]
     assert not gates.risks_within_appetite_or_handled(system, on=acceptance.expires_on + timedelta(days=1))[0]
     services.add_treatment_action(actor=owner, risk=risk, title="Guardrail", owner=owner)
+    # An action with no date is a wish, not a plan.
+    assert not gates.risks_within_appetite_or_handled(system, on=acceptance.expires_on + timedelta(days=1))[0]
+    services.add_treatment_action(actor=owner, risk=risk, title="Filter", owner=owner,
+                                  due_date=timezone.localdate() + timedelta(days=20))
     assert gates.risks_within_appetite_or_handled(system, on=acceptance.expires_on + timedelta(days=1))[0]
 
 
