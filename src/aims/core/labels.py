@@ -20,7 +20,9 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import formats
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -47,6 +49,21 @@ _ACTIONS: dict[str, object] = {
     "core.roleassignment.delete": _("Role revoked"),
 }
 _OBJECT_TYPES: dict[str, object] = {}
+
+
+def language() -> str:
+    """The reader's language among those the product speaks ("en" or "fr")."""
+    return "fr" if (get_language() or "en").startswith("fr") else "en"
+
+
+def localised(english: str, french: str) -> str:
+    """A text stored in both languages (catalogue data), in the reader's: the French one when there is one."""
+    return french if language() == "fr" and french else english
+
+
+def date_text(value) -> str:
+    """A date the reader's way (the one date format of their language, decision record 0006)."""
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
 
 
 def register_verbs(verbs: dict[str, object]) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from . import context, webhooks
 # The recipe and the verification loop live in a Django-free module shared with worker processes and offline tools.
@@ -87,6 +88,11 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
     """Append one event. Must be called inside the service's transaction so the change and its event commit together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger.record() must run inside transaction.atomic()")
+    if isinstance(reason, Promise):
+        # A reason the product writes (gettext_lazy) is stored as its English message, whoever's language is active,
+        # and pages translate it for each reader (views_ledger.describe_events); typed reasons are kept as typed.
+        with translation.override(None):
+            reason = str(reason)
     _lock_chain()
     if obj is not None:
         object_type = object_type or object_type_of(obj)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import RestrictedQuerySet, Role
+from .stored_text import render_stored
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
@@ -237,6 +238,12 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
+    # The product's messages are kept as written (English message + parameters) so that pages render them in the
+    # reader's language of the moment; `title`/`body` hold the rendering in the recipient's language when sent
+    # (e-mail, API). See core/notifications.py.
+    title_message = models.TextField(blank=True, default="")
+    body_message = models.TextField(blank=True, default="")
+    params = models.JSONField(blank=True, default=dict)
     url = models.CharField(max_length=500, blank=True)
     kind = models.CharField(max_length=60, default="info")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -247,7 +254,15 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return render_stored(self.title_message, self.params, self.title)
+
+    @property
+    def display_body(self) -> str:
+        return render_stored(self.body_message, self.params, self.body)
 
 
 class Task(models.Model):
@@ -255,6 +270,8 @@ class Task(models.Model):
 
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=300)
+    title_message = models.TextField(blank=True, default="")  # as for Notification
+    params = models.JSONField(blank=True, default=dict)
     url = models.CharField(max_length=500, blank=True)
     due_date = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=100, help_text="Stable key of what opened the task, so it is opened once.")
@@ -264,6 +281,13 @@ class Task(models.Model):
     class Meta:
         ordering = ["due_date", "created_at"]
         constraints = [models.UniqueConstraint(fields=["assignee", "source"], name="task_unique_source_per_assignee")]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return render_stored(self.title_message, self.params, self.title)
 
 
 class ApiToken(models.Model):

@@ -5,26 +5,16 @@ Everything leaves the transaction through `on_commit`, so nothing is sent for a 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from huey.contrib.djhuey import db_task
 
 from . import context
 from .models import Notification, Task
-
-
-def _localised(value):
-    """Dates in a notification read the recipient's way (e.g. "12 mars 2030" in French)."""
-    if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
-    if isinstance(value, date):
-        return formats.date_format(value, "DATE_FORMAT")
-    return str(value)
+from .stored_text import localised, message_of, stored_params
 
 
 def render_for(recipient, text, params: dict | None = None) -> str:
@@ -33,7 +23,7 @@ def render_for(recipient, text, params: dict | None = None) -> str:
     with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
         rendered = str(text or "")
         if params and isinstance(text, Promise):
-            rendered = rendered % {key: _localised(value) for key, value in params.items()}
+            rendered = rendered % {key: localised(value) for key, value in params.items()}
     return rendered
 
 
@@ -46,6 +36,7 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
     """
     notification = Notification.objects.create(
         recipient=recipient, title=render_for(recipient, title, params)[:300], body=render_for(recipient, body, params),
+        title_message=message_of(title), body_message=message_of(body), params=stored_params(params),
         url=url, kind=kind, created_at=context.now(),
     )
     # A change replayed in the past (the demo's history) is not news: it is in the inbox, not e-mailed today.
@@ -63,7 +54,8 @@ def open_task(*, assignee, title, source: str, url: str = "", due_date=None, par
     """
     task, created = Task.objects.get_or_create(
         assignee=assignee, source=source,
-        defaults={"title": render_for(assignee, title, params)[:300], "url": url, "due_date": due_date,
+        defaults={"title": render_for(assignee, title, params)[:300], "title_message": message_of(title),
+                  "params": stored_params(params), "url": url, "due_date": due_date,
                   "created_at": context.now()},
     )
     if reopen and not created and task.done_at is not None:

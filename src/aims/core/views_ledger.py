@@ -70,6 +70,14 @@ def _display(value, field=None, names: dict | None = None) -> str:
     return str(value)
 
 
+def _shown_by_model(model, key: str):
+    """A model's own rendering of one of its ledgered fields, for values no generic rule can read (level keys, JSON
+    definitions, catalogue rule keys): `ledger_display = {field: f(value, snapshot, memo)}` where `snapshot` is the
+    event's side holding the value and `memo` a dict shared for one page (to look things up once)."""
+    display = getattr(model, "ledger_display", None) if model is not None else None
+    return display.get(key) if display else None
+
+
 def _date_text(value: str, *, with_time: bool) -> str:
     try:
         parsed = dt.datetime.fromisoformat(value)
@@ -97,6 +105,7 @@ def describe_events(events, user) -> list[dict]:
     see; others keep the name the ledger recorded (or "#id").
     """
     events = list(events)
+    memo: dict = {}  # shared by the models' ledger_display functions for one page (e.g. level labels, one query)
     wanted: dict[type[Model], set] = defaultdict(set)
     plans = []
     for event in events:
@@ -119,7 +128,9 @@ def describe_events(events, user) -> list[dict]:
             if field is not None:
                 label = capfirst(field.verbose_name)
             else:
-                label = _EXTRA_LABELS.get(key) or capfirst(key.replace("_", " "))
+                # Keys an event carries that are not fields: the model names its own (`ledger_labels`).
+                extra = getattr(model, "ledger_labels", None) or {}
+                label = extra.get(key) or _EXTRA_LABELS.get(key) or capfirst(key.replace("_", " "))
             changes.append((key, label, before, after, field, related))
         plans.append((event, model, pk, changes))
     names: dict[type[Model], dict] = {}
@@ -134,11 +145,20 @@ def describe_events(events, user) -> list[dict]:
             known = names.get(related) if related is not None else None
             if known is not None:
                 known = {**{i: f"#{i}" for i in _ids(before) + _ids(after)}, **known}
-            diff.append({"field": key, "label": label, "before": _display(before, field, known),
-                         "after": _display(after, field, known), "had_before": key in event.before_data,
-                         "has_after": key in event.after_data})
+            shown = _shown_by_model(model, key)
+            if shown is not None:
+                before_text = shown(before, event.before_data, memo) if before not in (None, "") else "—"
+                after_text = shown(after, event.after_data, memo) if after not in (None, "") else "—"
+            else:
+                before_text, after_text = _display(before, field, known), _display(after, field, known)
+            diff.append({"field": key, "label": label, "before": before_text, "after": after_text,
+                         "had_before": key in event.before_data, "has_after": key in event.after_data,
+                         # Catalogue fields kept in both languages are marked as such (lang="en" / "fr").
+                         "lang": key[-2:] if key.endswith(("_en", "_fr")) else ""})
         current = names.get(model, {}).get(pk) if model is not None else None
-        rows.append({"event": event, "diff": diff, "action": labels.action_label(event.action),
+        # Reasons the product wrote are stored as English messages (ledger.record): each reader gets them in theirs.
+        reason = _(event.reason) if event.reason else ""
+        rows.append({"event": event, "diff": diff, "reason": reason, "action": labels.action_label(event.action),
                      "object_type": labels.object_type_label(event.object_type),
                      "object": current or event.object_label or event.object_id,
                      "url": registry.detail_url(event.object_type, event.object_id)})

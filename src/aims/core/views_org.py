@@ -76,6 +76,9 @@ def unit_detail(request, pk: int):
     user = request.user
     context = {
         "unit": unit,
+        # The parent is named in any case (it is part of the unit's place); linked only if the reader may open it.
+        "parent_visible": unit.parent_id is not None
+        and OrgUnit.objects.restrict(user, "view").filter(pk=unit.parent_id).exists(),
         "children": OrgUnit.objects.restrict(user, "view").filter(parent=unit).order_by("name"),
         "people": User.objects.restrict(user, "view").filter(unit=unit, is_active=True).order_by(
             "last_name", "first_name")[:100],

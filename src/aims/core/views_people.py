@@ -91,8 +91,12 @@ def person_detail(request, pk: int):
     assignments = [
         {"assignment": a, "can_revoke": can_in_unit(user, "delete", "roles", a.unit)} for a in direct
     ]
+    linked = [pk for pk in (person.manager_id, person.backup_id) if pk]
+    openable = set(User.objects.restrict(user, "view").filter(pk__in=linked).values_list("pk", flat=True)) if linked else set()
     context = {
         "person": person,
+        # Manager and backup are named on the page; linked only when the reader may open their page.
+        "manager_visible": person.manager_id in openable, "backup_visible": person.backup_id in openable,
         "assignments": assignments,
         "group_assignments": through_groups,
         "groups": PeopleGroup.objects.restrict(user, "view").filter(members=person).order_by("name"),

@@ -218,7 +218,7 @@ def template_questions(template: dict) -> dict[str, dict]:
 
 @lru_cache(maxsize=4)
 def suggestion_rules(path: Path = SUGGESTION_RULES_FILE) -> tuple[dict, ...]:
-    """Rules: {key, when: {characteristic: value or [values]}, suggest: [{key, category, title_en, title_fr,
+    """Rules: {key, name_en, name_fr, when: {characteristic: value or [values]}, suggest: [{key, category, title_en, title_fr,
     rationale_en, rationale_fr, threats: [[catalog key, id]...]}]}. All `when` conditions must hold; a key shared by several rules is proposed once."""
     data = _require_mapping(read_yaml(path), str(path), "the file")
     rules = data.get("rules")
@@ -228,6 +228,8 @@ def suggestion_rules(path: Path = SUGGESTION_RULES_FILE) -> tuple[dict, ...]:
         where = f"{path}: rules[{r_index}]"
         if not isinstance(rule, dict) or not _text(rule.get("key")) or not isinstance(rule.get("when"), dict):
             raise CatalogError(f"{where}: needs 'key' and a 'when' mapping")
+        if not _text(rule.get("name_en")) or not _text(rule.get("name_fr")):
+            raise CatalogError(f"{where}: 'name_en' and 'name_fr' are required (people read why a risk is suggested)")
         if not isinstance(rule.get("suggest"), list) or not rule["suggest"]:
             raise CatalogError(f"{where}: needs a non-empty 'suggest' list")
         for s_index, item in enumerate(rule["suggest"]):
@@ -244,3 +246,20 @@ def suggestion_rules(path: Path = SUGGESTION_RULES_FILE) -> tuple[dict, ...]:
             ):
                 raise CatalogError(f"{spot}: 'threats' must be a list of [catalogue key, identifier] pairs")
     return tuple(rules)
+
+
+def rule_name(key: str, language: str = "en") -> str:
+    """Why a suggestion was made, in words: the name of the rule `key` (the key itself if the rule is gone)."""
+    for rule in suggestion_rules():
+        if rule["key"] == key:
+            return rule.get(f"name_{language}") or rule["name_en"]
+    return key
+
+
+def suggestion_title(key: str, language: str = "en") -> str:
+    """The title of the suggestion `key` in `language` (the key itself if no rule proposes it any more)."""
+    for rule in suggestion_rules():
+        for item in rule["suggest"]:
+            if item["key"] == key:
+                return item.get(f"title_{language}") or item["title_en"]
+    return key

@@ -1,6 +1,10 @@
 """What the risk module's own ledger actions read as (registered in AppConfig.ready; see aims.core.labels)."""
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
+
+from aims.core.labels import language, localised, value_label, values_label
+from aims.core.permissions import Role
 
 ACTIONS = {
     "risks.impactassessment.answer": _("Answers saved"),
@@ -30,3 +34,68 @@ ACTIONS = {
     "risks.treatmentaction.remind": _("Reminder sent"),
     "risks.treatmentaction.status": _("Action status changed"),
 }
+
+
+# --- Reading the risk module's stored values in History (models' `ledger_display`) ------------------------------
+
+def _level_names(memo: dict) -> dict[str, str]:
+    """Level key -> label in the reader's language, from every method version (the newest wins): one query a page."""
+    if "risk_levels" not in memo:
+        # Through the app registry: the models use these functions, so this module cannot import them.
+        RiskMethod = apps.get_model("risks", "RiskMethod")  # noqa: N806
+        names: dict[str, str] = {}
+        for levels in RiskMethod.objects.order_by("number").values_list("levels", flat=True):
+            for level in levels or ():
+                if isinstance(level, dict) and level.get("key"):
+                    names[level["key"]] = localised(level.get("label_en") or level["key"], level.get("label_fr", ""))
+        memo["risk_levels"] = names
+    return memo["risk_levels"]
+
+
+def level_display(value, snapshot, memo) -> str:
+    return _level_names(memo).get(value, str(value))
+
+
+def _step_labels(steps) -> str:
+    return " · ".join(localised(s.get("label_en", ""), s.get("label_fr", "")) for s in steps or () if isinstance(s, dict))
+
+
+def scale_display(value, snapshot, memo) -> str:
+    return _step_labels(value)
+
+
+def levels_display(value, snapshot, memo) -> str:
+    shown = []
+    for level in value or ():
+        if isinstance(level, dict):
+            who = [values_label(Role, level.get("acceptance_roles") or ()), ", ".join(level.get("acceptance_groups") or ())]
+            who_text = "; ".join(w for w in who if w)
+            label = localised(level.get("label_en", ""), level.get("label_fr", ""))
+            shown.append(f"{label} ({who_text})" if who_text else label)
+    return " · ".join(shown)
+
+
+def matrix_display(value, snapshot, memo) -> str:
+    names = {**_level_names(memo), **{lv.get("key"): localised(lv.get("label_en", ""), lv.get("label_fr", ""))
+                                       for lv in snapshot.get("levels") or () if isinstance(lv, dict)}}
+    return " / ".join(", ".join(names.get(cell, str(cell)) for cell in row) for row in value or ())
+
+
+def appetite_by_category_display(value, snapshot, memo) -> str:
+    from .choices import RiskCategory
+
+    names = _level_names(memo)
+    return "; ".join(f"{value_label(RiskCategory, category)} — {names.get(level, level)}"
+                     for category, level in (value or {}).items())
+
+
+def rule_display(value, snapshot, memo) -> str:
+    from . import catalogs
+
+    return catalogs.rule_name(value, language())
+
+
+def suggestion_display(value, snapshot, memo) -> str:
+    from . import catalogs
+
+    return catalogs.suggestion_title(value, language())

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aims.core import labels
 from aims.core.api_utils import search
 from aims.inventory.models import AISystem
 
@@ -172,7 +173,7 @@ def level_choices(methods) -> list[tuple[str, str]]:
         except Exception:  # noqa: BLE001 - a broken draft must not break the register
             continue
         for level in levels:
-            seen.setdefault(level.key, (level.rank, level.label_en))
+            seen.setdefault(level.key, (level.rank, level.label(labels.language())))
     return [(key, label) for key, (_rank, label) in sorted(seen.items(), key=lambda item: item[1][0])]
 
 

@@ -210,6 +210,7 @@ def suggestions(request):
     for item in page.object_list:
         item.display_title = item.title(language)
         item.display_rationale = item.rationale_fr if language == "fr" and item.rationale_fr else item.rationale_en
+        item.display_rule = catalogs.rule_name(item.rule, language)
     return render(request, "risks/suggestions.html", {
         "subnav": "suggestions",
         "page": page, "items": page.object_list, "system": system, "show": show, "dismiss_form": DismissForm(),

@@ -8,8 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aims.core import labels
 from aims.core.forms import ReasonForm, apply_validation_error, stale_message
 from aims.core.permissions import can_in_unit
 from aims.core.services import StaleVersion
@@ -17,7 +19,7 @@ from aims.core.views_org import _posted, tab_context
 
 from . import services
 from .forms import MethodForm, formset_steps, scale_formset
-from .models import RiskMethod
+from .models import RiskCategory, RiskMethod
 from .services._common import active_method
 from .views_register import require_risk_reader
 
@@ -66,7 +68,8 @@ def method_detail(request, pk: int):
         "rows": matrix_rows(method) if definition else [],
         "levels": definition.levels_by_rank() if definition else [],
         "appetite": definition.levels.get(method.appetite_level) if definition else None,
-        "appetite_by_category": [(k, definition.levels.get(v)) for k, v in method.appetite_by_category.items()]
+        "appetite_by_category": [(labels.value_label(RiskCategory, k), definition.levels.get(v))
+                                 for k, v in method.appetite_by_category.items()]
         if definition else [],
         "can_manage": _may_manage(request.user), **tab_context(request, method),
     })
@@ -83,7 +86,7 @@ def method_new_version(request):
         messages.success(request, _("The default method was loaded as a first draft."))
         return redirect("risks:method_edit", pk=based_on.pk)
     draft = services.create_method_version(actor=request.user, based_on=based_on,
-                                           reason=_("New version based on version %(n)d") % {"n": based_on.number})
+                                           reason=gettext_lazy("New version of the method"))
     messages.success(request, _("Version %(n)d was created as a draft: edit it, then activate it.") % {
         "n": draft.number})
     return redirect("risks:method_edit", pk=draft.pk)

@@ -17,3 +17,11 @@ def action_label(code: str) -> str:
 def object_type_label(object_type: str) -> str:
     """{{ event.object_type|object_type_label }} -> "AI system"."""
     return labels.object_type_label(object_type)
+
+
+@register.filter
+def role_labels(keys) -> str:
+    """{{ level.acceptance_roles|role_labels }} -> "Risk manager, AIMS manager"."""
+    from aims.core.permissions import Role
+
+    return labels.values_label(Role, keys)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.labels import localised
 from aims.core.models import VersionedModel
 
 from .common import OrganisationWideReference, RiskCategory
+
+_INTERNAL_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class ThreatCatalog(OrganisationWideReference, VersionedModel):
@@ -22,6 +27,9 @@ class ThreatCatalog(OrganisationWideReference, VersionedModel):
     url = models.URLField(_("URL"), max_length=500, blank=True)
 
     ledger_fields = ("key", "name_en", "name_fr", "release", "publisher", "licence", "url")
+    # What an import event counts (services/catalogs.py), as people read it in History.
+    ledger_labels = {"created": _("Threats added"), "updated": _("Threats changed"), "unchanged": _("Threats unchanged"),
+                     "retired": _("Threats withdrawn"), "retired_ids": _("Identifiers withdrawn")}
 
     class Meta:
         ordering = ["key"]
@@ -29,7 +37,7 @@ class ThreatCatalog(OrganisationWideReference, VersionedModel):
         verbose_name_plural = _("threat catalogues")
 
     def __str__(self) -> str:
-        return self.name_en
+        return localised(self.name_en, self.name_fr)
 
 
 class Threat(OrganisationWideReference, VersionedModel):
@@ -68,7 +76,14 @@ class Threat(OrganisationWideReference, VersionedModel):
         constraints = [models.UniqueConstraint(fields=["catalog", "external_id"], name="threat_unique_per_catalog")]
 
     def __str__(self) -> str:
-        return f"{self.external_id} {self.name_en}"
+        name = localised(self.name_en, self.name_fr)
+        return f"{self.external_id} {name}" if self.shows_identifier else name
+
+    @property
+    def shows_identifier(self) -> bool:
+        """Published identifiers (LLM01, AML.T0051) help people; the taxonomy's internal keys (data_poisoning) are
+        codes nobody should have to read."""
+        return not _INTERNAL_KEY.fullmatch(self.external_id)
 
     def name(self, language: str = "en") -> str:
         return self.name_fr if language == "fr" and self.name_fr else self.name_en

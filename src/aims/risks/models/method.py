@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aims.core.models import VersionedModel
 from aims.core.permissions import Role
 
+from .. import labels as risk_labels
 from .. import scoring
 from .common import OrganisationWideReference, RiskCategory
 
@@ -57,6 +58,11 @@ class RiskMethod(OrganisationWideReference, VersionedModel):
     ledger_fields = ("name", "number", "status", "description", "likelihood_scale", "impact_scale", "levels", "matrix",
                      "appetite_level", "appetite_by_category", "acceptance_criteria", "source", "based_on_id",
                      "activated_at", "activated_by_id", "retired_at")
+    ledger_display = {
+        "likelihood_scale": risk_labels.scale_display, "impact_scale": risk_labels.scale_display,
+        "levels": risk_labels.levels_display, "matrix": risk_labels.matrix_display,
+        "appetite_level": risk_labels.level_display, "appetite_by_category": risk_labels.appetite_by_category_display,
+    }
 
     class Meta:
         ordering = ["-number"]

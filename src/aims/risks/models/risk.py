@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.labels import date_text, localised
 from aims.core.models import VersionedModel
 
+from .. import labels as risk_labels
 from .common import RiskCategory
 
 
@@ -87,6 +89,8 @@ class Risk(VersionedModel):
         "residual_impact", "target_level", "status", "next_review_date", "inherent_score", "inherent_level",
         "residual_score", "residual_level", "above_appetite",
     )
+    ledger_display = {name: risk_labels.level_display
+                      for name in ("inherent_level", "residual_level", "target_level")}
     permission_domain = "risks"
     unit_path = "unit"
 
@@ -175,6 +179,7 @@ class RiskAcceptance(VersionedModel):
 
     ledger_fields = ("risk_id", "accepted_by_id", "accepted_at", "rationale", "expires_on", "level", "method_id",
                      "above_appetite", "authority", "status", "ended_at")
+    ledger_display = {"level": risk_labels.level_display}
     permission_domain = "risks"
     unit_path = "risk__unit"
 
@@ -187,7 +192,7 @@ class RiskAcceptance(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.risk} · {self.level} · {self.expires_on}"
+        return f"{self.risk} · {self.level} · {date_text(self.expires_on)}"
 
 
 class RiskReview(VersionedModel):
@@ -234,6 +239,7 @@ class RiskReview(VersionedModel):
 
     ledger_fields = ("risk_id", "source", "reason", "requested_by_id", "requested_by_label", "due_date", "status",
                      "completed_by_id", "completed_at", "outcome", "notes", "level_before", "level_after", "method_id")
+    ledger_display = {"level_before": risk_labels.level_display, "level_after": risk_labels.level_display}
     permission_domain = "risks"
     unit_path = "risk__unit"
 
@@ -247,7 +253,7 @@ class RiskReview(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.risk} · {self.get_source_display()} · {self.due_date}"
+        return f"{self.risk} · {self.get_source_display()} · {date_text(self.due_date)}"
 
 
 class RiskSuggestion(VersionedModel):
@@ -278,6 +284,7 @@ class RiskSuggestion(VersionedModel):
 
     ledger_fields = ("system_id", "key", "rule", "title_en", "category", "status", "decided_by_id", "decided_at",
                      "dismiss_reason", "risk_id")
+    ledger_display = {"rule": risk_labels.rule_display, "key": risk_labels.suggestion_display}
     permission_domain = "risks"
     unit_path = "system__unit"
 
@@ -288,7 +295,7 @@ class RiskSuggestion(VersionedModel):
         constraints = [models.UniqueConstraint(fields=["system", "key"], name="risk_suggestion_once_per_system")]
 
     def __str__(self) -> str:
-        return self.title_en
+        return localised(self.title_en, self.title_fr)
 
     def title(self, language: str = "en") -> str:
         return self.title_fr if language == "fr" and self.title_fr else self.title_en

@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context
-from aims.core import approvals
+from aims.core import approvals, context, labels
 from aims.core.models import User
 from aims.core.notifications import notify
-from aims.core.permissions import CHANGE, people_holding, people_who_can, user_scopes
+from aims.core.permissions import CHANGE, Role, people_holding, people_who_can, user_scopes
 from aims.core.services import _create, _save_with_changes
 
 from ..models import Risk, RiskAcceptance
@@ -129,15 +128,15 @@ def accept_risk(*, actor, risk: Risk, rationale: str, expires_on: date | None, r
     if authority is not None and authority != "owner" and actor.pk == risk.owner_id:
         raise PermissionDenied(_("You own this risk: someone else with the authority must accept it above appetite."))
     if authority is None:
-        who = [*(str(r) for r in level.acceptance_roles), *level.acceptance_groups]
+        who = [*(labels.value_label(Role, r) for r in level.acceptance_roles), *level.acceptance_groups]
         raise PermissionDenied(
             _("A “%(level)s” risk is above appetite: only %(who)s may accept it.")
-            % {"level": level.label_en, "who": ", ".join(who) or _("nobody")}
+            % {"level": level.label(labels.language()), "who": ", ".join(who) or _("nobody")}
         )
     now = context.now()
     for previous in RiskAcceptance.objects.select_for_update().filter(risk=risk, status=RiskAcceptance.Status.ACTIVE):
         _save_with_changes(actor=actor, obj=previous, changes={"status": RiskAcceptance.Status.WITHDRAWN, "ended_at": now},
-                           reason=_("Replaced by a new acceptance"), expected_version=None,
+                           reason=gettext_lazy("Replaced by a new acceptance"), expected_version=None,
                            action="risks.riskacceptance.withdraw")
     acceptance = _create(actor=actor, reason=reason, obj=RiskAcceptance(
         risk=risk, accepted_by=actor, accepted_at=now, rationale=clean_text(rationale, "rationale", required=True),

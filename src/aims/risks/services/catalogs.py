@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aims.core import ledger
 from aims.core.permissions import ADD
@@ -96,5 +97,5 @@ def load_builtin_catalogs(*, actor) -> dict[str, dict]:
     if not ThreatCatalog.objects.filter(key=ATLAS_CATALOG_KEY).exists():
         parsed.append(parse_atlas(catalogs.ATLAS_SAMPLE_FILE))
     for data in parsed:
-        results[data.key] = import_catalog(actor=actor, data=data, reason=_("AIMS catalogue"))
+        results[data.key] = import_catalog(actor=actor, data=data, reason=gettext_lazy("AIMS catalogue"))
     return results

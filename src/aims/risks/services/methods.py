@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aims.core import context
 from aims.core.permissions import ADD, CHANGE, DELETE
@@ -95,9 +96,9 @@ def load_default_method(*, actor, activate: bool = True) -> RiskMethod:
     data = catalogs.read_default_method()
     method = RiskMethod.objects.filter(source=data["source"]).order_by("number").first()
     if method is None:
-        method = create_method(actor=actor, reason=_("Loaded from the AIMS catalogue"), **data)
+        method = create_method(actor=actor, reason=gettext_lazy("Loaded from the AIMS catalogue"), **data)
     if activate and method.status == RiskMethod.Status.DRAFT and not RiskMethod.objects.filter(
         status=RiskMethod.Status.ACTIVE
     ).exists():
-        method = activate_method(actor=actor, method=method, reason=_("First risk method"))
+        method = activate_method(actor=actor, method=method, reason=gettext_lazy("First risk method"))
     return method

@@ -128,7 +128,7 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
 
     Called by the daily job (trusted, no permission check); must run inside its transaction.
     """
-    reason = _("The acceptance expired on %(date)s.") % {"date": acceptance.expires_on.isoformat()}
+    reason = gettext_lazy("The acceptance reached its expiry date.")
     _save_with_changes(actor=actor, obj=acceptance, expected_version=None, reason=reason,
                        action="risks.riskacceptance.expire",
                        changes={"status": RiskAcceptance.Status.EXPIRED, "ended_at": context.now()})

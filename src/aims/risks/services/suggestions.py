@@ -51,7 +51,7 @@ def refresh_suggestions(*, actor, system, notify_owner: bool = True) -> list[Ris
     for item in suggest_risks(system):
         if item["key"] in known:
             continue
-        suggestion = _create(actor=actor, reason=_("Suggested by the rule “%(rule)s”") % {"rule": item["rule"]},
+        suggestion = _create(actor=actor, reason=gettext_lazy("Suggested by a catalogue rule"),
                              obj=RiskSuggestion(
                                  system=system, key=item["key"], rule=item["rule"], title_en=item["title_en"],
                                  title_fr=item.get("title_fr", ""), rationale_en=item.get("rationale_en", ""),

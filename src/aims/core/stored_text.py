@@ -1,0 +1,68 @@
+"""The product's messages stored as facts (English message + parameters) and rendered in the reader's language.
+
+A notification or task written for someone in English must read in French once they switch: pages render the stored
+message at display time. Parameters are kept as JSON: dates and times with a type marker (so they show in the reader's
+date format), the product's own lazy texts as messages (so they are translated too), anything else as text.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
+
+
+def message_of(text) -> str:
+    """The English message behind a lazy gettext text; "" for plain text (typed by a person: shown as typed)."""
+    if not isinstance(text, Promise):
+        return ""
+    with translation.override(None):
+        return str(text)
+
+
+def stored_params(params: dict | None) -> dict:
+    stored = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, datetime):
+            stored[key] = {"datetime": value.isoformat()}
+        elif isinstance(value, date):
+            stored[key] = {"date": value.isoformat()}
+        elif isinstance(value, Promise):
+            stored[key] = {"message": message_of(value)}
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            stored[key] = value
+        else:
+            stored[key] = str(value)
+    return stored
+
+
+def localised(value):
+    """A parameter the reader's way (dates in their one date format)."""
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def _loaded(value):
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.fromisoformat(value["datetime"])
+        if "date" in value:
+            return date.fromisoformat(value["date"])
+        if "message" in value:
+            return translation.gettext(value["message"])
+    return value
+
+
+def render_stored(message: str, params: dict | None, fallback: str) -> str:
+    """`message` in the active language with its parameters; `fallback` (the text as sent) when there is none or it
+    cannot be rendered (a message changed since, whose parameters no longer fit)."""
+    if not message:
+        return fallback
+    try:
+        return translation.gettext(message) % {key: localised(_loaded(value)) for key, value in (params or {}).items()}
+    except (KeyError, ValueError, TypeError):
+        return fallback
