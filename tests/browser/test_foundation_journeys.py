@@ -16,6 +16,7 @@ from aims.core import demo
 CLAIRE = "claire.martin@example.com"
 LUCAS = "lucas.petit@example.com"
 LOGOUT_BUTTON = "form[action='/accounts/logout/'] button"
+PERSON_MENU = ".personmenu summary"
 SUBMIT = re.compile(r"sign in|log in", re.I)
 
 
@@ -55,9 +56,12 @@ def test_language_button_switches_to_french_and_the_choice_follows_the_person(
     login(CLAIRE, password)
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
+    # The language and the logout live in the person's menu, under their name in the header.
+    page.locator(PERSON_MENU).click()
     page.get_by_role("button", name="Français").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.locator(PERSON_MENU).click()
     expect(page.get_by_role("button", name="English")).to_be_visible()
 
     page.locator(LOGOUT_BUTTON).click()
@@ -73,6 +77,7 @@ def test_language_button_switches_to_french_and_the_choice_follows_the_person(
         expect(other_page.get_by_role("heading", level=1)).to_have_text("Bienvenue, Claire")
 
         # And back: the other journeys expect this shared demo person in English.
+        other_page.locator(PERSON_MENU).click()
         other_page.get_by_role("button", name="English").click()
         expect(other_page.locator("html")).to_have_attribute("lang", "en")
         expect(other_page.locator("[data-module=risks]")).to_have_text("Risks")

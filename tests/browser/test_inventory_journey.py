@@ -138,6 +138,7 @@ def test_cv_screening_system_goes_from_registration_to_deployment(page, base_url
         # Only the risk module's checks are left: the AIMS manager lets the system through with a justification.
         page.get_by_role("button", name="Move to Deployment").click()
         expect(page.get_by_role("alert").filter(has_text="The gate refused the move")).to_be_visible()
+        page.locator(".personmenu summary").click()  # the logout is in the person's menu
         page.locator("form[action='/accounts/logout/'] button").click()
         login(CLAIRE, password)
         page.goto(system_url)
