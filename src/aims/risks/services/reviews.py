@@ -139,7 +139,8 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
         _save_with_changes(actor=actor, obj=risk, changes={"status": Risk.Status.ASSESSED}, reason=reason,
                            expected_version=None, action="risks.risk.acceptance_expired")
         sync_acceptance_request(risk)
-    return open_review(actor=actor, risk=risk, source=RiskReview.Source.ACCEPTANCE_EXPIRED, reason=reason)
+    # The review keeps its reason as text (a field people read and add to), in the job's language.
+    return open_review(actor=actor, risk=risk, source=RiskReview.Source.ACCEPTANCE_EXPIRED, reason=str(reason))
 
 
 def record_reminder(*, actor, obj, title, params: dict, url: str, recipient, on=None) -> None:
