@@ -57,6 +57,16 @@ def _own_data_dir(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request activates its reader's language and Django leaves it active in the thread afterwards: without this,
+    a test run after one that read a French page would see French messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's."""
     from django.core.cache import cache
