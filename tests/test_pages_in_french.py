@@ -11,7 +11,8 @@ On each French page, what a person reads (text, and the title/placeholder/aria-l
   from a suggestion is then the organisation's own text);
 - a raw code: a ledger action or object type (`core.user.update`, `inventory.aisystem`), or a stored choice value
   (`system_owner`, `quality_reliability`, `draft`) where its label belongs;
-- a date in any format but the locale's one (`4 avr. 2026` in French; `4 Apr 2026` in English).
+- a date in any format but the locale's one (`4 avr. 2026` in French; `4 Apr 2026` in English);
+- English quotation marks (“ ”) on a French page, where French uses « ».
 English pages are walked too (as the administrator), for the codes and the date format.
 """
 
@@ -218,10 +219,12 @@ def problems_on(texts: list[str], language: str, written: set[str]) -> list[str]
         if stripped in values and (language == "fr" or "_" in stripped):
             found.append(f"raw code: {stripped!r}")
         for match in re.finditer(r"(?<![\w./-])[a-z][a-z0-9]*_[a-z0-9_]+(?![\w/-])", text):
-            if match.group() in values:
+            if match.group() in values and match.group() != stripped:  # a whole piece is reported above
                 found.append(f"raw code: {match.group()!r} in {text!r}")
         for match in dotted.finditer(text):
             found.append(f"raw code: {match.group()!r} in {text!r}")
+        if language == "fr" and re.search("[“”]", text) and not any(w in text for w in written if re.search("[“”]", w)):
+            found.append(f"English quotes in French: {text!r}")
         for match in DATE_LIKE.finditer(text):
             if not DATES[language].match(match.group()) and not any(match.group() in w for w in written if w in text):
                 found.append(f"date format: {match.group()!r} in {text!r}")
@@ -345,3 +348,16 @@ def test_english_pages_hold_no_code_one_date_format_and_the_walk_reaches_every_p
                         f"say why in NOT_REACHED): {missing}"
     stale = [name for name in NOT_REACHED if name in reached]
     assert not stale, f"The walk now reaches these pages: remove them from NOT_REACHED: {stale}"
+
+
+def test_the_checks_catch_what_they_look_for():
+    """Each rule of the walk, on pieces of text a page could hold (so a walk that passes has really looked)."""
+    clean = ["Système d'IA", "4 avr. 2026 à 15:53", "Propriétaire du système", "« Chatbot RH »"]
+    assert problems_on(clean, "fr", written=set()) == []
+    caught = problems_on(["Suggested risks", "system_owner", "inventory.aisystem", "2026-04-04", "4 avril 2026",
+                          "Le “Chatbot”"], "fr", written=set())
+    assert [problem.split(":")[0] for problem in caught] == [
+        "English", "raw code", "raw code", "date format", "date format", "English quotes in French"]
+    # What people wrote themselves is theirs, in whatever language.
+    assert problems_on(["Suggested risks"], "fr", written={"Suggested risks"}) == []
+    assert problems_on(["4 Apr 2026", "draft"], "en", written=set()) == []  # "draft" is English there
