@@ -197,6 +197,8 @@ class LedgerEvent(models.Model):
     unit_path = None  # the ledger is not scoped by unit: only roles that may read the whole ledger see it
 
     class Meta:
+        verbose_name = _("ledger event")
+        verbose_name_plural = _("ledger events")
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -228,6 +230,8 @@ class JournalNote(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("journal note")
+        verbose_name_plural = _("journal notes")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -250,6 +254,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
@@ -279,6 +285,8 @@ class Task(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ["due_date", "created_at"]
         constraints = [models.UniqueConstraint(fields=["assignee", "source"], name="task_unique_source_per_assignee")]
 
@@ -308,6 +316,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -332,6 +342,8 @@ class WebhookEndpoint(VersionedModel):
     unit_path = None
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -348,4 +360,6 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]

@@ -150,16 +150,20 @@ def _check_unique(catalog: CatalogData, name: str) -> None:
         seen.add(entry.external_id)
 
 
-def read_default_method(path: Path = DEFAULT_METHOD_FILE) -> dict:
-    """The shipped method as keyword arguments for RiskMethod (validated by the model when it is saved)."""
+def read_default_method(path: Path = DEFAULT_METHOD_FILE, language: str = "en") -> dict:
+    """The shipped method as keyword arguments for RiskMethod (validated by the model when it is saved); its name,
+    description and acceptance criteria in `language` (they become the organisation's own text)."""
     data = _require_mapping(read_yaml(path), str(path), "the file")
     fields = ("likelihood_scale", "impact_scale", "levels", "matrix", "appetite_level", "appetite_by_category")
     missing = [f for f in fields if f not in data]
     if missing:
         raise CatalogError(f"{path}: missing {', '.join(missing)}")
+    def text(name: str) -> str:  # the reader's language, else English (or the older one-language key)
+        return _text(data.get(f"{name}_{language}")) or _text(data.get(f"{name}_en")) or _text(data.get(name))
+
     return {
-        "name": _text(data.get("name")) or "AIMS default method", "description": _text(data.get("description")),
-        "acceptance_criteria": _text(data.get("acceptance_criteria")), "source": f"catalog:{_text(data.get('key'))}",
+        "name": text("name") or "AIMS default method", "description": text("description"),
+        "acceptance_criteria": text("acceptance_criteria"), "source": f"catalog:{_text(data.get('key'))}",
         **{f: data[f] for f in fields},
     }
 

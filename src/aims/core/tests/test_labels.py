@@ -62,3 +62,13 @@ def test_history_shows_choice_labels_and_dates_the_locale_way(client, org, admin
     page = client.get(reverse("ledger")).content.decode()
     assert "Rôle retiré" in page and "<del><span class=\"sr-only\">supprimé : </span>Lecteur</del>" in page
 
+
+
+def test_every_model_of_the_product_names_itself_in_both_languages():
+    """Object types read as the model's verbose name (History, the ledger's filter): never Django's made-up English."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    unnamed = [model._meta.label for model in apps.get_models() if model.__module__.startswith("aims.")
+               and not isinstance(model._meta.original_attrs.get("verbose_name"), Promise)]
+    assert not unnamed, f"models without a translated verbose_name: {unnamed}"

@@ -108,6 +108,8 @@ class SystemComponent(VersionedModel):
     unit_path = "system__unit"
 
     class Meta:
+        verbose_name = _("component of a system")
+        verbose_name_plural = _("components of systems")
         ordering = ["system", "component__name"]
         constraints = [models.UniqueConstraint(fields=["system", "component"], name="system_component_unique")]
 
@@ -171,6 +173,8 @@ class SystemDependency(VersionedModel):
     unit_path = "system__unit"
 
     class Meta:
+        verbose_name = _("dependency of a system")
+        verbose_name_plural = _("dependencies of systems")
         ordering = ["system", "dependency__name"]
         constraints = [models.UniqueConstraint(fields=["system", "dependency"], name="system_dependency_unique")]
 
@@ -189,6 +193,8 @@ class ComponentDependency(VersionedModel):
     restrict_extra = classmethod(lambda cls, user, action: shared_catalogue_view(user, action))
 
     class Meta:
+        verbose_name = _("dependency of a component")
+        verbose_name_plural = _("dependencies of components")
         ordering = ["component", "dependency__name"]
         constraints = [models.UniqueConstraint(fields=["component", "dependency"], name="component_dependency_unique")]
 

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context
+from aims.core import context, labels
 from aims.core.permissions import ADD, CHANGE, DELETE
 from aims.core.services import _create, _delete, _save_with_changes
 
@@ -93,7 +93,7 @@ def delete_draft_method(*, actor, method: RiskMethod, reason: str = "") -> None:
 @transaction.atomic
 def load_default_method(*, actor, activate: bool = True) -> RiskMethod:
     """Create the shipped 4x4 method (once) and, if no method is active yet, activate it."""
-    data = catalogs.read_default_method()
+    data = catalogs.read_default_method(language=labels.language())
     method = RiskMethod.objects.filter(source=data["source"]).order_by("number").first()
     if method is None:
         method = create_method(actor=actor, reason=gettext_lazy("Loaded from the AIMS catalogue"), **data)

@@ -107,3 +107,12 @@ def test_levels_above_appetite_must_say_who_accepts_them():
 def test_appetite_must_be_a_level_and_categories_known():
     assert "appetite_level" in errors_of(appetite_level="whatever")
     assert "appetite_by_category" in errors_of(appetite_by_category={"astrology": "low"})
+
+
+def test_the_default_method_loads_in_the_language_of_whoever_loads_it():
+    from aims.risks import catalogs
+
+    english, french = catalogs.read_default_method(), catalogs.read_default_method(language="fr")
+    assert english["name"] == "AIMS default 4x4 method" and french["name"] == "Méthode AIMS par défaut 4x4"
+    assert french["acceptance_criteria"].startswith("Un risque dans l'appétence")
+    assert english["levels"] == french["levels"]  # the scales and levels carry both languages themselves
