@@ -28,6 +28,9 @@ def test_pages_run_without_csp_violations(page, base_url, admin_credentials, log
 def test_interactive_api_docs_work_under_the_csp(page, base_url, admin_credentials, login):
     violations = _watch_csp(page)
     login(*admin_credentials)
+    # Swagger UI renders every operation of the schema at once: on a loaded 2-core machine one step can take longer
+    # than the suite's 10 s default, which says nothing about the policy.
+    page.set_default_timeout(30_000)
     page.goto(f"{base_url}/api/v1/docs")
 
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("AIMS API")
