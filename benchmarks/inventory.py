@@ -64,7 +64,11 @@ def populate(systems: int, components: int) -> dict:
                                    last_name=f"Person {i:03d}", password=unusable, unit=units[i % UNITS])
                               for i in range(PEOPLE)], batch_size=500)
     people = list(User.objects.exclude(pk=admin.pk).order_by("pk"))
-    viewer = people[0]
+    # Owners must be able to run their systems (aims.core.assignment): every person owns systems across the units.
+    RoleAssignment.objects.bulk_create([RoleAssignment(role="system_owner", user=person, unit=root) for person in people],
+                                       batch_size=1000)
+    viewer = User.objects.create(username="viewer@example.com", email="viewer@example.com", first_name="Viewer",
+                                 password=unusable, unit=units[0])
     RoleAssignment.objects.create(role="viewer", user=viewer, unit=units[0])
     stages = [s for s in STAGE_ORDER if s != "retired"]
     tiers = list(AiActTier.values)

@@ -263,6 +263,8 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     person = core.create_person(actor=admin, email=f"person-{tag}@example.com", first_name="P", last_name=tag,
                                 unit=unit)
     group = core.create_group(actor=admin, name=f"Group {tag}", unit=unit, members=[person])
+    # The technical lead named on the system below must be able to open it.
+    assignment = core.grant_role(actor=admin, role="viewer", user=person, unit=unit)
     system = inventory.create_system(actor=admin, name=f"Chatbot {tag}", unit=unit, owner=owner,
                                      purpose="Answers questions with an LLM", technical_lead=person,
                                      business_referent=owner)
@@ -283,7 +285,6 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     review = risks.request_risk_review(actor=admin, risk=risk, reason="Matrix")
     impact = risks.start_impact_assessment(actor=admin, system=system)
     suggestion = RiskSuggestion.objects.filter(system=system).first()
-    assignment = core.grant_role(actor=admin, role="viewer", user=person, unit=unit)
     return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,

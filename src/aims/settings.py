@@ -180,6 +180,8 @@ MFA_ADAPTER = "aims.core.auth.MFAAdapter"
 # Organisation-wide switch: every person must set up an authenticator app (an administrator can also require it per
 # person with User.mfa_required). Enforced by aims.core.middleware.MfaEnforcementMiddleware.
 REQUIRE_MFA = env_bool("AIMS_REQUIRE_MFA", False)
+# Naming someone owner or assignee who lacks the access it needs: refused (off), or the access is granted, ledgered (on).
+ASSIGNMENT_GRANTS_ACCESS = env_bool("AIMS_ASSIGNMENT_GRANTS_ACCESS", False)
 SOCIALACCOUNT_ADAPTER = "aims.core.auth.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 OIDC_AUTO_CREATE = env_bool("AIMS_OIDC_AUTO_CREATE", False)

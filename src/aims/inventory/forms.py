@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.assignment import limit_to
 from aims.core.forms import ReasonField, VersionedForm, units_allowing
-from aims.core.models import User
 
 from .models import (
     AISystem, ChangeDecision, Component, ComponentKind, Dependency, ModelCard, Playbook, Stage,
@@ -18,8 +18,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PEOPLE_FIELDS = ("owner", "backup_owner", "business_referent", "technical_lead", "incident_contact")
 
 
-def _people(user):
-    return User.objects.restrict(user, "view").filter(is_active=True).order_by("last_name", "first_name")
+# What each person named on a system must be able to do there (the service checks the same: services.PEOPLE_NEEDS).
+PEOPLE_ACTIONS = {"owner": "change", "backup_owner": "change", "technical_lead": "view", "business_referent": "view",
+                  "incident_contact": "view"}
 
 
 class PipeLinesField(forms.CharField):
@@ -92,10 +93,12 @@ class SystemForm(VersionedForm):
     def __init__(self, *args, user, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_allowing(user, "add" if creating else "change", "inventory").order_by("path")
-        for name in PEOPLE_FIELDS:
-            self.fields[name].queryset = _people(user)
         self.fields["owner"].required = True
         self.fields["owner"].help_text = _("Every AI system needs a named, active owner.")
+        # Only people who can act where the system lives (while registering, in one of the units offered).
+        place = {"units": list(self.fields["unit"].queryset)} if creating else {"unit": self.instance.unit}
+        for name in PEOPLE_FIELDS:
+            limit_to(self.fields[name], user, PEOPLE_ACTIONS[name], "inventory", **place)
         self.fields["reference_code"].required = False
         if creating:
             self.fields["reference_code"].help_text = _("Leave empty to get the next AIS number.")
@@ -113,6 +116,14 @@ class SystemForm(VersionedForm):
         pass
 
 
+def _limit_steward(form, user, creating: bool) -> None:
+    """The owner of a shared component or dependency keeps its record: people who can change it where it is kept."""
+    if creating:
+        limit_to(form.fields["owner"], user, "change", "inventory", units=list(form.fields["owner_unit"].queryset))
+    else:  # kept organisation-wide (no unit): only people who may change it everywhere
+        limit_to(form.fields["owner"], user, "change", "inventory", unit=form.instance.owner_unit)
+
+
 class ComponentForm(VersionedForm):
     evidence_links = PipeLinesField(keys=("label", "url"), label=_("Supplier evidence"),
                                     help_text=_("Contracts, certificates, audit reports. One per line: label | https://address"))
@@ -128,7 +139,7 @@ class ComponentForm(VersionedForm):
         super().__init__(*args, **kwargs)
         units = units_allowing(user, "add" if creating else "change", "inventory").order_by("path")
         self.fields["owner_unit"].queryset = units
-        self.fields["owner"].queryset = _people(user)
+        _limit_steward(self, user, creating)
         if creating:
             del self.fields["version"]
         else:
@@ -173,7 +184,7 @@ class DependencyForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["owner_unit"].queryset = units_allowing(user, "add" if creating else "change",
                                                             "inventory").order_by("path")
-        self.fields["owner"].queryset = _people(user)
+        _limit_steward(self, user, creating)
         if creating:
             del self.fields["version"]
 
@@ -315,7 +326,7 @@ class ShadowConvertForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_allowing(user, "add", "inventory").order_by("path")
-        self.fields["owner"].queryset = _people(user)
+        limit_to(self.fields["owner"], user, "change", "inventory", units=list(self.fields["unit"].queryset))
 
 
 class ShadowRejectForm(forms.Form):

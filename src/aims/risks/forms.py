@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.assignment import limit_to
 from aims.core.forms import ReasonField, VersionedForm, units_allowing
 from aims.core.models import User
 from aims.core.permissions import can_in_unit
@@ -80,8 +81,9 @@ class RiskForm(VersionedForm):
         self.fields["unit"].queryset = units_allowing(user, action, "risks").order_by("path")
         self.fields["unit"].required = False
         self.fields["unit"].help_text = _("Defaults to the unit of the first linked AI system.")
-        self.fields["owner"].queryset = User.objects.restrict(user, "view").filter(is_active=True).order_by(
-            "last_name", "first_name")
+        # The owner treats the risk: only people who may change the risks where it lives.
+        place = {"units": list(self.fields["unit"].queryset)} if creating else {"unit": self.instance.unit}
+        limit_to(self.fields["owner"], user, "change", "risks", **place)
         # A retired (frozen) system takes no new risks, but stays on the risks already linked to it.
         current = Q(risks=self.instance) if self.instance.pk else Q(pk__in=[])
         self.fields["systems"].queryset = AISystem.objects.restrict(user, "view").filter(
@@ -158,10 +160,9 @@ class ActionForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, max_length=20000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, risk, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.restrict(user, "view").filter(is_active=True).order_by(
-            "last_name", "first_name")
+        limit_to(self.fields["owner"], user, "change", "risks", unit=risk.unit)  # the owner must be able to do it
 
 
 class ActionStatusForm(forms.Form):

@@ -92,7 +92,7 @@ def detail_context(request, risk: Risk, **bound) -> dict:
         if services.awaits_acceptance(risk) else None,
         "treatment_form": bound.get("treatment_form") or TreatmentForm(initial={
             "version": risk.version, "treatment": risk.treatment, "treatment_rationale": risk.treatment_rationale}),
-        "action_form": bound.get("action_form") or ActionForm(user=user, initial={"owner": risk.owner_id}),
+        "action_form": bound.get("action_form") or ActionForm(user=user, risk=risk, initial={"owner": risk.owner_id}),
         "accept_form": bound.get("accept_form") or AcceptForm(),
         "request_review_form": bound.get("request_review_form") or RequestReviewForm(),
         "review_form": bound.get("review_form") or (ReviewCompleteForm(method=active, initial={
@@ -201,7 +201,7 @@ def risk_treatment(request, pk: int):
 @require_POST
 def action_add(request, pk: int):
     risk = _visible_risk(request, pk, "change")
-    form = ActionForm(request.POST, user=request.user)
+    form = ActionForm(request.POST, user=request.user, risk=risk)
     if form.is_valid():
         data = form.cleaned_data
         with errors_on(form):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aims.core.assignment import check_assignee
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
 from aims.core.services import _create, _delete, _save_with_changes
 
@@ -26,12 +27,25 @@ def _require_steward_unit(actor, action, changes: dict, current_unit=...) -> Non
         require(actor, action, domain="inventory", unit=changes["owner_unit"])
 
 
+def _check_steward(*, actor, fields: dict, unit, name: str) -> None:
+    """The named owner of a shared item keeps its record up to date: they must be able to change it there."""
+    if fields.get("owner") is not None:
+        check_assignee(actor=actor, person=fields["owner"], action=CHANGE, domain="inventory", unit=unit,
+                       field="owner", what=_("owner of “%(name)s”") % {"name": name})
+
+
+def _steward_changes(changes: dict, item) -> bool:
+    return (("owner" in changes and getattr(changes["owner"], "pk", None) != item.owner_id)
+            or ("owner_unit" in changes and getattr(changes["owner_unit"], "pk", None) != item.owner_unit_id))
+
+
 # --- Components ------------------------------------------------------------------------------------------------------
 
 @transaction.atomic
 def create_component(*, actor, kind: str, name: str, owner_unit=None, reason: str = "", **fields) -> Component:
     require(actor, ADD, domain="inventory", unit=owner_unit)
     reject_unknown(fields, COMPONENT_EDITABLE)
+    _check_steward(actor=actor, fields=fields, unit=owner_unit, name=name)
     return _create(actor=actor, obj=Component(kind=kind, name=name, owner_unit=owner_unit, **fields), reason=reason)
 
 
@@ -41,6 +55,9 @@ def update_component(*, actor, component: Component, changes: dict, expected_ver
     require(actor, CHANGE, component)
     reject_unknown(changes, COMPONENT_EDITABLE)
     _require_steward_unit(actor, ADD, changes, component.owner_unit)
+    if _steward_changes(changes, component):
+        _check_steward(actor=actor, fields={"owner": changes.get("owner", component.owner)},
+                       unit=changes.get("owner_unit", component.owner_unit), name=changes.get("name", component.name))
     return _save_with_changes(actor=actor, obj=component, changes=changes, reason=reason,
                               expected_version=expected_version)
 
@@ -98,6 +115,7 @@ def unlink_component(*, actor, link: SystemComponent, reason: str = "") -> None:
 def create_dependency(*, actor, kind: str, name: str, owner_unit=None, reason: str = "", **fields) -> Dependency:
     require(actor, ADD, domain="inventory", unit=owner_unit)
     reject_unknown(fields, DEPENDENCY_EDITABLE)
+    _check_steward(actor=actor, fields=fields, unit=owner_unit, name=name)
     return _create(actor=actor, obj=Dependency(kind=kind, name=name, owner_unit=owner_unit, **fields), reason=reason)
 
 
@@ -107,6 +125,9 @@ def update_dependency(*, actor, dependency: Dependency, changes: dict, expected_
     require(actor, CHANGE, dependency)
     reject_unknown(changes, DEPENDENCY_EDITABLE)
     _require_steward_unit(actor, ADD, changes, dependency.owner_unit)
+    if _steward_changes(changes, dependency):
+        _check_steward(actor=actor, fields={"owner": changes.get("owner", dependency.owner)},
+                       unit=changes.get("owner_unit", dependency.owner_unit), name=changes.get("name", dependency.name))
     return _save_with_changes(actor=actor, obj=dependency, changes=changes, reason=reason,
                               expected_version=expected_version)
 

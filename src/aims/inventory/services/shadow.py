@@ -71,7 +71,8 @@ def convert_shadow_declaration(*, actor, declaration: ShadowAIDeclaration, owner
                        changes={"status": ShadowAIDeclaration.Status.TRIAGED, "triaged_by": actor,
                                 "triaged_at": context.now(), "system": system})
     notify(recipient=declaration.declared_by, title=gettext_lazy("Your declaration of %(tool)s is now in the inventory"),
-           params={"tool": declaration.tool_name}, url=system.get_absolute_url(), kind="inventory.shadow")
+           # Their declaration, which links the system for those who may see it (the declarant may not).
+           params={"tool": declaration.tool_name}, url=f"/inventory/shadow-ai/{declaration.pk}/", kind="inventory.shadow")
     return system
 
 
@@ -85,6 +86,7 @@ def reject_shadow_declaration(*, actor, declaration: ShadowAIDeclaration, reason
                                      changes={"status": ShadowAIDeclaration.Status.REJECTED, "triaged_by": actor,
                                               "triaged_at": context.now(), "rejection_reason": reason})
     notify(recipient=declaration.declared_by, title=gettext_lazy("Your declaration of %(tool)s was rejected"),
-           body=reason, params={"tool": declaration.tool_name}, kind="inventory.shadow")
+           body=reason, params={"tool": declaration.tool_name}, url=f"/inventory/shadow-ai/{declaration.pk}/",
+           kind="inventory.shadow")
     return declaration
 

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import approvals, ledger
+from aims.core.assignment import check_assignee
 from aims.core.notifications import notify, open_task
-from aims.core.permissions import ADD, CHANGE, DELETE, require
+from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
 from aims.core.services import _create, _delete, _save_with_changes, clean_for_create
 
 from .. import gates, signals
@@ -47,12 +48,28 @@ def _check_people(fields: dict) -> None:
         raise ValidationError({"owner": _("The owner must be an active person.")})
 
 
+# What each person named on a system must be able to do there: the owners run it; the others must open it (the
+# technical lead and business referent approve its changes, the incident contact is called when it misbehaves).
+PEOPLE_NEEDS = {"owner": CHANGE, "backup_owner": CHANGE, "technical_lead": VIEW, "business_referent": VIEW,
+                "incident_contact": VIEW}
+
+
+def _check_assignees(*, actor, people: dict, unit, system_name: str) -> None:
+    """Every person named must be able to act on the system in `unit` (aims.core.assignment)."""
+    for field, action in PEOPLE_NEEDS.items():
+        if people.get(field) is not None:
+            label = AISystem._meta.get_field(field).verbose_name
+            check_assignee(actor=actor, person=people[field], action=action, domain="inventory", unit=unit, field=field,
+                           what=_("%(role)s of “%(system)s”") % {"role": label, "system": system_name})
+
+
 @transaction.atomic
 def create_system(*, actor, name: str, unit, owner, reason: str = "", **fields) -> AISystem:
     """Register an AI system in `unit` with its named `owner`; other fields as in SYSTEM_EDITABLE."""
     require(actor, ADD, domain="inventory", unit=unit)
     reject_unknown(fields, SYSTEM_EDITABLE)
     _check_people({"owner": owner})
+    _check_assignees(actor=actor, people={**fields, "owner": owner}, unit=unit, system_name=name)
     reference = (fields.pop("reference_code", "") or "").strip()
     system = AISystem(name=name, unit=unit, owner=owner, reference_code=reference or f"tmp-{uuid.uuid4().hex[:20]}",
                       **fields)
@@ -80,6 +97,13 @@ def update_system(*, actor, system: AISystem, changes: dict, expected_version: i
         require(actor, ADD, domain="inventory", unit=changes["unit"])
     if "reference_code" in changes and not (changes["reference_code"] or "").strip():
         raise ValidationError({"reference_code": _("The reference cannot be empty.")})
+    moved = changes.get("unit") is not None and changes["unit"].pk != system.unit_id
+    # Moved to another unit, everyone named must be able to act there; otherwise the newly named people.
+    named = {field: changes.get(field, getattr(system, field)) for field in PEOPLE_NEEDS} if moved else {
+        field: changes[field] for field in PEOPLE_NEEDS if field in changes
+        and getattr(changes[field], "pk", None) != getattr(system, f"{field}_id")}
+    _check_assignees(actor=actor, people=named, unit=changes["unit"] if moved else system.unit,
+                     system_name=changes.get("name") or system.name)
     relevant = [f for f in AISystem.CLASSIFICATION_FIELDS if f in changes]
     before = AISystem.objects.filter(pk=system.pk).values(*relevant).first() if relevant else {}
     changed_relevant = [f for f in relevant if before.get(f) != changes[f]]
@@ -107,7 +131,7 @@ def _ask_for_reclassification(*, actor, system, classification, fields) -> None:
                        reason="", action="inventory.classification.needs_reclassification")
     approvals.settle(CLASSIFICATION_APPROVAL, classification)  # nobody signs off what must be redone
     params = {"system": str(system)}
-    url = f"{system.get_absolute_url()}#classification"
+    url = f"{system.get_absolute_url()}?tab=classification#classification"  # the tab with the questionnaire
     notify(recipient=system.owner, title=gettext_lazy("Re-classify “%(system)s” under the EU AI Act"),
            body=gettext_lazy("A field that can change its EU AI Act classification was modified. Please run the "
                              "classification again."), params=params, url=url, kind="inventory.reclassify")

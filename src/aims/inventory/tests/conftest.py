@@ -37,7 +37,9 @@ def make_system(manager, owner, org):
     def make(**fields):
         fields.setdefault("name", "CV screening assistant")
         fields.setdefault("unit", org["north"])
-        fields.setdefault("owner", owner)
+        # The owner must be able to run the system where it lives: `owner` is a system owner over North only.
+        in_north = fields["unit"].path.startswith(org["north"].path)
+        fields.setdefault("owner", owner if in_north else person_with_role("system_owner", fields["unit"]))
         return services.create_system(actor=manager, **fields)
     return make
 

@@ -12,7 +12,7 @@ from aims.inventory.models import ChangeDecision
 @pytest.fixture
 def staffed_system(make_system, org):
     lead = person_with_role("contributor", org["north"])
-    referent = person_with_role(None)
+    referent = person_with_role("viewer", org["north"])  # a business person: reads the system, approves its changes
     return make_system(technical_lead=lead, business_referent=referent), lead, referent
 
 
@@ -73,7 +73,7 @@ def test_request_refused_when_an_approver_is_missing_or_doubled(make_system, own
     with pytest.raises(ValidationError) as excinfo:
         services.request_change(actor=owner, system=system, kind="minor_update", description="x")
     assert "technical lead" in str(excinfo.value)
-    same = person_with_role(None)
+    same = person_with_role("viewer", org["north"])
     services.update_system(actor=owner, system=system, changes={"technical_lead": same, "business_referent": same})
     with pytest.raises(ValidationError) as excinfo:
         services.request_change(actor=owner, system=system, kind="minor_update", description="x")

@@ -1,6 +1,6 @@
 """AI systems under the shared entity contract (aims.core.testing_entity)."""
 
-from aims.core.testing import UserFactory
+from aims.core.testing import person_with_role
 from aims.core.testing_entity import EntityContract
 from aims.inventory import services
 from aims.inventory.models import AISystem
@@ -15,7 +15,7 @@ class TestAISystemContract(EntityContract):
     api_path = "/api/v1/systems"
 
     def create(self, actor, unit):
-        return services.create_system(actor=actor, name="Claims triage", unit=unit, owner=UserFactory(unit=unit))
+        return services.create_system(actor=actor, name="Claims triage", unit=unit, owner=person_with_role("system_owner", unit))
 
     def update(self, actor, obj):
         return services.update_system(actor=actor, system=obj, changes={"name": "Claims triage v2"})
@@ -24,7 +24,7 @@ class TestAISystemContract(EntityContract):
         services.delete_system(actor=actor, system=obj)
 
     def api_payload(self, unit):
-        return {"name": "Claims triage", "unit_id": unit.pk, "owner_id": UserFactory(unit=unit).pk}
+        return {"name": "Claims triage", "unit_id": unit.pk, "owner_id": person_with_role("system_owner", unit).pk}
 
     def api_change(self):
         return {"name": "Claims triage v2"}

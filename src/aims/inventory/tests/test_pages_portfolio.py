@@ -70,7 +70,8 @@ def test_unit_filter_includes_the_units_below(client, manager, systems, org):
     assert listed(client.get(URL, {"unit": org["north_east"].pk})) == ["Fraud scoring"]
 
 
-def test_owner_and_reclassification_filters(client, manager, systems, org, contributor):
+def test_owner_and_reclassification_filters(client, manager, systems, org, role_user):
+    contributor = role_user("contributor", org["south"])  # the chatbot lives in South: its owner must act there
     services.update_system(actor=manager, system=systems["chat"], changes={"owner": contributor})
     services.update_system(actor=manager, system=systems["cv"], changes={"intended_use": "Now also ranks interns"})
     client.force_login(manager)

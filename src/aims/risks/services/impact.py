@@ -132,12 +132,14 @@ def reopen_impact_assessment(*, actor, assessment: ImpactAssessment, reason: str
                                     changes={"status": ImpactAssessment.Status.REOPENED,
                                              "reopened_at": context.now(), "reopen_reason": reason})
     owner = assessment.system.owner
+    # The system's assessments, where the owner starts the new run (the system already chosen).
+    url = f"/risks/impact-assessments/?system={assessment.system_id}"
     open_task(assignee=owner, title=gettext_lazy("Re-run the impact assessment of %(system)s"),
-              params={"system": str(assessment.system)}, source=rerun_task_source(assessment.system_id),
-              url=impact_url(assessment))
+              params={"system": str(assessment.system)}, source=rerun_task_source(assessment.system_id), url=url,
+              reopen=True)
     notify(recipient=owner, title=gettext_lazy("The impact assessment of %(system)s must be re-run"),
            body=gettext_lazy("Reason: %(reason)s"), params={"system": str(assessment.system), "reason": reason},
-           url=impact_url(assessment), kind="risk")
+           url=url, kind="risk")
     return assessment
 
 

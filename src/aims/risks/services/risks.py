@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import context, ledger
+from aims.core.assignment import check_assignee
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
@@ -66,6 +67,17 @@ def _check_target_level(method: RiskMethod, target_level: str) -> None:
         raise ValidationError({"target_level": _("Choose one of the method's levels.")})
 
 
+def _check_owner(*, actor, owner, unit, title: str) -> None:
+    """A risk's owner treats it: they must be able to change the risks of its unit (aims.core.assignment)."""
+    check_assignee(actor=actor, person=owner, action=CHANGE, domain="risks", unit=unit, field="owner",
+                   what=_("owner of the risk “%(title)s”") % {"title": title})
+
+
+def _check_action_owner(*, actor, owner, risk: Risk, title: str) -> None:
+    check_assignee(actor=actor, person=owner, action=CHANGE, domain="risks", unit=risk.unit, field="owner",
+                   what=_("owner of the treatment action “%(title)s”") % {"title": title})
+
+
 @transaction.atomic
 def create_risk(*, actor, title: str, category: str, owner, unit=None, systems=(), components=(), dependencies=(),
                 threats=(), risk_source: str = "", event: str = "", consequence: str = "", ebios_risk_source: str = "",
@@ -82,6 +94,7 @@ def create_risk(*, actor, title: str, category: str, owner, unit=None, systems=(
     check_readable(actor, dependencies, _("dependencies"))
     method = require_active_method()
     _check_target_level(method, target_level)
+    _check_owner(actor=actor, owner=owner, unit=unit, title=title)
     risk = Risk(unit=unit, title=title, category=category, owner=owner, risk_source=risk_source, event=event,
                 consequence=consequence, ebios_risk_source=ebios_risk_source,
                 ebios_target_objective=ebios_target_objective, ebios_operational_scenario=ebios_operational_scenario,
@@ -108,6 +121,10 @@ def update_risk(*, actor, risk: Risk, changes: dict, expected_version: int | Non
         raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
     if changes.get("unit") is not None:
         require_or_system(actor, ADD, domain="risks", unit=changes["unit"])
+    if (("owner" in changes and getattr(changes["owner"], "pk", None) != risk.owner_id)
+            or ("unit" in changes and getattr(changes["unit"], "pk", None) != risk.unit_id)):
+        _check_owner(actor=actor, owner=changes.get("owner", risk.owner),
+                     unit=changes["unit"] if "unit" in changes else risk.unit, title=changes.get("title", risk.title))
     if "target_level" in changes:
         _check_target_level(risk.method, changes["target_level"])
     if "category" in changes and changes["category"] != risk.category:
@@ -215,6 +232,7 @@ def add_treatment_action(*, actor, risk: Risk, title: str, owner, due_date=None,
         raise ValidationError(_("This risk is closed."))
     if due_date is not None and due_date < today():
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
+    _check_action_owner(actor=actor, owner=owner, risk=risk, title=title)
     action = _create(actor=actor, obj=TreatmentAction(risk=risk, title=title, owner=owner, due_date=due_date,
                                                       description=description), reason=reason)
     url = risk_url(risk.pk)
@@ -234,6 +252,8 @@ def update_treatment_action(*, actor, action: TreatmentAction, changes: dict, ex
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
     previous_owner = action.owner
+    if changes.get("owner") is not None and changes["owner"].pk != previous_owner.pk:
+        _check_action_owner(actor=actor, owner=changes["owner"], risk=action.risk, title=changes.get("title", action.title))
     action = _save_with_changes(actor=actor, obj=action, changes=changes, reason=reason,
                                 expected_version=expected_version)
     if action.owner_id != previous_owner.pk and action.status in TreatmentAction.OPEN_STATUSES:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from aims.core.testing import UserFactory
+from aims.core.testing import person_with_role
 from aims.core.testing_entity import EntityContract
 from aims.risks import services
 from aims.risks.models import Risk
@@ -22,13 +22,13 @@ class TestRiskContract(EntityContract):
 
     def create(self, actor, unit):
         return services.create_risk(actor=actor, title="Prompt injection", category="security",
-                                    owner=UserFactory(unit=unit), unit=unit)
+                                    owner=person_with_role("contributor", unit), unit=unit)
 
     def update(self, actor, obj):
         return services.update_risk(actor=actor, risk=obj, changes={"title": "Indirect prompt injection"})
 
     def api_payload(self, unit):
-        return {"title": "Prompt injection", "category": "security", "owner_id": UserFactory(unit=unit).pk,
+        return {"title": "Prompt injection", "category": "security", "owner_id": person_with_role("contributor", unit).pk,
                 "unit_id": unit.pk}
 
     def api_change(self):

@@ -52,7 +52,8 @@ def test_going_live_opens_a_review_of_the_linked_risks(org, owner, method, make_
 def test_a_major_change_taking_effect_opens_a_review_of_the_linked_risks(org, owner, method, make_risk,
                                                                            committee):
     system = inventory.create_system(actor=owner, name="Chatbot", unit=org["north"], owner=owner,
-                                     technical_lead=committee, business_referent=person_with_role(None))
+                                     technical_lead=person_with_role("viewer", org["north"]),
+                                     business_referent=person_with_role("viewer", org["north"]))
     risk = make_risk(systems=[system])
     decision = inventory.request_change(actor=owner, system=system, kind="major_update",
                                         description="Switch to a larger model")

@@ -1,0 +1,198 @@
+"""Every task and notification the product creates opens a page its recipient may see, and the tasks a page where
+they can do what is asked.
+
+A scenario drives every service that opens a task or sends a notification, with recipients in ordinary roles (an owner,
+a contributor, a viewer named on a system, a committee member, a declarant without any role). Then, for each task and
+notification created, its recipient signs in and opens its link: 200. Each task kind names what its recipient does on
+that page (a button or form only they get), and the page must offer it to them.
+
+Completeness: every `notify(...)` and `open_task(...)` call in the project's code is found with `ast`, and the
+scenario must have gone through each of them. A module that adds one extends `scenario()` below (and, for a new kind
+of task, `ACTIONS`); otherwise this test names the call it did not see.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+import aims
+from aims.core import context
+from aims.core import services as core
+from aims.core.models import Notification, PeopleGroup, Task
+from aims.core.periodic import run_periodic
+from aims.core.testing import person_with_role
+from aims.inventory import services as inventory
+from aims.inventory.models import Stage
+from aims.inventory.services.reminders import send_end_of_support_reminders
+from aims.inventory.testing import CV_SCREENING, answers
+from aims.risks import catalogs
+from aims.risks import services as risks
+from aims.risks import tasks as risk_jobs
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = Path(aims.__file__).resolve().parent
+NOTIFICATIONS = SOURCE / "core" / "notifications.py"
+
+# Task source prefix -> what the page at its link offers the assignee to do it (text only they get).
+ACTIONS = {
+    "approval.inventory.classification.": "Sign off as reviewer",
+    "approval.inventory.change_decision.": "formaction=\"/inventory/changes/",
+    "approval.risks.impact_assessment.": "Return to the author",
+    "approval.risks.acceptance.": "Accept the risk",
+    "risks.action.": "Mark done",
+    "risks.review.": "Record the review",
+    "inventory.reclassify.": "/classify/",
+    "inventory.classification.provisional.": "/classify/",
+    "inventory.eos.": "/edit/",
+    "risks.impact.": "Start an impact assessment",
+}
+
+
+def call_sites() -> set[tuple[str, int]]:
+    """(file, line) of every notify(...) and open_task(...) call outside the tests."""
+    found = set()
+    for path in SOURCE.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in ("notify", "open_task"):
+                    found.add((str(path.relative_to(SOURCE)), node.lineno))
+    return found
+
+
+@pytest.fixture
+def seen_calls():
+    """The call sites that created (or reopened) a task or a notification while the scenario ran."""
+    seen = set()
+
+    def record(sender, instance, **kwargs):
+        frames = inspect.stack(context=0)
+        for inner, outer in zip(frames, frames[1:]):
+            if Path(inner.filename) == NOTIFICATIONS and inner.function in ("notify", "open_task"):
+                seen.add((str(Path(outer.filename).relative_to(SOURCE)), outer.lineno))
+                return
+
+    post_save.connect(record, sender=Notification, dispatch_uid="links-notification")
+    post_save.connect(record, sender=Task, dispatch_uid="links-task")
+    yield seen
+    post_save.disconnect(dispatch_uid="links-notification", sender=Notification)
+    post_save.disconnect(dispatch_uid="links-task", sender=Task)
+
+
+def full_impact_answers() -> dict:
+    result = {}
+    for key, question in catalogs.template_questions(catalogs.impact_template()).items():
+        options = [o["key"] for o in question.get("options", [])]
+        result[key] = {"text": "Yes.", "boolean": True, "choice": options[:1] and options[0],
+                       "multichoice": options[:1], "scale": 2}[question["type"]]
+    return result
+
+
+def scenario(org, settings) -> None:
+    """Every service that opens a task or sends a notification, once at least."""
+    north, south = org["north"], org["south"]
+    manager = person_with_role("aims_manager", org["root"])
+    risk_manager = person_with_role("risk_manager", org["root"])
+    owner = person_with_role("system_owner", north)
+    contributor = person_with_role("contributor", north)
+    lead = person_with_role("contributor", north)
+    referent = person_with_role("viewer", north)
+    declarant = person_with_role(None, home_unit=north)
+    committee = person_with_role(None)
+    PeopleGroup.objects.create(name="AI governance committee").members.add(committee)
+    risks.load_builtin_catalogs(actor=None)
+    risks.load_default_method(actor=None)
+
+    # Inventory: a public chatbot on personal data (suggested risks), classified, changed, reclassified.
+    system = inventory.create_system(actor=manager, name="Customer chatbot", unit=north, owner=owner,
+                                     technical_lead=lead, business_referent=referent, incident_contact=contributor,
+                                     external_exposure="public", personal_data=True)
+    inventory.classify_system(actor=owner, system=system, answers=CV_SCREENING)
+    inventory.update_system(actor=manager, system=system, changes={"intended_use": "Also answers staff"})
+    inventory.classify_system(actor=owner, system=system, answers=answers(transparency_cases=["dont_know"]))
+    approved = inventory.request_change(actor=owner, system=system, kind="minor_update", description="New prompt")
+    inventory.approve_change(actor=lead, decision=approved)
+    inventory.approve_change(actor=referent, decision=approved)
+    rejected = inventory.request_change(actor=owner, system=system, kind="major_update", description="New model")
+    inventory.reject_change(actor=committee, decision=rejected, comment="Not before the audit")
+    inventory.request_change(actor=owner, system=system, kind="minor_update", description="Pending one")
+    dependency = inventory.create_dependency(actor=manager, kind="library", name="tokenizer", owner_unit=north,
+                                             owner=contributor, end_of_support=timezone.localdate() + timedelta(days=20))
+    inventory.link_system_dependency(actor=manager, system=system, dependency=dependency)
+    send_end_of_support_reminders()
+    for decide in ("convert", "reject"):
+        declaration = inventory.declare_shadow_ai(actor=declarant, tool_name=f"Tool to {decide}", purpose="Notes")
+        if decide == "convert":
+            inventory.convert_shadow_declaration(actor=manager, declaration=declaration, owner=owner, unit=north)
+        else:
+            inventory.reject_shadow_declaration(actor=manager, declaration=declaration, reason="Use the approved one")
+
+    # Risks: suggestions, a risk with actions (one handed over), a review, an acceptance waiting then given.
+    risks.suggest_by_rules(system=system)
+    risk = risks.create_risk(actor=owner, title="Prompt injection", category="security", owner=owner,
+                             systems=[system], inherent_likelihood=3, inherent_impact=3)
+    action = risks.add_treatment_action(actor=owner, risk=risk, title="Filter inputs", owner=contributor,
+                                        due_date=timezone.localdate() + timedelta(days=2))
+    risks.update_treatment_action(actor=owner, action=action, changes={"owner": owner})
+    risks.request_risk_review(actor=manager, risk=risk, reason="New jailbreaks published")
+    risks.decide_treatment(actor=owner, risk=risk, decision="accept", rationale="Business need")
+    accepted = risks.create_risk(actor=owner, title="Toxic answers", category="security", owner=owner,
+                                 systems=[system], inherent_likelihood=3, inherent_impact=3)
+    risks.accept_risk(actor=risk_manager, risk=accepted, rationale="Moderation in place",
+                      expires_on=timezone.localdate() + timedelta(days=90))
+    person_with_role("risk_manager", north)  # an approver since: the reminder job gives her the waiting tasks
+    with context.bound(clock=lambda: timezone.now() + timedelta(days=30)):
+        risk_jobs.send_overdue_reminders()
+        run_periodic("approval-reminders")
+
+    # Impact assessments: returned to its author, submitted again, approved, reopened by a change; a new run waits.
+    assessment = risks.start_impact_assessment(actor=owner, system=system)
+    risks.save_impact_answers(actor=owner, assessment=assessment, answers=full_impact_answers())
+    risks.submit_impact_assessment(actor=owner, assessment=assessment)
+    assessment = risks.return_impact_assessment(actor=risk_manager, assessment=assessment, comment="Detail the rights")
+    assessment = risks.submit_impact_assessment(actor=owner, assessment=assessment)
+    assessment = risks.approve_impact_assessment(actor=risk_manager, assessment=assessment)
+    risks.reopen_impact_assessment(actor=None, assessment=assessment, reason="Retrained")
+    pending = risks.start_impact_assessment(actor=owner, system=system)
+    risks.save_impact_answers(actor=owner, assessment=pending, answers=full_impact_answers())
+    risks.submit_impact_assessment(actor=owner, assessment=pending)
+
+    # Core: an API token about to expire; an assignment that grants the access it needs.
+    core.create_api_token(actor=contributor, name="ci", days=3)
+    run_periodic("expire-api-tokens-notice")
+    settings.ASSIGNMENT_GRANTS_ACCESS = True
+    stranger = person_with_role("contributor", south)
+    risks.add_treatment_action(actor=owner, risk=risk, title="Red-team it", owner=stranger,
+                               due_date=timezone.localdate() + timedelta(days=9))
+
+
+def test_every_task_and_notification_opens_a_page_where_its_recipient_can_act(client, org, settings, seen_calls):
+    scenario(org, settings)
+    missing = sorted(call_sites() - seen_calls)
+    assert not missing, f"extend scenario() in {__file__} to go through: {missing}"
+
+    tasks = list(Task.objects.select_related("assignee").filter(done_at__isnull=True))
+    notes = list(Notification.objects.select_related("recipient"))
+    assert len(tasks) >= 10 and len(notes) >= 20
+    for kind, person, url in ([("task", t.assignee, t.url) for t in tasks]
+                              + [("notification", n.recipient, n.url) for n in notes]):
+        assert url, f"a {kind} of {person} opens nothing"
+        client.force_login(person)
+        response = client.get(url.partition("#")[0])
+        assert response.status_code == 200, f"{kind} {url} answers {response.status_code} to {person}"
+    for task in tasks:
+        action = next((text for prefix, text in ACTIONS.items() if task.source.startswith(prefix)), None)
+        assert action is not None, f"add the task kind {task.source!r} to ACTIONS (what its assignee does)"
+        client.force_login(task.assignee)
+        page = client.get(task.url.partition("#")[0]).content.decode()
+        assert action in page, f"{task.assignee} cannot act on “{task.title}” at {task.url} (no {action!r})"
