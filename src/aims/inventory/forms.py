@@ -131,7 +131,7 @@ class ComponentForm(VersionedForm):
 
     class Meta:
         model = Component
-        fields = [f for f in COMPONENT_EDITABLE if f != "evidence_links"]
+        fields = [f for f in COMPONENT_EDITABLE if f not in ("evidence_links", "cyclonedx")]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "provenance": forms.Textarea(attrs={"rows": 2}),
                    "quality_notes": forms.Textarea(attrs={"rows": 2})}
 

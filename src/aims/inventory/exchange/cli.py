@@ -53,6 +53,7 @@ class Report:
     problem_count: int = 0
     applied: bool = False
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # printed by `aims import`; --strict refuses to import
 
 
 def find_system(actor, text: str | None) -> AISystem | None:
@@ -86,10 +87,14 @@ def import_file(*, actor, path, dry_run: bool = False, progress=None, system: st
             report.rows = len(plan.items)
             report.to_create = summary["components_to_create"] + summary["dependencies_to_create"]
             report.unchanged = summary["already_known"]
-            report.to_update = 1 if plan.model_card else 0
-            report.notes = [str(w) for w in plan.warnings]
-            if plan.model_card:
-                report.notes.append(f"model card of {plan.system} from {plan.card_source!r}")
+            card_changes = plan.card_diff if plan.model_card is not None else []
+            report.to_update = 1 if card_changes else 0
+            report.unchanged += 1 if plan.model_card is not None and plan.card_exists and not card_changes else 0
+            report.warnings = [str(w) for w in plan.warnings]
+            if plan.model_card is not None:
+                report.notes.append(f"model card of {plan.system} from {plan.card_source!r}: "
+                                    + (f"{len(card_changes)} field(s) to change" if card_changes else "unchanged"))
+                report.notes.extend(f"    {row['label']}: {row['before']} -> {row['after']}" for row in card_changes)
         else:
             if system:
                 raise ImportFileError("--system applies to CycloneDX files; a CSV/XLSX file names systems by row")

@@ -17,7 +17,8 @@ from importlib.metadata import version as package_version
 from django.utils import timezone
 
 from ..models import AISystem, ComponentDependency, ComponentKind, DependencyKind, ModelCard, SystemComponent, SystemDependency
-from .cyclonedx_import import PREFIX
+from . import schema
+from .cyclonedx_import import KEPT_COMPONENT_KEYS, PREFIX, _hash_or_url, _provider, licence_text
 from .files import Problem
 
 SPEC_VERSION = "1.6"
@@ -60,29 +61,41 @@ def _hash_parts(text: str) -> dict:
 
 
 def _component(component, ref: str) -> dict:
+    """The component as CycloneDX: what its BOM said (Component.cyclonedx) given back as it was, with the fields a
+    person may have changed since (name, version, supplier, licence, hash or URL) taking precedence."""
+    kept = dict(component.cyclonedx or {})
     entry = {"type": TYPE_BY_KIND.get(component.kind, "application"), "bom-ref": ref, "name": component.name}
     if component.version_label:
         entry["version"] = component.version_label
     if component.description:
         entry["description"] = component.description
-    if component.provider:
+    if component.provider and _provider(kept) != component.provider:
+        for key in ("supplier", "manufacturer", "publisher", "author", "authors"):
+            kept.pop(key, None)
         entry["supplier"] = {"name": component.provider}
-    if component.licence:
-        entry["licenses"] = [{"license": {"name": component.licence}}]
-    if component.hash_or_url:
-        entry.update(_hash_parts(component.hash_or_url))
-    if component.kind == ComponentKind.DATASET:
+    if licence_text(kept) != component.licence:
+        kept.pop("licenses", None)
+        if component.licence:
+            entry["licenses"] = [{"license": {"name": component.licence}}]
+    if _hash_or_url(kept) != component.hash_or_url:
+        kept.pop("hashes", None)
+        kept.pop("externalReferences", None)
+        if component.hash_or_url:
+            entry.update(_hash_parts(component.hash_or_url))
+    if component.kind == ComponentKind.DATASET and "data" not in kept:
         data = {"type": "dataset", "name": component.name}
         if component.source and _URL.match(component.source):
             data["contents"] = {"url": component.source}
         if component.contains_personal_data:
             data["sensitiveData"] = ["personal data"]
         entry["data"] = [data]
-    properties = _props(kind=component.kind, origin=component.origin, task=component.task,
-                        architecture=component.architecture, hash_or_url=component.hash_or_url,
-                        source=component.source, provenance=component.provenance,
-                        contains_personal_data="true" if component.contains_personal_data else "",
-                        quality_notes=component.quality_notes)
+    properties = kept.pop("properties", []) + _props(
+        kind=component.kind, origin=component.origin, task=component.task, architecture=component.architecture,
+        hash_or_url=component.hash_or_url, source=component.source, provenance=component.provenance,
+        contains_personal_data="true" if component.contains_personal_data else "", quality_notes=component.quality_notes)
+    for key in KEPT_COMPONENT_KEYS:
+        if key in kept and key not in entry:
+            entry[key] = kept[key]
     if properties:
         entry["properties"] = properties
     return entry
@@ -145,21 +158,29 @@ def model_card_json(card: ModelCard, refs: dict[int, str]) -> dict:
         considerations["ethicalConsiderations"] = [
             {k: v for k, v in (("name", e.get("name", "")), ("mitigationStrategy", e.get("mitigation_strategy", "")))
              if v} for e in card.ethical_considerations]
+    kept = card.cyclonedx or {}
+    environment = dict(kept.get("environmentalConsiderations") or {})
     if card.environmental_considerations.strip():
-        considerations["environmentalConsiderations"] = {
-            "properties": [{"name": PREFIX + "notes", "value": card.environmental_considerations.strip()}]}
+        environment["properties"] = environment.get("properties", []) + [
+            {"name": PREFIX + "notes", "value": card.environmental_considerations.strip()}]
+    if environment:
+        considerations["environmentalConsiderations"] = environment
     if card.fairness_assessments:
         considerations["fairnessAssessments"] = [
             {target: f[source] for source, target in (("group_at_risk", "groupAtRisk"), ("benefits", "benefits"),
                                                       ("harms", "harms"), ("mitigation_strategy", "mitigationStrategy"))
              if f.get(source)} for f in card.fairness_assessments]
-    result = {}
+    result = {"bom-ref": kept["bom-ref"]} if kept.get("bom-ref") else {}
     if parameters:
         result["modelParameters"] = parameters
-    if metrics:
-        result["quantitativeAnalysis"] = {"performanceMetrics": metrics}
+    if metrics or kept.get("graphics"):
+        result["quantitativeAnalysis"] = {"performanceMetrics": metrics} if metrics else {}
+        if kept.get("graphics"):
+            result["quantitativeAnalysis"]["graphics"] = kept["graphics"]
     if considerations:
         result["considerations"] = considerations
+    if kept.get("properties"):
+        result["properties"] = kept["properties"]
     return result
 
 
@@ -240,16 +261,5 @@ def system_bom_json(system: AISystem) -> str:
 
 
 def validate_bom(text: str, version: str = SPEC_VERSION) -> list[Problem]:
-    """Problems found by the official CycloneDX JSON schema (strict validator) of `version`; empty when valid."""
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-    from jsonschema.exceptions import best_match
-
-    from .cyclonedx_import import json_path
-
-    errors = JsonStrictValidator(SchemaVersion.from_version(version)).validate_str(text, all_errors=True) or []
-    problems = []
-    for wrapped in errors:
-        precise = best_match([wrapped.data]) or wrapped.data
-        problems.append(Problem(precise.message[:300], path=json_path(precise.absolute_path)))
-    return problems
+    """Problems found by the official CycloneDX JSON schema of `version` (compiled validator); empty when valid."""
+    return schema.schema_problems(json.loads(text), version)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,13 +21,17 @@ from aims.core.permissions import ADD, CHANGE, can_in_unit
 
 from .. import services
 from ..models import (
-    AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, LearningApproach, Origin,
-    SystemComponent, SystemDependency,
+    AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, LearningApproach, ModelCard,
+    Origin, SystemComponent, SystemDependency,
 )
+from . import schema
 from .files import MAX_PROBLEMS, ImportFileError, Problem, check_size, decode_text
 
 SUPPORTED_VERSIONS = ("1.5", "1.6", "1.7")
-MAX_COMPONENTS = 10_000
+MAX_COMPONENTS = 50_000
+# A BOM is checked in linear time (schema.py), so it may be larger than a spreadsheet; the web form's own upload limit
+# (AIMS_MAX_BODY_BYTES) still applies to uploads.
+MAX_BYTES = 64 * 1024 * 1024
 PREFIX = "aims:"  # our property namespace: exports carry the fields CycloneDX has no place for
 
 KIND_BY_TYPE = {"machine-learning-model": ComponentKind.MODEL, "data": ComponentKind.DATASET}
@@ -64,8 +67,10 @@ class BomPlan:
     unit: object = None
     items: list[BomItem] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)  # (from ref, to ref); "" is the system itself
-    model_card: dict | None = None  # ModelCard changes; datasets hold "ref" until applied
+    model_card: dict | None = None  # the fields the BOM's card states; datasets hold "ref" until applied
     card_source: str = ""
+    card_diff: list[dict] = field(default_factory=list)  # [{field, label, before, after}] against the current card
+    card_exists: bool = False
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ref_map: dict[str, BomItem] = field(default_factory=dict)  # bom-ref -> item
@@ -80,52 +85,21 @@ class BomPlan:
                 "components_to_create": sum(1 for i in new if i.target == "component"),
                 "dependencies_to_create": sum(1 for i in new if i.target == "dependency"),
                 "already_known": len(self.items) - len(new), "model_card": bool(self.model_card),
+                "model_card_changes": len(self.card_diff),
                 "errors": len(self.problems), "warnings": len(self.warnings)}
 
 
 # --- Reading and schema validation -----------------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _validator(version: str):
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonValidator
-
-    return JsonValidator(SchemaVersion.from_version(version))
-
-
-def json_path(parts) -> str:
-    path = "$"
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def schema_problems(text: str, version: str, limit: int = 20) -> list[Problem]:
-    """Violations of the official CycloneDX `version` JSON schema, each with the JSON path where it fails."""
-    from jsonschema.exceptions import best_match
-
-    errors = _validator(version).validate_str(text, all_errors=True) or []
-    problems = []
-    for wrapped in errors:
-        error = wrapped.data
-        precise = best_match([error]) or error
-        detail = precise.message if len(precise.message) < 300 else precise.message[:297] + "..."
-        problems.append(Problem(_("Does not match the CycloneDX %(version)s schema: %(detail)s")
-                                % {"version": version, "detail": detail}, path=json_path(precise.absolute_path)))
-        if len(problems) >= limit:
-            break
-    return problems
-
-
 def load_document(data: bytes) -> tuple[dict, str]:
-    """The parsed BOM and its specVersion, or ImportFileError saying precisely what is wrong."""
-    check_size(data)
+    """The parsed BOM and its specVersion, or ImportFileError saying precisely what is wrong (every schema problem,
+    at its JSON path, the common ones in plain words)."""
+    check_size(data, MAX_BYTES)
     text = decode_text(data)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ImportFileError(Problem(_("The JSON is malformed: %(reason)s.") % {"reason": error.msg},
-                                      line=error.lineno, col=error.colno)) from None
+        raise ImportFileError(schema.syntax_problem(text, error)) from None
     if not isinstance(document, dict):
         raise ImportFileError(Problem(_("A CycloneDX document is a JSON object."), path="$"))
     if document.get("bomFormat") != "CycloneDX":
@@ -136,7 +110,7 @@ def load_document(data: bytes) -> tuple[dict, str]:
         raise ImportFileError(Problem(_("CycloneDX version %(version)s is not supported; use %(supported)s.")
                                       % {"version": version, "supported": ", ".join(SUPPORTED_VERSIONS)},
                                       path="$.specVersion"))
-    problems = schema_problems(text, version)
+    problems = schema.schema_problems(document, version)
     if problems:
         raise ImportFileError(problems)
     return document, version
@@ -161,14 +135,37 @@ def _provider(component: dict) -> str:
     return authors[0].get("name", "") if authors else ""
 
 
-def _licence(component: dict) -> str:
-    for choice in component.get("licenses", []):
+def licence_text(component: dict) -> str:
+    """Every licence of the component, as a person reads them (SPDX ids, names, expressions), comma-separated; the
+    entries themselves (with their URLs) are kept in Component.cyclonedx."""
+    names = []
+    for choice in component.get("licenses") or []:
         if "expression" in choice:
-            return choice["expression"]
-        licence = choice.get("license", {})
+            names.append(choice["expression"])
+            continue
+        licence = choice.get("license") or {}
         if licence.get("id") or licence.get("name"):
-            return licence.get("id") or licence.get("name")
-    return ""
+            names.append(licence.get("id") or licence.get("name"))
+    return ", ".join(dict.fromkeys(names))
+
+
+# What a component says beyond the Component fields, kept as given (Component.cyclonedx) and given back on export.
+KEPT_COMPONENT_KEYS = ("group", "purl", "cpe", "swid", "omniborId", "swhid", "scope", "copyright", "mime-type",
+                       "supplier", "manufacturer", "publisher", "author", "authors", "licenses", "hashes",
+                       "externalReferences", "tags", "data", "pedigree", "evidence", "releaseNotes",
+                       "cryptoProperties", "properties")
+# Parts of a BOM the product does not hold: each present one is a warning, never dropped silently.
+UNKEPT_DOCUMENT_KEYS = ("services", "compositions", "vulnerabilities", "annotations", "formulation", "declarations",
+                        "definitions", "externalReferences", "properties", "signature")
+UNKEPT_METADATA_KEYS = ("authors", "supplier", "manufacturer", "manufacture", "licenses", "lifecycles", "properties")
+
+
+def kept_details(component: dict) -> dict:
+    kept = {key: component[key] for key in KEPT_COMPONENT_KEYS if key in component}
+    properties = [p for p in kept.pop("properties", []) if not str(p.get("name", "")).startswith(PREFIX)]
+    if properties:
+        kept["properties"] = properties
+    return kept
 
 
 def _hash_or_url(component: dict) -> str:
@@ -183,7 +180,7 @@ def _hash_or_url(component: dict) -> str:
 def _component_fields(component: dict, kind: str, props: dict) -> dict:
     provider = _provider(component)
     fields = {"name": component["name"], "version_label": component.get("version", ""), "provider": provider,
-              "licence": _licence(component), "description": component.get("description", ""),
+              "licence": licence_text(component), "description": component.get("description", ""),
               "hash_or_url": _hash_or_url(component),
               "origin": Origin.SUPPLIER if provider else Origin.IN_HOUSE}
     card = component.get("modelCard") or {}
@@ -200,6 +197,7 @@ def _component_fields(component: dict, kind: str, props: dict) -> dict:
     for name, value in props.items():
         if name in COMPONENT_PROPERTY_FIELDS:
             fields[name] = value.strip().lower() in ("true", "yes", "1") if name in BOOLEAN_FIELDS else value
+    fields["cyclonedx"] = kept_details(component)
     return fields
 
 
@@ -217,49 +215,90 @@ def _lines(values) -> str:
 
 
 def model_card_changes(card: dict) -> dict:
-    """A CycloneDX modelCard as ModelCard field values (datasets keep their bom "ref" until components exist)."""
-    parameters = card.get("modelParameters", {})
-    analysis = card.get("quantitativeAnalysis", {})
-    considerations = card.get("considerations", {})
-    approach = (parameters.get("approach") or {}).get("type", "")
-    datasets = []
-    for entry in parameters.get("datasets", []):
-        if "ref" in entry:
-            datasets.append({"ref": entry["ref"]})
-        else:
-            datasets.append({"name": entry.get("name") or entry.get("type", "dataset"),
-                             "description": entry.get("description", "")})
-    metrics = []
-    for metric in analysis.get("performanceMetrics", []):
-        if not metric.get("type"):
-            continue
-        interval = metric.get("confidenceInterval") or {}
-        entry = {"type": metric["type"], "value": metric.get("value", ""), "slice": metric.get("slice", ""),
-                 "lower_bound": interval.get("lowerBound", ""), "upper_bound": interval.get("upperBound", "")}
-        metrics.append({k: v for k, v in entry.items() if v != ""})
-    environment = considerations.get("environmentalConsiderations") or {}
-    return {
-        "approach": approach if approach in LearningApproach.values else "",
-        "task": parameters.get("task", ""),
-        "architecture_family": parameters.get("architectureFamily", ""),
-        "model_architecture": parameters.get("modelArchitecture", ""),
-        "datasets": datasets,
-        "inputs": [{"format": i["format"]} for i in parameters.get("inputs", []) if i.get("format")],
-        "outputs": [{"format": o["format"]} for o in parameters.get("outputs", []) if o.get("format")],
-        "performance_metrics": metrics,
-        "users": _lines(considerations.get("users")),
-        "use_cases": _lines(considerations.get("useCases")),
-        "technical_limitations": _lines(considerations.get("technicalLimitations")),
-        "performance_tradeoffs": _lines(considerations.get("performanceTradeoffs")),
-        "ethical_considerations": [
+    """The parts a CycloneDX modelCard states, as ModelCard field values (datasets keep their bom "ref" until the
+    components exist). A part the card does not state is absent: a later, shorter BOM never blanks what an earlier
+    one (or a person) wrote."""
+    parameters = card.get("modelParameters") or {}
+    analysis = card.get("quantitativeAnalysis") or {}
+    considerations = card.get("considerations") or {}
+    changes: dict = {}
+    if "approach" in parameters:
+        approach = (parameters.get("approach") or {}).get("type", "")
+        changes["approach"] = approach if approach in LearningApproach.values else ""
+    for source, target in (("task", "task"), ("architectureFamily", "architecture_family"),
+                           ("modelArchitecture", "model_architecture")):
+        if source in parameters:
+            changes[target] = parameters.get(source) or ""
+    if "datasets" in parameters:
+        changes["datasets"] = [{"ref": entry["ref"]} if "ref" in entry else
+                               {"name": entry.get("name") or entry.get("type", "dataset"),
+                                "description": entry.get("description", "")}
+                               for entry in parameters.get("datasets") or []]
+    for source, target in (("inputs", "inputs"), ("outputs", "outputs")):
+        if source in parameters:
+            changes[target] = [{"format": i["format"]} for i in parameters.get(source) or [] if i.get("format")]
+    if "performanceMetrics" in analysis:
+        metrics = []
+        for metric in analysis.get("performanceMetrics") or []:
+            if not metric.get("type"):
+                continue
+            interval = metric.get("confidenceInterval") or {}
+            entry = {"type": metric["type"], "value": metric.get("value", ""), "slice": metric.get("slice", ""),
+                     "lower_bound": interval.get("lowerBound", ""), "upper_bound": interval.get("upperBound", "")}
+            metrics.append({k: v for k, v in entry.items() if v != ""})
+        changes["performance_metrics"] = metrics
+    for source, target in (("users", "users"), ("useCases", "use_cases"),
+                           ("technicalLimitations", "technical_limitations"),
+                           ("performanceTradeoffs", "performance_tradeoffs")):
+        if source in considerations:
+            changes[target] = _lines(considerations.get(source))
+    if "ethicalConsiderations" in considerations:
+        changes["ethical_considerations"] = [
             {k: v for k, v in (("name", e.get("name", "")), ("mitigation_strategy", e.get("mitigationStrategy", "")))
-             if v} for e in considerations.get("ethicalConsiderations", []) if e.get("name")],
-        "fairness_assessments": [
+             if v} for e in considerations.get("ethicalConsiderations") or [] if e.get("name")]
+    if "fairnessAssessments" in considerations:
+        changes["fairness_assessments"] = [
             {k: v for k, v in (("group_at_risk", f.get("groupAtRisk", "")), ("benefits", f.get("benefits", "")),
                                ("harms", f.get("harms", "")), ("mitigation_strategy", f.get("mitigationStrategy", "")))
-             if v} for f in considerations.get("fairnessAssessments", []) if f.get("groupAtRisk")],
-        "environmental_considerations": _lines(p.get("value") for p in environment.get("properties", [])),
-    }
+             if v} for f in considerations.get("fairnessAssessments") or [] if f.get("groupAtRisk")]
+    if "environmentalConsiderations" in considerations:
+        environment = considerations.get("environmentalConsiderations") or {}
+        changes["environmental_considerations"] = _lines(p.get("value") for p in environment.get("properties", [])
+                                                         if p.get("name") == PREFIX + "notes")
+    kept = {}
+    if card.get("bom-ref"):
+        kept["bom-ref"] = card["bom-ref"]
+    environment = dict(considerations.get("environmentalConsiderations") or {})
+    environment["properties"] = [p for p in environment.get("properties", []) if p.get("name") != PREFIX + "notes"]
+    environment = {k: v for k, v in environment.items() if v}
+    if environment:  # energy consumptions and other measures, kept as given
+        kept["environmentalConsiderations"] = environment
+    if analysis.get("graphics"):
+        kept["graphics"] = analysis["graphics"]
+    if card.get("properties"):
+        kept["properties"] = card["properties"]
+    if kept:
+        changes["cyclonedx"] = kept
+    return changes
+
+
+def card_diff(existing, changes: dict) -> list[dict]:
+    """Field by field, what importing `changes` would change on `existing` (a ModelCard or None): [{field, label,
+    before, after}]. Dataset references not resolved yet count as a change."""
+    rows = []
+    for name, after in changes.items():
+        before = getattr(existing, name) if existing is not None else ModelCard._meta.get_field(name).get_default()
+        if before != after:
+            rows.append({"field": name, "label": str(ModelCard._meta.get_field(name).verbose_name),
+                         "before": _shown(before), "after": _shown(after)})
+    return rows
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(", ".join(f"{v}" for v in entry.values()) if isinstance(entry, dict) else str(entry)
+                         for entry in value) or "—"
+    return str(value).replace("\n", " / ") or "—"
 
 
 def _walk(components: list, path: str):
@@ -267,6 +306,25 @@ def _walk(components: list, path: str):
         here = f"{path}[{index}]"
         yield here, component
         yield from _walk(component.get("components"), f"{here}.components")
+
+
+def _system_of(actor, metadata_component: dict, plan: "BomPlan") -> AISystem | None:
+    """The system the document describes (metadata.component): by our reference code when the BOM came from AIMS,
+    else by its exact name when exactly one visible system has it."""
+    visible_systems = AISystem.objects.restrict(actor, "view")
+    reference = _properties(metadata_component).get("reference_code")
+    if reference:
+        found = visible_systems.filter(reference_code=reference).first()
+        if found is not None:
+            return found
+    name = (metadata_component.get("name") or "").strip()
+    if name:
+        named = list(visible_systems.filter(name=name)[:2])
+        if len(named) == 1:
+            plan.warnings.append(_("The document describes “%(name)s” (metadata.component): imported into %(system)s, "
+                                   "the AI system of that name.") % {"name": name, "system": named[0]})
+            return named[0]
+    return None
 
 
 # --- Planning --------------------------------------------------------------------------------------------------
@@ -287,9 +345,7 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
     plan = BomPlan(filename=filename, spec_version=version)
     metadata_component = (document.get("metadata") or {}).get("component") or {}
     if system is None:
-        reference = _properties(metadata_component).get("reference_code")
-        if reference:
-            system = AISystem.objects.restrict(actor, "view").filter(reference_code=reference).first()
+        system = _system_of(actor, metadata_component, plan)
     plan.system = system
     if system is not None:
         if not AISystem.objects.restrict(actor, CHANGE).filter(pk=system.pk).exists():
@@ -298,6 +354,14 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
             raise ImportFileError(_("%(system)s is retired and read-only.") % {"system": system})
     plan.unit = unit if unit is not None else (system.unit if system is not None else None)
 
+    for key in UNKEPT_DOCUMENT_KEYS:
+        if document.get(key):
+            plan.warnings.append(_("$.%(key)s: the product does not keep this part of the document; it is not "
+                                   "imported.") % {"key": key})
+    for key in UNKEPT_METADATA_KEYS:
+        if (document.get("metadata") or {}).get(key):
+            plan.warnings.append(_("$.metadata.%(key)s: the product does not keep this part of the document; it is "
+                                   "not imported.") % {"key": key})
     system_ref = metadata_component.get("bom-ref", "")
     by_key: dict[tuple, BomItem] = {}
     ref_map: dict[str, BomItem] = {}
@@ -362,20 +426,31 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
                 plan.warnings.append(_("$.dependencies[%(i)s].dependsOn[%(j)s]: “%(ref)s” is not a component of this "
                                        "document; ignored.") % {"i": index, "j": position, "ref": target_ref})
 
+    plan.ref_map = ref_map
     if cards:
         path, name, card = cards[0]
         if len(cards) > 1:
             plan.warnings.append(_("A system has one model card: the card of “%(name)s” (%(path)s) is imported, the "
                                    "others are not.") % {"name": name, "path": path})
         if system is None:
-            plan.warnings.append(_("The model card is not imported: choose the AI system it documents."))
+            plan.warnings.append(_("The model card of “%(name)s” is not imported: no AI system was found for "
+                                   "“%(described)s” (the document's metadata.component). Choose the system it "
+                                   "documents (on the command line: --system REF), or register it first.")
+                                 % {"name": name, "described": metadata_component.get("name") or "?"})
         else:
             plan.model_card, plan.card_source = model_card_changes(card), name
-            for entry in plan.model_card["datasets"]:
+            for entry in plan.model_card.get("datasets", []):
                 if "ref" in entry and entry["ref"] not in ref_map:
                     plan.warnings.append(_("The model card names dataset “%(ref)s”, which is not a component of this "
                                            "document.") % {"ref": entry["ref"]})
-    plan.ref_map = ref_map
+            existing_card = ModelCard.objects.filter(system=system).first()
+            resolved = dict(plan.model_card)
+            if "datasets" in resolved:  # known datasets compare as they would be stored
+                resolved["datasets"] = [_dataset_entry(entry, plan, {id(i): i.existing for i in ref_map.values()
+                                                                     if i.existing is not None})
+                                        for entry in resolved["datasets"]]
+            plan.card_diff = card_diff(existing_card, resolved)
+            plan.card_exists = existing_card is not None
     del plan.problems[MAX_PROBLEMS:]
     return plan
 
@@ -439,7 +514,12 @@ def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = No
             _link(actor, plan, objects, result, reason)
         if not result.problems and system is not None and plan.model_card is not None:
             changes = dict(plan.model_card)
-            changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+            if "datasets" in changes:
+                changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+            current = ModelCard.objects.filter(system=system).first()
+            changes = {name: value for name, value in changes.items()
+                       if current is None or getattr(current, name) != value}  # only what the BOM changes
+        if not result.problems and system is not None and plan.model_card is not None and changes:
             try:
                 services.save_model_card(actor=actor, system=system, changes=changes, reason=reason)
                 result.model_card = True
@@ -458,7 +538,9 @@ def _dataset_entry(entry: dict, plan: BomPlan, objects: dict) -> dict:
     item = plan.ref_map.get(entry["ref"])
     if item is None:
         return {"name": entry["ref"]}
-    component = objects[id(item)]
+    component = objects.get(id(item))
+    if component is None:  # planning: a dataset this import would create is not known yet
+        return {"ref": entry["ref"]}
     return {"name": str(component), "component_id": component.pk}
 
 

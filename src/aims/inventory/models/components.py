@@ -63,10 +63,14 @@ class Component(VersionedModel):
     quality_notes = models.TextField(_("quality notes"), blank=True)
     # Supplier evidence until the evidence module exists: links to contracts, certificates, audit reports.
     evidence_links = models.JSONField(_("supplier evidence"), default=list, blank=True)
+    # What the CycloneDX BOM it came from says beyond the fields above (every licence with its SPDX id or URL,
+    # hashes, external references, tags, supplier, manufacturer, publisher, data entries, properties...), kept as
+    # given so an export gives it back. Fields above win when a person changed them since.
+    cyclonedx = models.JSONField(_("CycloneDX details"), default=dict, blank=True)
 
     ledger_fields = ("kind", "name", "version_label", "previous_version_id", "provider", "origin", "licence",
                      "description", "owner_unit_id", "owner_id", "task", "architecture", "hash_or_url", "source",
-                     "provenance", "contains_personal_data", "quality_notes", "evidence_links")
+                     "provenance", "contains_personal_data", "quality_notes", "evidence_links", "cyclonedx")
     permission_domain = "inventory"
     unit_path = "owner_unit"
     restrict_extra = classmethod(lambda cls, user, action: shared_catalogue_view(user, action))

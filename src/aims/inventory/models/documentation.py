@@ -65,11 +65,14 @@ class ModelCard(VersionedModel):
     fairness_assessments = models.JSONField(_("fairness assessments"), default=list, blank=True,
                                             help_text=_("Entries {group_at_risk, benefits, harms, mitigation_strategy}."))
     environmental_considerations = models.TextField(_("environmental considerations"), blank=True)
+    # The parts of a CycloneDX modelCard the fields above do not hold (its bom-ref, energy consumptions, graphics,
+    # properties...), kept as given and given back on export.
+    cyclonedx = models.JSONField(_("CycloneDX details"), default=dict, blank=True)
 
     ledger_fields = ("system_id", "approach", "task", "architecture_family", "model_architecture", "datasets", "inputs",
                      "outputs", "performance_metrics", "users", "use_cases", "technical_limitations",
                      "performance_tradeoffs", "ethical_considerations", "fairness_assessments",
-                     "environmental_considerations")
+                     "environmental_considerations", "cyclonedx")
     permission_domain = "inventory"
     unit_path = "system__unit"
 

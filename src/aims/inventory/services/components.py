@@ -16,6 +16,7 @@ from ._common import ensure_not_frozen, reject_unknown
 COMPONENT_EDITABLE = (
     "kind", "name", "version_label", "provider", "origin", "licence", "description", "owner_unit", "owner", "task",
     "architecture", "hash_or_url", "source", "provenance", "contains_personal_data", "quality_notes", "evidence_links",
+    "cyclonedx",
 )
 DEPENDENCY_EDITABLE = ("kind", "name", "version_label", "supplier", "end_of_support", "cost_per_year", "sla", "notes",
                        "owner_unit", "owner")

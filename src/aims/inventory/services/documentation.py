@@ -19,7 +19,7 @@ from ._common import ensure_not_frozen, reject_unknown, required_text
 MODEL_CARD_EDITABLE = (
     "approach", "task", "architecture_family", "model_architecture", "datasets", "inputs", "outputs",
     "performance_metrics", "users", "use_cases", "technical_limitations", "performance_tradeoffs",
-    "ethical_considerations", "fairness_assessments", "environmental_considerations",
+    "ethical_considerations", "fairness_assessments", "environmental_considerations", "cyclonedx",
 )
 
 

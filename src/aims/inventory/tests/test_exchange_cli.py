@@ -83,3 +83,38 @@ def test_table_export(make_system, tmp_path, fmt):
         assert b"AIS-EXP" in data
     else:
         assert data[:2] == b"PK"
+
+
+def _bom_with(tmp_path, change) -> Path:
+    document = json.loads(FIXTURE.read_text())
+    change(document)
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_without_system_the_bom_finds_its_system_from_metadata_component(make_system, tmp_path):
+    system = make_system(name="CV screening assistant")  # the fixture's metadata.component names it
+    out, err = _run("import", "inventory", str(FIXTURE))
+    assert "imported" in out
+    assert "warning: The document describes “CV screening assistant” (metadata.component)" in err
+    assert ModelCard.objects.filter(system=system).exists()
+
+
+def test_a_card_that_cannot_be_placed_is_a_printed_warning_and_strict_exits_non_zero(make_system, tmp_path):
+    bom = _bom_with(tmp_path, lambda d: d["metadata"]["component"].update(name="Unknown system"))
+    out, err = _run("import", "inventory", str(bom), "--dry-run")
+    assert "warning: The model card of “RankNet CV” is not imported" in err and "--system REF" in err
+    err_buffer = io.StringIO()
+    with pytest.raises(SystemExit) as excinfo:
+        call_command("import", "inventory", str(bom), "--strict", stdout=io.StringIO(), stderr=err_buffer)
+    assert excinfo.value.code == 2 and "warning: The model card" in err_buffer.getvalue()
+    assert not Component.objects.exists()  # --strict: nothing imported
+
+
+def test_skipped_components_are_printed_as_warnings(make_system, tmp_path):
+    make_system(reference_code="AIS-BOM")
+    bom = _bom_with(tmp_path, lambda d: d["components"].append(
+        {"type": "container", "bom-ref": "img", "name": "scoring-image", "version": "4"}))
+    _out, err = _run("import", "inventory", str(bom), "--system", "AIS-BOM")
+    assert "warning: $.components[4] (scoring-image): components of type “container” are not inventoried" in err

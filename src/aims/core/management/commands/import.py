@@ -53,10 +53,13 @@ class Command(BaseCommand):
             target.add_argument("--as", dest="as_email", metavar="EMAIL",
                                 help="Import as this person, with their permissions (default: a trusted operator, "
                                      "recorded in the ledger as cli:import).")
+            target.add_argument("--strict", action="store_true",
+                                help="Treat warnings (parts of the file that would not be imported) as errors: "
+                                     "print them, import nothing and exit with status 2.")
             for flags, kwargs in _target_options(name):
                 target.add_argument(*flags, **kwargs)
 
-    def handle(self, *args, target, file, dry_run=False, as_email=None, **options):
+    def handle(self, *args, target, file, dry_run=False, as_email=None, strict=False, **options):
         actor = None
         if as_email:
             from aims.core.models import User
@@ -72,6 +75,11 @@ class Command(BaseCommand):
             try:
                 extra = {_dest(flags, kwargs): options.get(_dest(flags, kwargs))
                          for flags, kwargs in _target_options(target)}
+                if strict and not dry_run:  # check first: with --strict a warning means nothing is imported
+                    checked = function(actor=actor, path=file, dry_run=True, progress=None, **extra)
+                    if checked.problem_count or getattr(checked, "warnings", None):
+                        self._print(checked, True)
+                        sys.exit(1 if checked.problem_count else 2)
                 report = self._run(function, actor=actor, path=file, dry_run=dry_run, **extra)
             except FileNotFoundError:
                 raise CommandError(f"no such file: {file}") from None
@@ -80,6 +88,8 @@ class Command(BaseCommand):
         self._print(report, dry_run)
         if report.problem_count:
             sys.exit(1)
+        if strict and getattr(report, "warnings", None):
+            sys.exit(2)
 
     def _run(self, function, **kwargs):
         """Call the target with a rich progress bar on an interactive terminal (plain output otherwise)."""
@@ -102,6 +112,12 @@ class Command(BaseCommand):
     def _print(self, report, dry_run: bool) -> None:
         counts = (f"{report.rows} rows: {report.to_create} to create, {report.to_update} to update, "
                   f"{report.unchanged} unchanged")
+        # Every warning reaches the terminal (the web page shows the same list): a part of the file that is not
+        # imported is never dropped silently.
+        for warning in getattr(report, "warnings", None) or []:
+            self.stderr.write(f"warning: {warning}")
+        for note in getattr(report, "notes", None) or []:
+            self.stdout.write(f"  {note}")
         if report.problem_count:
             self.stderr.write(f"nothing imported: {report.problem_count} problem(s)")
             for problem in report.problems:
