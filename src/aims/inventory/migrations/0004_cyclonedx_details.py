@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0002_ai_act_scope_roles_provisional'),
+        ('inventory', '0003_verbose_names'),
     ]
 
     operations = [
