@@ -118,13 +118,13 @@ def measure_size(count: int, work: Path) -> dict:
     aims = [sys.executable, "-c", "from aims.cli import main; main()"]
     subprocess.run(aims + ["migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=_common.ROOT)
     reference = f"AIS-BENCH-{count}"
-    setup = ("from aims.core.models import OrgUnit, User\n"
-             "from aims.core.testing import person_with_role\n"
+    setup = ("from aims.core.models import OrgUnit, RoleAssignment, User\n"
              "from aims.inventory import services\n"
              "from aims.inventory.exchange.cli import OperatorActor\n"
              "unit = OrgUnit.objects.create(name='Bench', code='BENCH', path='/')\n"
              "unit.path = f'/{unit.pk}/'; unit.save()\n"
              "owner = User.objects.create(email='owner@bench.example', first_name='Bench', last_name='Owner')\n"
+             "RoleAssignment.objects.create(role='system_owner', user=owner, unit=unit)\n"
              f"services.create_system(actor=OperatorActor(), name='Benchmark system', reference_code='{reference}', "
              "unit=unit, owner=owner)\n")
     subprocess.run(aims + ["shell", "-c", setup], env=env, check=True, cwd=_common.ROOT)
