@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aims.core import approvals
 from aims.core.forms import apply_validation_error, errors_on, stale_message
-from aims.core.permissions import can_anywhere
+from aims.core.permissions import can_anywhere, get_for
 from aims.core.services import StaleVersion
 from aims.core.views_org import _posted, tab_context
 from aims.inventory.models import AISystem, Component, Dependency
@@ -31,8 +31,8 @@ from .views_register import language_of
 
 
 def _visible_risk(request, pk: int, action: str = "view") -> Risk:
-    return get_object_or_404(Risk.objects.restrict(request.user, action).select_related("owner", "unit", "method"),
-                             pk=pk)
+    """The risk if the person may `action` it; 404 if they may not see it, 403 naming its owner if they may."""
+    return get_for(request.user, Risk.objects.select_related("owner", "unit", "method"), action, pk=pk)
 
 
 def _scale_text(definition, axis, value, language):

@@ -125,3 +125,4 @@ def test_api_errors_stay_json(client, org, french):
     client.force_login(french)
     response = client.get("/api/v1/no-such-route/")
     assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+

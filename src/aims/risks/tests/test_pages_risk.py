@@ -55,8 +55,9 @@ def test_pages_refuse_people_without_the_right(client, org, make_risk):
     client.force_login(viewer)
     assert client.get(reverse("risks:risk_detail", args=[risk.pk])).status_code == 200
     assert client.get(reverse("risks:risk_create")).status_code == 403
-    assert client.get(reverse("risks:risk_edit", args=[risk.pk])).status_code == 404
-    assert client.post(reverse("risks:action_add", args=[risk.pk]), {"title": "x"}).status_code == 404
+    # A risk the viewer may read but not change: 403, which names its owner (a risk out of sight stays 404).
+    assert client.get(reverse("risks:risk_edit", args=[risk.pk])).status_code == 403
+    assert client.post(reverse("risks:action_add", args=[risk.pk]), {"title": "x"}).status_code == 403
     client.force_login(person_with_role("system_owner", org["south"]))
     assert client.get(reverse("risks:risk_detail", args=[risk.pk])).status_code == 404
 
@@ -153,3 +154,19 @@ def test_detail_has_history_and_journal_tabs(client, owner, make_risk):
     assert '<span class="event-action">Created</span>' in client.get(url, {"tab": "history"}).content.decode()
     journal = client.get(url, {"tab": "journal"}).content.decode()
     assert reverse("journal", args=["risks.risk", risk.pk]) in journal
+
+
+def test_a_reader_who_may_not_edit_a_risk_is_told_whose_it_is(client, org, role_user, owner, make_risk):
+    risk = make_risk()
+    client.force_login(role_user("viewer", org["north"]))
+    response = client.get(reverse("risks:risk_edit", args=[risk.pk]))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert risk.title in page and f"Its owner is {owner}" in page
+
+
+def test_a_risk_outside_the_readers_scope_stays_unknown(client, org, role_user, make_risk):
+    risk = make_risk()
+    client.force_login(role_user("viewer", org["south"]))
+    response = client.get(reverse("risks:risk_edit", args=[risk.pk]))
+    assert response.status_code == 404 and risk.title not in response.content.decode()
