@@ -29,13 +29,14 @@ def test_interactive_api_docs_work_under_the_csp(page, base_url, admin_credentia
     violations = _watch_csp(page)
     login(*admin_credentials)
     # Swagger UI renders every operation of the schema at once: on a loaded 2-core machine one step can take longer
-    # than the suite's 10 s default, which says nothing about the policy.
+    # than the suite's 10 s (and expect's 5 s) defaults, which says nothing about the policy.
     page.set_default_timeout(30_000)
     page.goto(f"{base_url}/api/v1/docs")
 
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("AIMS API")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("AIMS API", timeout=30_000)
     page.locator(".opblock-summary").first.click()
     page.get_by_role("button", name="Try it out").click()
     page.get_by_role("button", name="Execute").click()
-    expect(page.locator(".live-responses-table tbody .response-col_status").first).to_have_text(re.compile(r"\d{3}"))
+    expect(page.locator(".live-responses-table tbody .response-col_status").first).to_have_text(
+        re.compile(r"\d{3}"), timeout=30_000)
     assert violations == []
