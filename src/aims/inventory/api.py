@@ -24,8 +24,8 @@ from aims.core.permissions import VIEW
 
 from . import portfolio, services
 from .models import (
-    AiActRole, AiActTier, AISystem, Autonomy, ChangeDecision, Criticality, DeploymentMode, Exposure,
-    GateOverride, ModelCard, Stage,
+    AiActRole, AiActTier, AISystem, Autonomy, ChangeDecision, ComponentKind, Criticality, DeploymentMode, Exposure,
+    GateOverride, ModelCard, Stage, SystemComponent,
 )
 
 router = Router(tags=["inventory"])
@@ -406,6 +406,7 @@ def change_effective(request, decision_id: int, payload: MakeEffective):
 class ModelCardRead(Schema):
     id: int
     system_id: int
+    component_id: int | None = Field(description="The model this card documents; null for the whole system.")
     approach: str
     task: str
     architecture_family: str
@@ -446,10 +447,21 @@ class ModelCardWrite(InputSchema):
     reason: str = REASON
 
 
-@router.get("/systems/{int:system_id}/model-card", response=ModelCardRead, summary="The system's model card")
-def model_card_get(request, system_id: int):
+def _card_model(system, component_id: int | None):
+    if component_id is None:
+        return None
+    link = SystemComponent.objects.filter(system=system, component_id=component_id,
+                                          component__kind=ComponentKind.MODEL).select_related("component").first()
+    if link is None:
+        raise ValidationError({"component_id": _("Not a model that this system uses.")})
+    return link.component
+
+
+@router.get("/systems/{int:system_id}/model-card", response=ModelCardRead,
+            summary="A model card of the system: of the model `component_id`, or of the system as a whole")
+def model_card_get(request, system_id: int, component_id: int | None = None):
     system = system_for(request, system_id)
-    card = ModelCard.objects.filter(system=system).first()
+    card = ModelCard.objects.filter(system=system, component=_card_model(system, component_id)).first()
     if card is None:
         raise Http404
     return card
@@ -457,11 +469,12 @@ def model_card_get(request, system_id: int):
 
 @router.put("/systems/{int:system_id}/model-card", response=ModelCardRead,
             summary="Write the model card (fields aligned with CycloneDX modelCard); fields left out are kept")
-def model_card_put(request, system_id: int, payload: ModelCardWrite):
+def model_card_put(request, system_id: int, payload: ModelCardWrite, component_id: int | None = None):
     system = system_for(request, system_id)
-    exists = ModelCard.objects.filter(system=system).exists()
+    model = _card_model(system, component_id)
+    exists = ModelCard.objects.filter(system=system, component=model).exists()
     if exists and payload.version is None:
         raise ValidationError({"version": _("Send the version of the model card you read.")})
     changes = {k: ("" if v is None else v) for k, v in changes_of(payload).items()}
-    return services.save_model_card(actor=request.user, system=system, changes=changes,
+    return services.save_model_card(actor=request.user, system=system, changes=changes, component=model,
                                     expected_version=payload.version if exists else None, reason=payload.reason)

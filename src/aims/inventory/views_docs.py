@@ -14,7 +14,7 @@ from aims.core.views_org import _posted
 
 from . import services
 from .forms import DecisionForm, ModelCardForm, PlaybookForm
-from .models import ModelCard, Playbook
+from .models import ComponentKind, ModelCard, Playbook, SystemComponent
 from .views_systems import can_change, render_system, tab_context, tab_link, visible_system
 
 
@@ -23,15 +23,38 @@ def documentation_context(request, system, **bound) -> dict:
     completeness = services.completeness(system)
     for item in completeness.missing:
         item.fix_url = tab_link(system, item.fix_url)
-    card = ModelCard.objects.filter(system=system).first()
     return {
-        "completeness": completeness, "card": card,
-        "card_lists": {name: ModelCard.lines(getattr(card, name)) for name in (
-            "users", "use_cases", "technical_limitations", "performance_tradeoffs")} if card else {},
+        "completeness": completeness, "card_rows": card_rows(system),
         "decisions": system.decision_log.select_related("decided_by", "recorded_by"),
         "decision_form": bound.get("decision_form") or DecisionForm(),
         "playbooks": system.playbooks.all(),
     }
+
+
+def card_rows(system) -> list[dict]:
+    """One model card per model the system uses (CycloneDX's way), and the system's own card when it has one or uses
+    no model component. Two queries, whatever the number of models."""
+    cards = {card.component_id: card for card in ModelCard.objects.filter(system=system)}
+    models = [link.component for link in SystemComponent.objects.filter(system=system, component__kind=ComponentKind.MODEL)
+              .select_related("component").order_by("component__name", "component__version_label", "component_id")]
+    rows = [{"component": model, "card": cards.get(model.pk), "anchor": f"model-card-{model.pk}"} for model in models]
+    if None in cards or not models:
+        rows.insert(0, {"component": None, "card": cards.get(None), "anchor": "model-card-system"})
+    for row in rows:
+        card = row["card"]
+        row["lists"] = {name: ModelCard.lines(getattr(card, name)) for name in (
+            "users", "use_cases", "technical_limitations", "performance_tradeoffs")} if card else {}
+    return rows
+
+
+def _model_of(request, system):
+    """The model component named by ?component= (a model the system uses), or None for the system's own card."""
+    value = request.POST.get("component") or request.GET.get("component")
+    if not value:
+        return None
+    link = get_object_or_404(SystemComponent.objects.select_related("component"), system=system,
+                             component_id=value if str(value).isdigit() else 0, component__kind=ComponentKind.MODEL)
+    return link.component
 
 
 def _editable(request, pk: int):
@@ -44,17 +67,20 @@ def _editable(request, pk: int):
 @login_required
 def model_card_edit(request, pk: int):
     system = _editable(request, pk)
-    card = ModelCard.objects.filter(system=system).first() or ModelCard(system=system)
+    model = _model_of(request, system)
+    card = (ModelCard.objects.filter(system=system, component=model).first()
+            or ModelCard(system=system, component=model))
     form = ModelCardForm(_posted(request), instance=card, initial={"version": card.version if card.pk else None})
     if request.method == "POST" and form.is_valid():
         with errors_on(form):
-            services.save_model_card(actor=request.user, system=system, changes=form.changes(),
+            services.save_model_card(actor=request.user, system=system, changes=form.changes(), component=model,
                                      expected_version=form.cleaned_data.get("version") if card.pk else None,
                                      reason=form.cleaned_data["reason"])
         if not form.errors:
             messages.success(request, _("The model card was saved."))
-            return redirect(f"{system.get_absolute_url()}?tab=documentation#model-card")
-    return render(request, "inventory/model_card_form.html", {"form": form, "system": system},
+            anchor = f"model-card-{model.pk}" if model else "model-card-system"
+            return redirect(f"{system.get_absolute_url()}?tab=documentation#{anchor}")
+    return render(request, "inventory/model_card_form.html", {"form": form, "system": system, "model": model},
                   status=400 if form.is_bound and form.errors else 200)
 
 

@@ -87,14 +87,13 @@ def import_file(*, actor, path, dry_run: bool = False, progress=None, system: st
             report.rows = len(plan.items)
             report.to_create = summary["components_to_create"] + summary["dependencies_to_create"]
             report.unchanged = summary["already_known"]
-            card_changes = plan.card_diff if plan.model_card is not None else []
-            report.to_update = 1 if card_changes else 0
-            report.unchanged += 1 if plan.model_card is not None and plan.card_exists and not card_changes else 0
+            report.to_update = sum(1 for card in plan.cards if card.diff)
+            report.unchanged += sum(1 for card in plan.cards if card.exists and not card.diff)
             report.warnings = [str(w) for w in plan.warnings]
-            if plan.model_card is not None:
-                report.notes.append(f"model card of {plan.system} from {plan.card_source!r}: "
-                                    + (f"{len(card_changes)} field(s) to change" if card_changes else "unchanged"))
-                report.notes.extend(f"    {row['label']}: {row['before']} -> {row['after']}" for row in card_changes)
+            for card in plan.cards:
+                report.notes.append(f"model card of {card.source!r} in {plan.system}: "
+                                    + (f"{len(card.diff)} field(s) to change" if card.diff else "unchanged"))
+                report.notes.extend(f"    {row['label']}: {row['before']} -> {row['after']}" for row in card.diff)
         else:
             if system:
                 raise ImportFileError("--system applies to CycloneDX files; a CSV/XLSX file names systems by row")

@@ -195,7 +195,7 @@ def system_bom(system: AISystem) -> dict:
     component_deps = list(ComponentDependency.objects.filter(component__in=components).select_related("dependency"))
     dependencies = {link.dependency.pk: link.dependency for link in system_deps + component_deps}
     dependency_refs = {pk: f"aims-dependency-{pk}" for pk in dependencies}
-    card = ModelCard.objects.filter(system=system).first()
+    cards = {card.component_id: card for card in ModelCard.objects.filter(system=system)}
 
     metadata_component = {"type": "application", "bom-ref": system_ref, "name": system.name}
     if system.purpose:
@@ -204,22 +204,18 @@ def system_bom(system: AISystem) -> dict:
         reference_code=system.reference_code, stage=system.stage, criticality=system.criticality,
         ai_act_tier=system.ai_act_tier, ai_act_role=system.ai_act_role, intended_use=system.intended_use)
 
+    # Each model carries its own card (CycloneDX's modelCard is per machine-learning-model component); a card of the
+    # system as a whole goes on the metadata component, which is then the model.
     entries = []
-    card_holder = None
-    if card is not None:
-        models = [c for c in components if c.kind == ComponentKind.MODEL]
-        main = [link.component for link in links if link.component.kind == ComponentKind.MODEL
-                and "main" in link.role.lower()]
-        card_holder = (main or models or [None])[0]
     for component in components:
         entry = _component(component, component_refs[component.pk])
-        if card is not None and component is card_holder:
-            entry["modelCard"] = model_card_json(card, component_refs)
+        if component.kind == ComponentKind.MODEL and component.pk in cards:
+            entry["modelCard"] = model_card_json(cards[component.pk], component_refs)
         entries.append(entry)
-    if card is not None and card_holder is None:
-        # modelCard belongs on a machine-learning-model component: without a model component, the system is one.
-        metadata_component["type"] = "machine-learning-model"
-        metadata_component["modelCard"] = model_card_json(card, component_refs)
+    if None in cards:
+        if not any(c.kind == ComponentKind.MODEL for c in components):
+            metadata_component["type"] = "machine-learning-model"
+        metadata_component["modelCard"] = model_card_json(cards[None], component_refs)
     entries.extend(_dependency(dependency, dependency_refs[pk]) for pk, dependency in sorted(dependencies.items()))
 
     graph = [{"ref": system_ref, "dependsOn": [component_refs[c.pk] for c in components]
@@ -227,9 +223,10 @@ def system_bom(system: AISystem) -> dict:
     by_component: dict[int, list[str]] = {}
     for link in component_deps:
         by_component.setdefault(link.component_id, []).append(dependency_refs[link.dependency_id])
-    if card is not None and card_holder is not None:
-        datasets = [component_refs[d["component_id"]] for d in card.datasets if d.get("component_id") in component_refs]
-        by_component.setdefault(card_holder.pk, []).extend(datasets)
+    for holder, card in cards.items():  # a model depends on the datasets its own card names
+        if holder in component_refs:
+            by_component.setdefault(holder, []).extend(
+                component_refs[d["component_id"]] for d in card.datasets if d.get("component_id") in component_refs)
     for component in components:
         graph.append({"ref": component_refs[component.pk],
                       "dependsOn": sorted(set(by_component.get(component.pk, [])))})

@@ -60,6 +60,17 @@ class BomItem:
 
 
 @dataclass
+class CardPlan:
+    """A model card of the document: the model it belongs to (None: the system as a whole), the fields it states
+    (datasets hold "ref" until applied) and, field by field, what it would change on the current card."""
+    item: BomItem | None
+    source: str
+    changes: dict
+    diff: list[dict] = field(default_factory=list)  # [{field, label, before, after}]
+    exists: bool = False
+
+
+@dataclass
 class BomPlan:
     filename: str
     spec_version: str = ""
@@ -67,10 +78,7 @@ class BomPlan:
     unit: object = None
     items: list[BomItem] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)  # (from ref, to ref); "" is the system itself
-    model_card: dict | None = None  # the fields the BOM's card states; datasets hold "ref" until applied
-    card_source: str = ""
-    card_diff: list[dict] = field(default_factory=list)  # [{field, label, before, after}] against the current card
-    card_exists: bool = False
+    cards: list[CardPlan] = field(default_factory=list)  # one per model card the document holds
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ref_map: dict[str, BomItem] = field(default_factory=dict)  # bom-ref -> item
@@ -84,8 +92,8 @@ class BomPlan:
         return {"spec_version": self.spec_version, "system": self.system.reference_code if self.system else "",
                 "components_to_create": sum(1 for i in new if i.target == "component"),
                 "dependencies_to_create": sum(1 for i in new if i.target == "dependency"),
-                "already_known": len(self.items) - len(new), "model_card": bool(self.model_card),
-                "model_card_changes": len(self.card_diff),
+                "already_known": len(self.items) - len(new), "model_card": bool(self.cards),
+                "model_cards": len(self.cards), "model_card_changes": sum(len(c.diff) for c in self.cards),
                 "errors": len(self.problems), "warnings": len(self.warnings)}
 
 
@@ -368,7 +376,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
     skipped_refs = set()
     cards = []
     if metadata_component.get("modelCard"):
-        cards.append(("$.metadata.component", metadata_component.get("name", ""), metadata_component["modelCard"]))
+        cards.append(("$.metadata.component", metadata_component.get("name", ""), metadata_component["modelCard"],
+                      None))
     walked = list(_walk(document.get("components"), "$.components"))
     if len(walked) > MAX_COMPONENTS:
         raise ImportFileError(_("The document has more than %(max)s components; split it.") % {"max": MAX_COMPONENTS})
@@ -395,7 +404,7 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
         if component.get("bom-ref"):
             ref_map[component["bom-ref"]] = item
         if target == "component" and kind == ComponentKind.MODEL and component.get("modelCard"):
-            cards.append((path, component["name"], component["modelCard"]))
+            cards.append((path, component["name"], component["modelCard"], item))
     plan.items = list(by_key.values())
     for item in plan.items:
         _check_lengths(item, plan)
@@ -427,30 +436,28 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
                                        "document; ignored.") % {"i": index, "j": position, "ref": target_ref})
 
     plan.ref_map = ref_map
-    if cards:
-        path, name, card = cards[0]
-        if len(cards) > 1:
-            plan.warnings.append(_("A system has one model card: the card of “%(name)s” (%(path)s) is imported, the "
-                                   "others are not.") % {"name": name, "path": path})
-        if system is None:
+    if cards and system is None:
+        for _path, name, _card, _item in cards:
             plan.warnings.append(_("The model card of “%(name)s” is not imported: no AI system was found for "
                                    "“%(described)s” (the document's metadata.component). Choose the system it "
                                    "documents (on the command line: --system REF), or register it first.")
                                  % {"name": name, "described": metadata_component.get("name") or "?"})
-        else:
-            plan.model_card, plan.card_source = model_card_changes(card), name
-            for entry in plan.model_card.get("datasets", []):
+    elif cards:
+        current_cards = {card.component_id: card for card in ModelCard.objects.filter(system=system)}
+        known = {id(i): i.existing for i in ref_map.values() if i.existing is not None}
+        for _path, name, card, item in cards:  # one card per model component, and the system's own
+            changes = model_card_changes(card)
+            for entry in changes.get("datasets", []):
                 if "ref" in entry and entry["ref"] not in ref_map:
-                    plan.warnings.append(_("The model card names dataset “%(ref)s”, which is not a component of this "
-                                           "document.") % {"ref": entry["ref"]})
-            existing_card = ModelCard.objects.filter(system=system).first()
-            resolved = dict(plan.model_card)
+                    plan.warnings.append(_("The model card of “%(name)s” names dataset “%(ref)s”, which is not a "
+                                           "component of this document.") % {"name": name, "ref": entry["ref"]})
+            holder = None if item is None else item.existing
+            current = current_cards.get(None) if item is None else (current_cards.get(holder.pk) if holder else None)
+            resolved = dict(changes)
             if "datasets" in resolved:  # known datasets compare as they would be stored
-                resolved["datasets"] = [_dataset_entry(entry, plan, {id(i): i.existing for i in ref_map.values()
-                                                                     if i.existing is not None})
-                                        for entry in resolved["datasets"]]
-            plan.card_diff = card_diff(existing_card, resolved)
-            plan.card_exists = existing_card is not None
+                resolved["datasets"] = [_dataset_entry(entry, plan, known) for entry in resolved["datasets"]]
+            plan.cards.append(CardPlan(item=item, source=name, changes=changes, diff=card_diff(current, resolved),
+                                       exists=current is not None))
     del plan.problems[MAX_PROBLEMS:]
     return plan
 
@@ -464,7 +471,11 @@ class BomResult:
     created_components: int = 0
     created_dependencies: int = 0
     links: int = 0
-    model_card: bool = False
+    model_cards: int = 0  # cards created or changed
+
+    @property
+    def model_card(self) -> bool:
+        return bool(self.model_cards)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -512,19 +523,23 @@ def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = No
                 progress(done, total)
         if not result.problems:
             _link(actor, plan, objects, result, reason)
-        if not result.problems and system is not None and plan.model_card is not None:
-            changes = dict(plan.model_card)
-            if "datasets" in changes:
-                changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
-            current = ModelCard.objects.filter(system=system).first()
-            changes = {name: value for name, value in changes.items()
-                       if current is None or getattr(current, name) != value}  # only what the BOM changes
-        if not result.problems and system is not None and plan.model_card is not None and changes:
-            try:
-                services.save_model_card(actor=actor, system=system, changes=changes, reason=reason)
-                result.model_card = True
-            except (ValidationError, PermissionDenied) as error:
-                result.problems.extend(_service_problems(error, "modelCard"))
+        if not result.problems and system is not None:
+            for card_plan in plan.cards:
+                component = objects[id(card_plan.item)] if card_plan.item is not None else None
+                changes = dict(card_plan.changes)
+                if "datasets" in changes:
+                    changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+                current = ModelCard.objects.filter(system=system, component=component).first()
+                changes = {name: value for name, value in changes.items()
+                           if current is None or getattr(current, name) != value}  # only what the BOM changes
+                if not changes:
+                    continue
+                try:
+                    services.save_model_card(actor=actor, system=system, changes=changes, component=component,
+                                             reason=reason)
+                    result.model_cards += 1
+                except (ValidationError, PermissionDenied) as error:
+                    result.problems.extend(_service_problems(error, "modelCard"))
         if result.problems:
             transaction.set_rollback(True)
             return BomResult(plan=plan, applied=False, problems=result.problems)

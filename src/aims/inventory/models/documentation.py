@@ -36,13 +36,18 @@ def _list_of_dicts(value, field: str, allowed: set[str], required: str | None = 
 
 
 class ModelCard(VersionedModel):
-    """One per system. Field names follow CycloneDX 1.6 `modelCard` so import and export map one to one.
+    """One per model component of a system (CycloneDX puts a `modelCard` on each machine-learning-model component),
+    and at most one for the system as a whole (`component` empty). Field names follow CycloneDX 1.6 `modelCard` so
+    import and export map one to one. A new version of a model is a new Component row: its card is its own.
 
     Text considerations (users, use cases, limitations, trade-offs) hold one item per line; CycloneDX lists them as
     arrays of strings. Structured parts keep the CycloneDX object shape in JSON.
     """
 
-    system = models.OneToOneField(AISystem, verbose_name=_("AI system"), on_delete=models.CASCADE, related_name="model_card")
+    system = models.ForeignKey(AISystem, verbose_name=_("AI system"), on_delete=models.CASCADE, related_name="model_cards")
+    component = models.ForeignKey("inventory.Component", verbose_name=_("model"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="model_cards",
+                                  help_text=_("The model component this card documents; empty for the whole system."))
     # modelParameters
     approach = models.CharField(_("learning approach"), max_length=30, choices=LearningApproach.choices, blank=True)
     task = models.CharField(_("task"), max_length=200, blank=True)
@@ -69,7 +74,7 @@ class ModelCard(VersionedModel):
     # properties...), kept as given and given back on export.
     cyclonedx = models.JSONField(_("CycloneDX details"), default=dict, blank=True)
 
-    ledger_fields = ("system_id", "approach", "task", "architecture_family", "model_architecture", "datasets", "inputs",
+    ledger_fields = ("system_id", "component_id", "approach", "task", "architecture_family", "model_architecture", "datasets", "inputs",
                      "outputs", "performance_metrics", "users", "use_cases", "technical_limitations",
                      "performance_tradeoffs", "ethical_considerations", "fairness_assessments",
                      "environmental_considerations", "cyclonedx")
@@ -79,8 +84,15 @@ class ModelCard(VersionedModel):
     class Meta:
         verbose_name = _("model card")
         verbose_name_plural = _("model cards")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "component"], name="model_card_one_per_model"),
+            models.UniqueConstraint(fields=["system"], condition=models.Q(component__isnull=True),
+                                    name="model_card_one_for_the_system"),
+        ]
 
     def __str__(self) -> str:
+        if self.component_id:
+            return str(_("Model card of %(model)s in %(system)s") % {"model": self.component, "system": self.system})
         return str(_("Model card of %(system)s") % {"system": self.system})
 
     def clean(self) -> None:

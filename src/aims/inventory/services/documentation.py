@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +15,7 @@ from aims.core.markdown import render_markdown
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _delete, _save_with_changes
 
-from ..models import AISystem, DecisionLogEntry, ModelCard, Playbook
+from ..models import AISystem, ComponentKind, DecisionLogEntry, ModelCard, Playbook, SystemComponent
 from ._common import ensure_not_frozen, reject_unknown, required_text
 
 MODEL_CARD_EDITABLE = (
@@ -24,15 +26,19 @@ MODEL_CARD_EDITABLE = (
 
 
 @transaction.atomic
-def save_model_card(*, actor, system: AISystem, changes: dict, expected_version: int | None = None,
+def save_model_card(*, actor, system: AISystem, changes: dict, component=None, expected_version: int | None = None,
                     reason: str = "") -> ModelCard:
-    """Create the system's model card on first save, update it afterwards."""
+    """Create a model card on first save, update it afterwards: the card of `component` (a model the system uses),
+    or of the system as a whole when no component is given."""
     require(actor, CHANGE, system)
     ensure_not_frozen(system)
     reject_unknown(changes, MODEL_CARD_EDITABLE)
-    card = ModelCard.objects.filter(system=system).first()
+    if component is not None and not SystemComponent.objects.filter(
+            system=system, component=component, component__kind=ComponentKind.MODEL).exists():
+        raise ValidationError({"component": _("A model card documents a model that this system uses.")})
+    card = ModelCard.objects.filter(system=system, component=component).first()
     if card is None:
-        return _create(actor=actor, obj=ModelCard(system=system, **changes), reason=reason)
+        return _create(actor=actor, obj=ModelCard(system=system, component=component, **changes), reason=reason)
     return _save_with_changes(actor=actor, obj=card, changes=changes, reason=reason, expected_version=expected_version)
 
 
@@ -132,9 +138,15 @@ COMPLETENESS_ITEMS = (
 )
 
 
+def main_card(system: AISystem) -> ModelCard | None:
+    """The card the documentation checks read: the system's own, else the first model's."""
+    return (ModelCard.objects.filter(system=system)
+            .order_by(F("component_id").asc(nulls_first=True), "pk").first())
+
+
 def completeness(system: AISystem) -> Completeness:
     """How much of the expected documentation the system has: a percentage and what is missing, with where to fix it."""
-    card = ModelCard.objects.filter(system=system).first()
+    card = main_card(system)
     has_decision = DecisionLogEntry.objects.filter(system=system).exists()
     has_playbook = Playbook.objects.filter(system=system).exists()
     base = system.get_absolute_url()

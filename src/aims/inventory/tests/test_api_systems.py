@@ -236,3 +236,16 @@ def test_the_questionnaire_reads_in_french_for_a_french_reader(client, manager):
     uses = next(q for q in body["questions"] if q["key"] == "annex_iii_uses")
     assert body["language"] == "fr" and uses["section"].startswith("Cas d'usage à haut risque")
     assert next(c for c in uses["choices"] if c["value"] == "recruitment")["article"] == "annexe III, point 4 a)"
+
+
+def test_each_model_has_its_own_card_through_the_api(api, make_system, manager, supplier_model):
+    system = make_system()
+    services.link_component(actor=manager, system=system, component=supplier_model)
+    url = f"/systems/{system.pk}/model-card?component_id={supplier_model.pk}"
+    response = api(manager, "PUT", url, {"task": "ranking"})
+    assert response.status_code == 200, response.content
+    assert response.json()["component_id"] == supplier_model.pk
+    assert api(manager, "GET", url).json()["task"] == "ranking"
+    assert api(manager, "GET", f"/systems/{system.pk}/model-card").status_code == 404  # none for the whole system
+    assert_error(api(manager, "PUT", f"/systems/{system.pk}/model-card?component_id=999999", {"task": "x"}),
+                 422, "validation_error")

@@ -5,8 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from aims.core.models import LedgerEvent
+from aims.inventory import services
 from aims.inventory.exchange import cyclonedx_export, cyclonedx_import
 from aims.inventory.exchange.files import ImportFileError
 from aims.inventory.models import Component, ComponentKind, Dependency, ModelCard, SystemComponent
@@ -193,7 +195,8 @@ def test_a_second_bom_that_states_fewer_fields_never_blanks_the_card(manager, ma
     second = json.dumps(document).encode()
 
     plan = cyclonedx_import.plan_bom(actor=manager, data=second, filename="second.json", system=system)
-    assert [(row["field"], row["before"], row["after"]) for row in plan.card_diff] == [("task", "ranking", "scoring")]
+    [card] = plan.cards
+    assert [(row["field"], row["before"], row["after"]) for row in card.diff] == [("task", "ranking", "scoring")]
     assert cyclonedx_import.apply_bom(actor=manager, data=second, filename="second.json", system=system).applied
     after = ModelCard.objects.get(system=system)
     assert after.task == "scoring"
@@ -207,7 +210,7 @@ def test_reimporting_an_identical_card_is_unchanged_and_writes_nothing(manager, 
     assert cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system).applied
     events = LedgerEvent.objects.count()
     plan = cyclonedx_import.plan_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system)
-    assert plan.card_diff == [] and plan.summary()["components_to_create"] == 0
+    assert [card.diff for card in plan.cards] == [[]] and plan.summary()["components_to_create"] == 0
     result = cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="bom.json", system=system)
     assert result.applied and not result.model_card
     assert LedgerEvent.objects.count() == events
@@ -280,10 +283,62 @@ def test_export_import_export_is_stable_and_writes_nothing(manager, make_system,
     events = LedgerEvent.objects.count()
     plan = cyclonedx_import.plan_bom(actor=manager, data=first.encode(), filename="out.json", system=None)
     assert plan.system == system  # found by the reference code the export carries
-    assert plan.summary()["components_to_create"] == 0 and plan.card_diff == []
+    assert plan.summary()["components_to_create"] == 0 and all(not card.diff for card in plan.cards)
     result = cyclonedx_import.apply_bom(actor=manager, data=first.encode(), filename="out.json")
     assert result.applied and LedgerEvent.objects.count() == events  # nothing changed, nothing ledgered
     second = cyclonedx_export.system_bom_json(system)
     assert _stable(second) == _stable(first)
     assert second.replace(json.loads(second)["serialNumber"], "").split('"timestamp"')[0] == \
         first.replace(json.loads(first)["serialNumber"], "").split('"timestamp"')[0]
+
+
+def _two_models_bom(bom_bytes) -> bytes:
+    document = json.loads(bom_bytes)
+    second = json.loads(json.dumps(document["components"][0]))
+    second.update({"bom-ref": "model-summariser", "name": "Summariser", "version": "1.0"})
+    second["modelCard"] = {"modelParameters": {"task": "summarisation", "datasets": [{"ref": "data-outcomes"}]},
+                           "considerations": {"technicalLimitations": ["French only"]}}
+    document["components"].append(second)
+    document["dependencies"][0]["dependsOn"].append("model-summariser")
+    return json.dumps(document).encode()
+
+
+def test_two_models_keep_two_cards_in_one_system_and_export_each_on_its_model(manager, make_system, bom_bytes):
+    system = make_system()
+    data = _two_models_bom(bom_bytes)
+    result = cyclonedx_import.apply_bom(actor=manager, data=data, filename="two.json", system=system)
+    assert result.applied and result.model_cards == 2
+    ranknet, summariser = Component.objects.get(name="RankNet CV"), Component.objects.get(name="Summariser")
+    assert ModelCard.objects.get(system=system, component=ranknet).task == "ranking"
+    assert ModelCard.objects.get(system=system, component=summariser).technical_limitations == "French only"
+    assert not ModelCard.objects.filter(system=system, component=None).exists()
+
+    exported = cyclonedx_export.system_bom(system)
+    cards = {c["name"]: c.get("modelCard") for c in exported["components"] if c["type"] == "machine-learning-model"}
+    assert cards["RankNet CV"]["modelParameters"]["task"] == "ranking"
+    assert cards["Summariser"]["modelParameters"]["task"] == "summarisation"
+    assert "modelCard" not in exported["metadata"]["component"]
+    refs = {c["name"]: c["bom-ref"] for c in exported["components"]}
+    graph = {node["ref"]: set(node.get("dependsOn", [])) for node in exported["dependencies"]}
+    assert graph[refs["Summariser"]] == {refs["Hiring outcomes"]}  # only the datasets of its own card
+    assert refs["Historical CVs"] in graph[refs["RankNet CV"]]
+    assert cyclonedx_export.validate_bom(json.dumps(exported)) == []
+    events = LedgerEvent.objects.count()
+    again = cyclonedx_import.apply_bom(actor=manager, data=json.dumps(exported).encode(), filename="again.json")
+    assert again.applied and again.model_cards == 0 and LedgerEvent.objects.count() == events
+
+
+def test_a_card_is_written_per_model_on_the_page_and_by_the_service(client, manager, make_system, supplier_model):
+    system = make_system()
+    services.link_component(actor=manager, system=system, component=supplier_model)
+    card = services.save_model_card(actor=manager, system=system, component=supplier_model,
+                                    changes={"task": "ranking"})
+    assert card.component == supplier_model
+    assert services.save_model_card(actor=manager, system=system, changes={"task": "whole"}).component is None
+    other = services.create_component(actor=manager, kind="model", name="Unlinked", owner_unit=system.unit)
+    with pytest.raises(ValidationError):
+        services.save_model_card(actor=manager, system=system, component=other, changes={"task": "x"})
+    client.force_login(manager)
+    page = client.get(f"{system.get_absolute_url()}?tab=documentation").content.decode()
+    assert f'data-model-card="{supplier_model.pk}"' in page and 'data-model-card="system"' in page
+    assert f"?component={supplier_model.pk}" in page
