@@ -176,7 +176,7 @@ class DependencyForm(VersionedForm):
 
     class Meta:
         model = Dependency
-        fields = list(DEPENDENCY_EDITABLE)
+        fields = [f for f in DEPENDENCY_EDITABLE if f != "cyclonedx"]
         widgets = {"end_of_support": DATE, "sla": forms.Textarea(attrs={"rows": 2}),
                    "notes": forms.Textarea(attrs={"rows": 2})}
 

@@ -60,19 +60,39 @@ def _hash_parts(text: str) -> dict:
     return {}
 
 
+def _entry(ctype: str, ref: str, item, description: str, provider: str) -> tuple[dict, dict]:
+    """The start of a component entry and what its BOM said beyond our fields (`item.cyclonedx`), with the supplier
+    as given unless a person changed it since."""
+    kept = dict(item.cyclonedx or {})
+    entry = {"type": ctype, "bom-ref": ref, "name": item.name}
+    if item.version_label:
+        entry["version"] = item.version_label
+    if description:
+        entry["description"] = description
+    if _provider(kept) != provider:
+        for key in ("supplier", "manufacturer", "publisher", "author", "authors"):
+            kept.pop(key, None)
+        if provider:
+            entry["supplier"] = {"name": provider}
+    return entry, kept
+
+
+def _give_back(entry: dict, kept: dict, properties: list[dict]) -> dict:
+    """The kept parts not already written, then every property (the BOM's own first, ours after)."""
+    properties = kept.pop("properties", []) + properties
+    for key in KEPT_COMPONENT_KEYS:
+        if key in kept and key not in entry:
+            entry[key] = kept[key]
+    if properties:
+        entry["properties"] = properties
+    return entry
+
+
 def _component(component, ref: str) -> dict:
     """The component as CycloneDX: what its BOM said (Component.cyclonedx) given back as it was, with the fields a
     person may have changed since (name, version, supplier, licence, hash or URL) taking precedence."""
-    kept = dict(component.cyclonedx or {})
-    entry = {"type": TYPE_BY_KIND.get(component.kind, "application"), "bom-ref": ref, "name": component.name}
-    if component.version_label:
-        entry["version"] = component.version_label
-    if component.description:
-        entry["description"] = component.description
-    if component.provider and _provider(kept) != component.provider:
-        for key in ("supplier", "manufacturer", "publisher", "author", "authors"):
-            kept.pop(key, None)
-        entry["supplier"] = {"name": component.provider}
+    entry, kept = _entry(TYPE_BY_KIND.get(component.kind, "application"), ref, component, component.description,
+                         component.provider)
     if licence_text(kept) != component.licence:
         kept.pop("licenses", None)
         if component.licence:
@@ -89,29 +109,19 @@ def _component(component, ref: str) -> dict:
         if component.contains_personal_data:
             data["sensitiveData"] = ["personal data"]
         entry["data"] = [data]
-    properties = kept.pop("properties", []) + _props(
+    return _give_back(entry, kept, _props(
         kind=component.kind, origin=component.origin, task=component.task, architecture=component.architecture,
         hash_or_url=component.hash_or_url, source=component.source, provenance=component.provenance,
-        contains_personal_data="true" if component.contains_personal_data else "", quality_notes=component.quality_notes)
-    for key in KEPT_COMPONENT_KEYS:
-        if key in kept and key not in entry:
-            entry[key] = kept[key]
-    if properties:
-        entry["properties"] = properties
-    return entry
+        contains_personal_data="true" if component.contains_personal_data else "", quality_notes=component.quality_notes))
 
 
 def _dependency(dependency, ref: str) -> dict:
-    entry = {"type": TYPE_BY_DEPENDENCY_KIND.get(dependency.kind, "library"), "bom-ref": ref, "name": dependency.name}
-    if dependency.version_label:
-        entry["version"] = dependency.version_label
-    if dependency.notes:
-        entry["description"] = dependency.notes
-    if dependency.supplier:
-        entry["supplier"] = {"name": dependency.supplier}
-    entry["properties"] = _props(dependency_kind=dependency.kind, end_of_support=dependency.end_of_support,
-                                 cost_per_year=dependency.cost_per_year, sla=dependency.sla)
-    return entry
+    """An entry of the dependency register as CycloneDX: what its BOM said (Dependency.cyclonedx: licences, hashes,
+    purl, references...) given back, with the supplier and notes a person may have changed since taking precedence."""
+    entry, kept = _entry(TYPE_BY_DEPENDENCY_KIND.get(dependency.kind, "library"), ref, dependency, dependency.notes,
+                         dependency.supplier)
+    return _give_back(entry, kept, _props(dependency_kind=dependency.kind, end_of_support=dependency.end_of_support,
+                                          cost_per_year=dependency.cost_per_year, sla=dependency.sla))
 
 
 def model_card_json(card: ModelCard, refs: dict[int, str]) -> dict:

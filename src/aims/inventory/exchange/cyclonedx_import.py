@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aims.core.permissions import ADD, CHANGE, can_in_unit
 
@@ -161,11 +162,16 @@ def licence_text(component: dict) -> str:
 KEPT_COMPONENT_KEYS = ("group", "purl", "cpe", "swid", "omniborId", "swhid", "scope", "copyright", "mime-type",
                        "supplier", "manufacturer", "publisher", "author", "authors", "licenses", "hashes",
                        "externalReferences", "tags", "data", "pedigree", "evidence", "releaseNotes",
-                       "cryptoProperties", "properties")
+                       "cryptoProperties", "modified", "properties")
+# The keys of a component the import reads into fields (or walks, for nested components and model cards).
+READ_COMPONENT_KEYS = ("type", "bom-ref", "name", "version", "description", "components", "modelCard")
 # Parts of a BOM the product does not hold: each present one is a warning, never dropped silently.
 UNKEPT_DOCUMENT_KEYS = ("services", "compositions", "vulnerabilities", "annotations", "formulation", "declarations",
                         "definitions", "externalReferences", "properties", "signature")
 UNKEPT_METADATA_KEYS = ("authors", "supplier", "manufacturer", "manufacture", "licenses", "lifecycles", "properties")
+
+
+_KNOWN_COMPONENT_KEYS = frozenset(KEPT_COMPONENT_KEYS + READ_COMPONENT_KEYS)
 
 
 def kept_details(component: dict) -> dict:
@@ -215,6 +221,7 @@ def _dependency_fields(component: dict, props: dict) -> dict:
     for name, value in props.items():
         if name in DEPENDENCY_PROPERTY_FIELDS and value:
             fields[name] = value
+    fields["cyclonedx"] = kept_details(component)
     return fields
 
 
@@ -381,7 +388,10 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
     walked = list(_walk(document.get("components"), "$.components"))
     if len(walked) > MAX_COMPONENTS:
         raise ImportFileError(_("The document has more than %(max)s components; split it.") % {"max": MAX_COMPONENTS})
+    unkept: dict[str, list[str]] = {}  # key -> paths of the components stating it
     for path, component in walked:
+        for key in component.keys() - _KNOWN_COMPONENT_KEYS:
+            unkept.setdefault(key, []).append(path)
         props = _properties(component)
         ctype = component.get("type")
         if props.get("kind") in ComponentKind.values:
@@ -403,8 +413,21 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
         item = by_key.setdefault(item.key, item)  # the same component listed twice is one component
         if component.get("bom-ref"):
             ref_map[component["bom-ref"]] = item
-        if target == "component" and kind == ComponentKind.MODEL and component.get("modelCard"):
-            cards.append((path, component["name"], component["modelCard"], item))
+        if component.get("modelCard"):
+            if target == "component" and kind == ComponentKind.MODEL:
+                cards.append((path, component["name"], component["modelCard"], item))
+            else:
+                plan.warnings.append(_("%(path)s (%(name)s): only models keep a model card; this one is not "
+                                       "imported.") % {"path": path, "name": component.get("name")})
+    for key, paths in sorted(unkept.items()):  # one warning per key, naming the first component that states it
+        if len(paths) == 1:
+            message = _("%(path)s: the product does not keep “%(key)s”; it is not imported.")
+        else:
+            message = ngettext(
+                "%(path)s and %(more)s other component: the product does not keep “%(key)s”; it is not imported.",
+                "%(path)s and %(more)s other components: the product does not keep “%(key)s”; it is not imported.",
+                len(paths) - 1)
+        plan.warnings.append(message % {"path": paths[0], "more": len(paths) - 1, "key": key})
     plan.items = list(by_key.values())
     for item in plan.items:
         _check_lengths(item, plan)

@@ -149,9 +149,12 @@ class Dependency(VersionedModel):
                                    on_delete=models.PROTECT, related_name="inventory_dependencies")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="owned_dependencies")
+    # What the CycloneDX BOM it came from says beyond the fields above (licences, hashes, purl, external references,
+    # supplier or manufacturer as given, properties...), kept as given so an export gives it back, like components.
+    cyclonedx = models.JSONField(_("CycloneDX details"), default=dict, blank=True)
 
     ledger_fields = ("kind", "name", "version_label", "supplier", "end_of_support", "cost_per_year", "sla", "notes",
-                     "owner_unit_id", "owner_id")
+                     "owner_unit_id", "owner_id", "cyclonedx")
     permission_domain = "inventory"
     unit_path = "owner_unit"
     restrict_extra = classmethod(lambda cls, user, action: shared_catalogue_view(user, action))

@@ -19,7 +19,7 @@ COMPONENT_EDITABLE = (
     "cyclonedx",
 )
 DEPENDENCY_EDITABLE = ("kind", "name", "version_label", "supplier", "end_of_support", "cost_per_year", "sla", "notes",
-                       "owner_unit", "owner")
+                       "owner_unit", "owner", "cyclonedx")
 
 
 def _require_steward_unit(actor, action, changes: dict, current_unit=...) -> None:
