@@ -83,8 +83,8 @@ def fill_ledger_to(total: int, batch: int = 20_000) -> dict:
     seq, prev_hash, actor_id = (last or (0, ledger.GENESIS, None))
     if seq >= total:
         return {"generated_events": 0, "generate_seconds": 0.0}
-    columns = ", ".join(connection.ops.quote_name(c) for c in ledger._COLUMNS)
-    sql = f"INSERT INTO core_ledgerevent ({columns}) VALUES ({', '.join(['%s'] * len(ledger._COLUMNS))})"
+    columns = ", ".join(connection.ops.quote_name(c) for c in ledger.COLUMNS)
+    sql = f"INSERT INTO core_ledgerevent ({columns}) VALUES ({', '.join(['%s'] * len(ledger.COLUMNS))})"
     base = timezone.now()
     started = time.perf_counter()
     generated = 0
@@ -92,12 +92,12 @@ def fill_ledger_to(total: int, batch: int = 20_000) -> dict:
         rows = []
         for _ in range(min(batch, total - seq)):
             seq += 1
-            created_at = ledger.timestamp_text(base + timedelta(microseconds=seq))
+            created_at = ledger.canonical_time(base + timedelta(microseconds=seq))
             fields = [seq, created_at, actor_id, "bench@example.com", "core.orgunit.update", "core.orgunit",
                       str(seq % UNITS), f"Unit {seq % UNITS}", json.dumps({"name": f"Unit r{seq - 1}"}),
                       json.dumps({"name": f"Unit r{seq}"}), "", uuid.uuid4().hex]
-            digest = ledger.chain_hash(prev_hash, ledger.canonical_event(*fields))
-            rows.append((*fields, prev_hash, digest))
+            digest = ledger.hash_v2(prev_hash, *fields)
+            rows.append((*fields, prev_hash, digest, ledger.CURRENT_RECIPE))
             prev_hash = digest
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)

@@ -1,19 +1,15 @@
 """The ledger: an append-only, SHA-256 hash-chained record of every change.
 
-hash(n) = SHA-256( hash(n-1) + "\\n" + canonical(n) ), where canonical(n) is a JSON array of the event's fields in a
-fixed order, its sequence number first. Changing, deleting, inserting or reordering any row therefore breaks the chain
-at the first bad event, which `verify()` names. The first event chains from GENESIS.
+Each event's hash covers every stored column of the event and the previous event's hash (the recipe is in
+ledger_chain.py and docs/decisions/0006-ledger-recipe-2.md). Changing, deleting, inserting or reordering any row
+therefore breaks the chain at the first bad event, which `verify()` names. The first event chains from GENESIS.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +20,11 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from . import context, webhooks
-# The recipe and the verification loop live in a Django-free module shared with worker processes and offline tools.
+# The recipes and the verification engine live in a Django-free module shared with the lean command line, worker
+# processes and offline tools.
 from .ledger_chain import (  # noqa: F401 (re-exported: the ledger's public API)
-    GENESIS, REWRITTEN, TRUNCATED, VerifyResult, canonical_event, chain_hash, timestamp_text, verify_rows,
+    COLUMNS, CURRENT_RECIPE, GENESIS, REWRITTEN, TRUNCATED, Reader, VerifyResult, canonical_time, hash_v2,
+    verify_rows, verify_table,
 )
 from .models import LedgerEvent
 
@@ -34,8 +32,6 @@ from .models import LedgerEvent
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Advisory lock key used on PostgreSQL so concurrent writers append one after another to a single chain.
 _PG_LOCK_KEY = 4242_0001
-# Below this many events one process verifies faster than starting workers.
-PARALLEL_MIN_EVENTS = 200_000
 
 
 def canonical_json(value) -> str:
@@ -102,6 +98,9 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
         actor_id, actor_label = actor.pk, _clean(actor.get_username(), 200)
     else:
         actor_id, actor_label = None, _clean(actor if isinstance(actor, str) else context.system_actor(), 200)
+    texts = (actor_label, _clean(action, 60), _clean(object_type or "", 60), _clean(object_id, 64),
+             _clean(object_label, 300), canonical_json(before or {}), canonical_json(after or {}), _clean(reason, 5000),
+             _clean(context.request_id(), 64))
     # Plain SQL for the head read and the insert: every change in the product passes here, and the ORM's query
     # building cost more than the database work (see benchmarks/ledger.py).
     with connection.cursor() as cursor:
@@ -110,50 +109,25 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
         seq = (last[0] + 1) if last else 1
         prev_hash = last[1] if last else GENESIS
         now = context.now()
-        event = LedgerEvent(
-            id=seq,
-            created_at=now,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=_clean(action, 60),
-            object_type=_clean(object_type or "", 60),
-            object_id=_clean(object_id, 64),
-            object_label=_clean(object_label, 300),
-            before=canonical_json(before or {}),
-            after=canonical_json(after or {}),
-            reason=_clean(reason, 5000),
-            request_id=_clean(context.request_id(), 64),
-            prev_hash=prev_hash,
-        )
-        event.hash = chain_hash(prev_hash, _canonical_of(event))
-        cursor.execute(_SQL["insert"], [
-            event.id, connection.ops.adapt_datetimefield_value(now), actor_id, event.actor_label, event.action,
-            event.object_type, event.object_id, event.object_label, event.before, event.after, event.reason,
-            event.request_id, prev_hash, event.hash,
-        ])
+        created = canonical_time(now)
+        digest = hash_v2(prev_hash, seq, created, actor_id, *texts)
+        # SQLite stores the canonical text itself (what is hashed is what is stored, byte for byte); PostgreSQL
+        # stores the instant, whose UTC text verification renders the same way.
+        cursor.execute(_SQL["insert"], [seq, created if connection.vendor == "sqlite" else now, actor_id, *texts,
+                                        prev_hash, digest, CURRENT_RECIPE])
+    event = LedgerEvent(id=seq, created_at=now, actor_id=actor_id, actor_label=texts[0], action=texts[1],
+                        object_type=texts[2], object_id=texts[3], object_label=texts[4], before=texts[5],
+                        after=texts[6], reason=texts[7], request_id=texts[8], prev_hash=prev_hash, hash=digest,
+                        recipe=CURRENT_RECIPE)
     event._state.adding, event._state.db = False, connection.alias
     webhooks.dispatch_webhooks_on_commit(event)
     return event
 
 
-def _canonical_of(event: LedgerEvent) -> str:
-    return canonical_event(
-        event.id, event.created_at, event.actor_id, event.actor_label, event.action, event.object_type,
-        event.object_id, event.object_label, event.before, event.after, event.reason, event.request_id,
-    )
-
-
-_COLUMNS = ("id", "created_at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_label",
-            "before", "after", "reason", "request_id", "prev_hash", "hash")
-_TABLE = LedgerEvent._meta.db_table
-
-# The timestamp as canonical text computed by the database (same result as timestamp_text), so a million rows are not
-# turned into datetime objects only to be formatted back into text.
-_CREATED_AT_TEXT = {
-    "postgresql": "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
-    "sqlite": "CASE WHEN instr(created_at, '.') > 0 THEN substr(replace(created_at, 'T', ' ') || '000000', 1, 26)"
-              " ELSE substr(replace(created_at, 'T', ' '), 1, 19) || '.000000' END",
-}
+def hash_of(event: LedgerEvent, prev_hash: str | None = None) -> str:
+    """The recipe-2 hash of an event's values (chained from `prev_hash`, default its own link)."""
+    return hash_v2(event.prev_hash if prev_hash is None else prev_hash, event.id, canonical_time(event.created_at),
+                   event.actor_id, *(getattr(event, name) for name in COLUMNS[3:12]))
 
 
 class _Sql(dict):
@@ -168,47 +142,55 @@ class _Sql(dict):
     @staticmethod
     def _build(name):
         quote = connection.ops.quote_name
-        table = quote(_TABLE)
+        table = quote(LedgerEvent._meta.db_table)
         if name == "head":
             return f"SELECT id, {quote('hash')} FROM {table} ORDER BY id DESC LIMIT 1"
         if name == "insert":
-            columns = ", ".join(quote(c) for c in _COLUMNS)
-            return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
-        if name in ("rows", "range"):
-            created = _CREATED_AT_TEXT.get(connection.vendor, quote("created_at"))
-            columns = ", ".join(created if c == "created_at" else quote(c) for c in _COLUMNS)
-            upto = " AND id <= %s" if name == "range" else ""
-            return f"SELECT {columns} FROM {table} WHERE id > %s{upto} ORDER BY id LIMIT %s"
+            columns = ", ".join(quote(c) for c in COLUMNS)
+            return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
         raise KeyError(name)
 
 
 _SQL = _Sql()
 
 
-def _rows(batch: int = 20000, upto: int | None = None) -> Iterator[tuple]:
-    """All events in sequence order, straight from the database cursor (no model instances: verification is hot)."""
-    sql = _SQL["rows"] if upto is None else _SQL["range"]
-    last_id = 0
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(sql, [last_id, batch] if upto is None else [last_id, upto, batch])
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            yield from rows
-            last_id = rows[-1][0]
+def reader() -> Reader:
+    """The ledger table read through Django's connection (it sees this transaction's rows, as tests need)."""
+    connection.ensure_connection()
+    return Reader(connection.vendor, connection.connection)
 
 
 def verify(parallel: bool | None = None) -> VerifyResult:
-    """Check the whole chain; names the first bad event. Large ledgers are checked by several processes at once.
+    """Check the whole chain; names the first bad event. Large ledgers are checked by several processes at once
+    (`parallel`: None decides by size, True forces it when possible, False never)."""
+    workers = _worker_database() if _parallel_possible() else None
+    return check_anchors(verify_table(reader(), workers_database=workers, parallel=parallel))
 
-    `parallel=None` decides by size; whatever the workers find wrong (or if they cannot run), the chain is walked
-    again in this process, so a broken ledger is always reported exactly as the sequential walk reports it.
-    """
-    if parallel is None:
-        parallel = _parallel_possible() and _last_id() >= PARALLEL_MIN_EVENTS
-    result = _verify_in_parallel() if parallel and _parallel_possible() else None
-    return check_anchors(result if result is not None else verify_rows(_rows()))
+
+def _parallel_possible() -> bool:
+    # Workers use connections of their own, which cannot see rows of a transaction still open here (tests, or a
+    # caller inside atomic()), nor an in-memory SQLite database.
+    if connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        return bool(name) and ":memory:" not in name and "mode=memory" not in name and Path(name).exists()
+    return True
+
+
+def _worker_database() -> dict:
+    return database_spec(connection.settings_dict)
+
+
+def database_spec(settings_dict: dict) -> dict:
+    """How another process connects to the database Django's `settings_dict` describes (see ledger_chain.connect)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return {"vendor": "sqlite", "path": str(settings_dict["NAME"])}
+    params = {"dbname": settings_dict["NAME"], "user": settings_dict.get("USER"),
+              "password": settings_dict.get("PASSWORD"), "host": settings_dict.get("HOST"),
+              "port": settings_dict.get("PORT")}
+    params.update({k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, (str, int, float))})
+    return {"vendor": "postgresql", "params": {k: v for k, v in params.items() if v not in (None, "")}}
 
 
 # --- Anchors: the chain head written down outside the database --------------------------------------------------
@@ -268,111 +250,76 @@ def check_anchors(result: VerifyResult, *, anchors: Path | None = None, hash_at=
     return result
 
 
-def _last_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL["head"])
-        row = cursor.fetchone()
-    return row[0] if row else 0
+# --- Export: the chain as JSON Lines an auditor re-verifies offline -----------------------------------------------
 
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _parallel_possible() -> bool:
-    # Workers use connections of their own, which cannot see rows of a transaction still open here (tests, or a
-    # caller inside atomic()), nor an in-memory SQLite database.
-    if _cpus() < 2 or connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
-        return False
-    if connection.vendor == "sqlite":
-        name = str(connection.settings_dict["NAME"])
-        return bool(name) and ":memory:" not in name and "mode=memory" not in name and Path(name).exists()
-    return True
-
-
-def _worker_database():
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return str(settings["NAME"])
-    params = {"dbname": settings["NAME"], "user": settings["USER"], "password": settings["PASSWORD"],
-              "host": settings["HOST"], "port": settings["PORT"]}
-    params.update({k: v for k, v in (settings.get("OPTIONS") or {}).items() if isinstance(v, (str, int, float))})
-    return {k: v for k, v in params.items() if v not in (None, "")}
-
-
-def _run_worker(job: dict) -> dict:
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "aims.core.ledger_chain"], input=json.dumps(job), env=env,
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
-
-
-def _verify_in_parallel() -> VerifyResult | None:
-    """One slice per CPU, this process taking the first; None when anything is off (the caller walks it all)."""
-    last_id = _last_id()
-    slices = min(_cpus(), 8)
-    if last_id < slices:
-        return None
-    bounds = [last_id * i // slices for i in range(slices + 1)]
-    base = {"vendor": connection.vendor, "database": _worker_database(), "sql": _SQL["range"], "batch": 20000}
-    jobs = [{**base, "lo": bounds[i], "hi": bounds[i + 1]} for i in range(slices)]
-    try:
-        with ThreadPoolExecutor(max_workers=slices - 1) as pool:  # threads only wait for the worker processes
-            remote = [pool.submit(_run_worker, job) for job in jobs[1:]]
-            first = verify_rows(_rows(upto=bounds[1]))
-            results = [{"ok": first.ok, "count": first.count, "first_id": 1 if first.count else None,
-                        "first_prev": GENESIS, "head": first.head}] + [future.result() for future in remote]
-    except (OSError, subprocess.CalledProcessError, ValueError):
-        return None
-    head = GENESIS
-    for job, result in zip(jobs, results):
-        if not result["ok"] or result["count"] != job["hi"] - job["lo"] or result["first_prev"] != head:
-            return None
-        head = result["head"]
-    return VerifyResult(True, last_id, head)
+EXPORT_TYPE, EXPORT_HEAD = "aims-ledger-export", "aims-ledger-head"
+EXPORT_INCOMPLETE = "export"
 
 
 def export_lines() -> Iterator[str]:
-    """JSON Lines: a header describing the hash recipe, one line per event, then a trailer with the chain head."""
+    """JSON Lines: a header describing the hash recipes, one line per event (its stored values), then a trailer
+    with the number of events and the chain head (an export cut short, or without its trailer, fails to verify)."""
     yield canonical_json({
-        "type": "aims-ledger-export",
-        "format": 1,
-        "hash": "sha256(prev_hash + '\\n' + canonical), canonical = JSON array "
-                "[id, created_at, actor_id, actor_label, action, object_type, object_id, object_label, before, after, "
-                "reason, request_id] with separators (',', ':') and non-ASCII kept",
+        "type": EXPORT_TYPE,
+        "format": 2,
+        "hash": "recipe 2: see aims/core/ledger_chain.py (every column of the event, as stored); recipe 1: "
+                "sha256(prev_hash + '\\n' + JSON array [id, created_at, ..., request_id])",
         "genesis": GENESIS,
         "exported_at": timezone.now().isoformat(),
     })
     count, head = 0, GENESIS
-    for row in _rows():
-        event = dict(zip(_COLUMNS, row))
-        event["created_at"] = timestamp_text(event["created_at"])
+    for row in reader().rows():
+        event = {name: value.decode(errors="replace") if value.__class__ is bytes else value
+                 for name, value in zip(COLUMNS, row)}
         count, head = count + 1, event["hash"]
         yield json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-    yield canonical_json({"type": "aims-ledger-head", "count": count, "head": head})
+    yield canonical_json({"type": EXPORT_HEAD, "count": count, "head": head})
 
 
 def verify_export(lines: Iterable[str], anchors: Path | None = None) -> VerifyResult:
-    """Re-verify an exported file offline, without the database; with `anchors` (a copy of the anchor file), also
+    """Re-verify an exported file offline, without the database: the header first, every event, then the trailer,
+    whose count and head must be exactly what the events give. With `anchors` (a copy of the anchor file), also
     check that the export reaches the newest recorded head with the same hash."""
     anchor = _last_anchor(anchors) if anchors else None
-    hashes = {}
+    hashes, state = {}, {"header": False, "trailer": None, "after_trailer": False}
 
     def rows():
-        for line in lines:
+        for number, line in enumerate(lines):
+            if not line.strip():
+                continue
             record_ = json.loads(line)
-            if "type" in record_:
+            kind = record_.get("type")
+            if number == 0:
+                state["header"] = kind == EXPORT_TYPE
+                if state["header"]:
+                    continue
+            if state["trailer"] is not None:
+                state["after_trailer"] = True
+                return
+            if kind == EXPORT_HEAD:
+                state["trailer"] = record_
                 continue
             if anchor is not None and record_["id"] == anchor["id"]:
                 hashes[record_["id"]] = record_["hash"]
-            yield tuple(record_[c] for c in _COLUMNS)
+            yield tuple(_stored(record_.get(column, 1 if column == "recipe" else None)) for column in COLUMNS) + (1,)
 
     result = verify_rows(rows())
+    if result.ok:
+        trailer = state["trailer"]
+        problem = ("the file does not start with an export header" if not state["header"] else
+                   "the export has no trailer (it was cut short)" if trailer is None else
+                   "lines follow the trailer" if state["after_trailer"] else
+                   f"the trailer announces {trailer.get('count')} events ending at {trailer.get('head')}, the file "
+                   f"holds {result.count} ending at {result.head}: events were removed or added"
+                   if (trailer.get("count"), trailer.get("head")) != (result.count, result.head) else "")
+        if problem:
+            return VerifyResult(False, result.count, result.head, result.count + 1, problem, EXPORT_INCOMPLETE)
     return check_anchors(result, anchors=anchors, hash_at=hashes.get) if anchors else result
+
+
+def _stored(value):
+    """An exported value as the database stored it (text as UTF-8 bytes)."""
+    return value.encode() if isinstance(value, str) else value
 
 
 def history(obj: Model):

@@ -174,8 +174,10 @@ class RoleAssignment(VersionedModel):
 class LedgerEvent(models.Model):
     """One change, appended to a SHA-256 hash chain. Never updated or deleted (database triggers refuse it).
 
-    The hash covers the event's sequence number, so a deleted, inserted or reordered row breaks the chain at the
-    first bad event. before/after are stored as canonical JSON text so the hash can be recomputed byte for byte.
+    The hash covers every column as stored (aims.core.ledger_chain), the sequence number included, so a modified,
+    deleted, inserted or reordered row breaks the chain at the first bad event. before/after are stored as canonical
+    JSON text. A column added here must be added to the hash recipe too: verification refuses a table with a column
+    outside it.
     """
 
     created_at = models.DateTimeField(db_index=True)
@@ -191,6 +193,8 @@ class LedgerEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which hash recipe the row was written with (itself under the hash): 1 for events written before recipe 2.
+    recipe = models.PositiveSmallIntegerField(default=2, editable=False)
 
     objects = RestrictedManager()
     permission_domain = "ledger"

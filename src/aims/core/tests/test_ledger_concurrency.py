@@ -18,7 +18,7 @@ import threading
 import pytest
 from django.db import connection
 
-from aims.core import ledger, services
+from aims.core import ledger, ledger_chain, services
 from aims.core.models import LedgerEvent, OrgUnit, User
 from aims.core.testing import OrgUnitFactory, drop_ledger_triggers, person_with_role, restore_ledger_triggers
 
@@ -90,10 +90,10 @@ def test_parallel_verification_agrees_with_the_sequential_walk(triggers_off_befo
     unit = OrgUnitFactory(name="Team", code="team")
     for n in range(30):
         unit = services.update_org_unit(actor=admin, unit=unit, changes={"name": f"Team v{n}"})
-    monkeypatch.setattr(ledger, "_cpus", lambda: 3)
+    monkeypatch.setattr(ledger_chain, "_cpus", lambda: 3)
     workers = []
-    real_run_worker = ledger._run_worker
-    monkeypatch.setattr(ledger, "_run_worker", lambda job: workers.append(job) or real_run_worker(job))
+    real_run_worker = ledger_chain._run_worker
+    monkeypatch.setattr(ledger_chain, "_run_worker", lambda job: workers.append(job) or real_run_worker(job))
 
     intact = ledger.verify(parallel=True)
     assert [(job["lo"], job["hi"]) for job in workers] == [(10, 20), (20, 30)]

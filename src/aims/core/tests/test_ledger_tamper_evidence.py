@@ -61,7 +61,7 @@ def test_deleted_row_is_named(five_events):
 def test_inserted_row_is_named(five_events):
     # Re-number the tail to make room, then insert a forged event with a self-consistent hash of its own.
     first = five_events[0]
-    forged_hash = ledger.chain_hash(first.hash, "forged")
+    forged_hash = "f" * 64
     drop_ledger_triggers()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_ledgerevent SET id = id + 100 WHERE id >= 2")
@@ -117,3 +117,20 @@ def test_change_and_event_commit_together(admin_user, org):
         services.create_org_unit(actor=admin_user, name="Dup", code="root")  # code already used
     assert LedgerEvent.objects.count() == 0
 
+
+
+def test_an_export_cut_short_or_empty_does_not_verify(five_events, tmp_path):
+    """The offline check holds the export to its own trailer: events dropped, trailer kept, fails; so does a file
+    without its trailer, without its header, or with nothing in it."""
+    lines = list(ledger.export_lines())
+    assert ledger.verify_export(lines).ok
+    dropped = [line for line in lines if '"id":5,' not in line]
+    assert ledger.verify_export(dropped).kind == ledger.EXPORT_INCOMPLETE
+    assert ledger.verify_export(lines[:-1]).kind == ledger.EXPORT_INCOMPLETE
+    assert ledger.verify_export(lines[1:]).kind == ledger.EXPORT_INCOMPLETE
+    assert not ledger.verify_export([]).ok
+    assert not ledger.verify_export(lines + [lines[1]]).ok
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, err = run_ledger_verify("--file", str(empty))
+    assert code == 1 and "export header" in err

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from aims.core import ledger
+from aims.core.ledger_chain import describe
 
 
 class Command(BaseCommand):
@@ -36,10 +37,9 @@ class Command(BaseCommand):
         else:
             result = ledger.verify()
         if result.ok:
-            self.stdout.write(f"ledger intact: {result.count} events, head {result.head}")
+            self.stdout.write(describe(result))
             return
-        self.stderr.write(f"ledger BROKEN at event #{result.bad_id}: {result.problem} "
-                          f"({result.count} events verified before it)")
+        self.stderr.write(describe(result))
         sys.exit(1)
 
     def _export(self, file: str) -> None:
