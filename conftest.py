@@ -85,3 +85,11 @@ def _immediate_tasks(settings):
     HUEY.immediate = True
     yield
     HUEY.immediate = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_checkpoint_clock():
+    """Each process remembers when it last signed a ledger checkpoint: every test starts as a fresh process."""
+    from aims.core.ledger_checkpoints import _State
+
+    _State.last_time, _State.last_head = float("-inf"), None

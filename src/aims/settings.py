@@ -123,6 +123,14 @@ TEMPLATES = [
 
 # --- Database: SQLite (WAL) in the data directory by default, PostgreSQL through DATABASE_URL.
 DATABASE_URL = env("DATABASE_URL")
+# Production on PostgreSQL: the schema belongs to a migration role, used only by `aims migrate` (which sets
+# AIMS_DATABASE_ROLE=migrate); every other process runs as DATABASE_URL's role, which then owns nothing and holds only
+# INSERT and SELECT on the ledger (granted after each migration, see aims.core.db_roles).
+MIGRATE_DATABASE_URL = env("AIMS_MIGRATE_DATABASE_URL")
+RUNTIME_DATABASE_USER = None
+if DATABASE_URL and MIGRATE_DATABASE_URL and env("AIMS_DATABASE_ROLE") == "migrate":
+    RUNTIME_DATABASE_USER = dj_database_url.parse(DATABASE_URL)["USER"]
+    DATABASE_URL = MIGRATE_DATABASE_URL
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
@@ -302,6 +310,24 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aims"}}
+
+# --- Ledger checkpoints (aims.core.ledger_checkpoints): the chain head signed with an Ed25519 key kept outside the
+# database, every N events or after some seconds, from every process that appends; pushed to external sinks.
+LEDGER_SIGNING_KEY = env("AIMS_LEDGER_SIGNING_KEY")  # PEM; default: generated into DATA_DIR/ledger-signing-key.pem
+LEDGER_TRUSTED_KEYS = env("AIMS_LEDGER_TRUSTED_KEYS")  # PEM public keys also accepted (earlier keys after rotation)
+LEDGER_CHECKPOINT_FILE = env("AIMS_LEDGER_CHECKPOINT_FILE")  # default: DATA_DIR/ledger-checkpoints.jsonl
+LEDGER_CHECKPOINT_EVERY = int(env("AIMS_LEDGER_CHECKPOINT_EVERY", "1000"))
+LEDGER_CHECKPOINT_SECONDS = int(env("AIMS_LEDGER_CHECKPOINT_SECONDS", "60"))
+LEDGER_CHECKPOINT_S3_BUCKET = env("AIMS_LEDGER_CHECKPOINT_S3_BUCKET")
+LEDGER_CHECKPOINT_S3_PREFIX = env("AIMS_LEDGER_CHECKPOINT_S3_PREFIX", "aims-ledger-checkpoints/")
+LEDGER_CHECKPOINT_S3_RETENTION_DAYS = int(env("AIMS_LEDGER_CHECKPOINT_S3_RETENTION_DAYS", "3650"))
+LEDGER_CHECKPOINT_S3_LOCK_MODE = env("AIMS_LEDGER_CHECKPOINT_S3_LOCK_MODE", "COMPLIANCE")
+LEDGER_CHECKPOINT_S3_ENDPOINT_URL = env("AIMS_LEDGER_CHECKPOINT_S3_ENDPOINT_URL", env("AIMS_S3_ENDPOINT_URL"))
+LEDGER_CHECKPOINT_S3_ACCESS_KEY = env("AIMS_LEDGER_CHECKPOINT_S3_ACCESS_KEY", env("AIMS_S3_ACCESS_KEY"))
+LEDGER_CHECKPOINT_S3_SECRET_KEY = env("AIMS_LEDGER_CHECKPOINT_S3_SECRET_KEY", env("AIMS_S3_SECRET_KEY"))
+LEDGER_CHECKPOINT_S3_REGION = env("AIMS_LEDGER_CHECKPOINT_S3_REGION", env("AIMS_S3_REGION"))
+LEDGER_CHECKPOINT_WEBHOOK_URL = env("AIMS_LEDGER_CHECKPOINT_WEBHOOK_URL")
+LEDGER_TSA_URL = env("AIMS_LEDGER_TSA_URL")  # optional RFC 3161 time-stamp authority
 
 # --- API.
 NINJA_PAGINATION_PER_PAGE = 50

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import signals  # noqa: F401  (login events, MFA enforcement)
         from . import tasks  # noqa: F401  (registers periodic tasks with Huey)
+        from .db_roles import after_migrate
+
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="aims-runtime-role-grants")

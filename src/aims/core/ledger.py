@@ -26,6 +26,8 @@ from .ledger_chain import (  # noqa: F401 (re-exported: the ledger's public API)
     COLUMNS, CURRENT_RECIPE, GENESIS, REWRITTEN, TRUNCATED, Reader, VerifyResult, canonical_time, hash_v2,
     verify_rows, verify_table,
 )
+from . import checkpoints, ledger_checkpoints, ledger_verify
+from .ledger_verify import database_spec  # noqa: F401 (re-exported)
 from .models import LedgerEvent
 
 # Control characters would make labels ambiguous in exports and terminals; they never belong in them.
@@ -120,6 +122,7 @@ def record(*, actor, action: str, obj: Model | None = None, object_type: str | N
                         after=texts[6], reason=texts[7], request_id=texts[8], prev_hash=prev_hash, hash=digest,
                         recipe=CURRENT_RECIPE)
     event._state.adding, event._state.db = False, connection.alias
+    ledger_checkpoints.after_append(seq)
     webhooks.dispatch_webhooks_on_commit(event)
     return event
 
@@ -160,11 +163,16 @@ def reader() -> Reader:
     return Reader(connection.vendor, connection.connection)
 
 
-def verify(parallel: bool | None = None) -> VerifyResult:
-    """Check the whole chain; names the first bad event. Large ledgers are checked by several processes at once
-    (`parallel`: None decides by size, True forces it when possible, False never)."""
-    workers = _worker_database() if _parallel_possible() else None
-    return check_anchors(verify_table(reader(), workers_database=workers, parallel=parallel))
+def verify(parallel: bool | None = None, every_checkpoint: bool = False) -> VerifyResult:
+    """Check the whole chain, then the anchors and signed checkpoints kept outside the database; names the first bad
+    event. Large ledgers are checked by several processes at once (`parallel`: None decides by size, True forces it
+    when possible, False never)."""
+    table = reader()
+    workers = database_spec(connection.settings_dict) if _parallel_possible() else None
+    result = verify_table(table, workers_database=workers, parallel=parallel)
+    return ledger_verify.check_outside(result, table.hashes, anchors=anchor_path(),
+                                       found=checkpoints.read(ledger_checkpoints.checkpoint_path()),
+                                       keys=ledger_checkpoints.trusted_keys(), every=every_checkpoint)
 
 
 def _parallel_possible() -> bool:
@@ -178,25 +186,8 @@ def _parallel_possible() -> bool:
     return True
 
 
-def _worker_database() -> dict:
-    return database_spec(connection.settings_dict)
-
-
-def database_spec(settings_dict: dict) -> dict:
-    """How another process connects to the database Django's `settings_dict` describes (see ledger_chain.connect)."""
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return {"vendor": "sqlite", "path": str(settings_dict["NAME"])}
-    params = {"dbname": settings_dict["NAME"], "user": settings_dict.get("USER"),
-              "password": settings_dict.get("PASSWORD"), "host": settings_dict.get("HOST"),
-              "port": settings_dict.get("PORT")}
-    params.update({k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, (str, int, float))})
-    return {"vendor": "postgresql", "params": {k: v for k, v in params.items() if v not in (None, "")}}
-
-
-# --- Anchors: the chain head written down outside the database --------------------------------------------------
-# A chain whose newest events were deleted still verifies, and so does a chain rewritten from some event on with
-# fresh hashes. Both are caught by comparing the chain with heads recorded earlier somewhere the database cannot
-# change: a file in the data directory (the hourly job "ledger-anchor" appends one; copy the file elsewhere too).
+# --- Anchors: unsigned heads the hourly job wrote before signed checkpoints (ledger_checkpoints) replaced it. An
+# existing anchor file is still honoured by verification.
 
 def anchor_path() -> Path:
     return Path(settings.DATA_DIR) / "ledger-anchors.jsonl"
@@ -213,52 +204,15 @@ def record_anchor() -> dict | None:
     return anchor
 
 
-def _last_anchor(path: Path | None = None) -> dict | None:
-    path = path or anchor_path()
-    if not path.is_file():
-        return None
-    last = None
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                anchor = json.loads(line)
-            except ValueError:
-                continue  # a line cut by a crash mid-write: the earlier anchors still count
-            if isinstance(anchor, dict) and isinstance(anchor.get("id"), int) and isinstance(anchor.get("hash"), str):
-                last = anchor
-    return last
+# --- Export: the chain as JSON Lines an auditor re-verifies offline (ledger_verify.verify_export) -------------------
 
-
-def check_anchors(result: VerifyResult, *, anchors: Path | None = None, hash_at=None) -> VerifyResult:
-    """An intact chain must still reach the newest recorded head, with the same hash at that event. `hash_at(id)`
-    reads an event's stored hash (default: from the database)."""
-    anchor = _last_anchor(anchors) if result.ok else None
-    if anchor is None:
-        return result
-    if anchor["id"] > result.count:  # ids run 1..count without gaps in an intact chain
-        return VerifyResult(False, result.count, result.head, anchor["id"],
-                            f"the chain ends at #{result.count}, but #{anchor['id']} was its head on "
-                            f"{anchor.get('at', '?')}: events were removed from its end", TRUNCATED)
-    if hash_at is None:
-        stored = LedgerEvent.objects.filter(pk=anchor["id"]).values_list("hash", flat=True).first()
-    else:
-        stored = hash_at(anchor["id"])
-    if stored != anchor["hash"]:
-        return VerifyResult(False, result.count, result.head, anchor["id"],
-                            f"the hash differs from the one recorded on {anchor.get('at', '?')}: the chain was "
-                            "rewritten from this event or before", REWRITTEN)
-    return result
-
-
-# --- Export: the chain as JSON Lines an auditor re-verifies offline -----------------------------------------------
-
-EXPORT_TYPE, EXPORT_HEAD = "aims-ledger-export", "aims-ledger-head"
-EXPORT_INCOMPLETE = "export"
+EXPORT_TYPE, EXPORT_HEAD, EXPORT_INCOMPLETE = ledger_verify.EXPORT_TYPE, ledger_verify.EXPORT_HEAD, "export"
 
 
 def export_lines() -> Iterator[str]:
-    """JSON Lines: a header describing the hash recipes, one line per event (its stored values), then a trailer
-    with the number of events and the chain head (an export cut short, or without its trailer, fails to verify)."""
+    """JSON Lines: a header describing the hash recipes, one line per event (its stored values), then a trailer with
+    the number of events and the chain head, signed with the ledger key (an export cut short, or without its
+    trailer, fails to verify)."""
     yield canonical_json({
         "type": EXPORT_TYPE,
         "format": 2,
@@ -273,53 +227,16 @@ def export_lines() -> Iterator[str]:
                  for name, value in zip(COLUMNS, row)}
         count, head = count + 1, event["hash"]
         yield json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-    yield canonical_json({"type": EXPORT_HEAD, "count": count, "head": head})
+    trailer = ledger_verify.sign_trailer(ledger_checkpoints.private_key(), count, head, timezone.now().isoformat())
+    yield json.dumps(trailer, sort_keys=True, separators=(",", ":"))
 
 
-def verify_export(lines: Iterable[str], anchors: Path | None = None) -> VerifyResult:
-    """Re-verify an exported file offline, without the database: the header first, every event, then the trailer,
-    whose count and head must be exactly what the events give. With `anchors` (a copy of the anchor file), also
-    check that the export reaches the newest recorded head with the same hash."""
-    anchor = _last_anchor(anchors) if anchors else None
-    hashes, state = {}, {"header": False, "trailer": None, "after_trailer": False}
-
-    def rows():
-        for number, line in enumerate(lines):
-            if not line.strip():
-                continue
-            record_ = json.loads(line)
-            kind = record_.get("type")
-            if number == 0:
-                state["header"] = kind == EXPORT_TYPE
-                if state["header"]:
-                    continue
-            if state["trailer"] is not None:
-                state["after_trailer"] = True
-                return
-            if kind == EXPORT_HEAD:
-                state["trailer"] = record_
-                continue
-            if anchor is not None and record_["id"] == anchor["id"]:
-                hashes[record_["id"]] = record_["hash"]
-            yield tuple(_stored(record_.get(column, 1 if column == "recipe" else None)) for column in COLUMNS) + (1,)
-
-    result = verify_rows(rows())
-    if result.ok:
-        trailer = state["trailer"]
-        problem = ("the file does not start with an export header" if not state["header"] else
-                   "the export has no trailer (it was cut short)" if trailer is None else
-                   "lines follow the trailer" if state["after_trailer"] else
-                   f"the trailer announces {trailer.get('count')} events ending at {trailer.get('head')}, the file "
-                   f"holds {result.count} ending at {result.head}: events were removed or added"
-                   if (trailer.get("count"), trailer.get("head")) != (result.count, result.head) else "")
-        if problem:
-            return VerifyResult(False, result.count, result.head, result.count + 1, problem, EXPORT_INCOMPLETE)
-    return check_anchors(result, anchors=anchors, hash_at=hashes.get) if anchors else result
-
-
-def _stored(value):
-    """An exported value as the database stored it (text as UTF-8 bytes)."""
-    return value.encode() if isinstance(value, str) else value
+def verify_export(lines: Iterable[str], anchors: Path | None = None, checkpoint_source: Path | None = None,
+                  public_keys_pem: str | None = None) -> VerifyResult:
+    """Re-verify an exported file offline, without the database (see ledger_verify.verify_export)."""
+    found = checkpoints.read(checkpoint_source)
+    keys = ledger_checkpoints.trusted_keys(public_keys_pem) if (public_keys_pem or found.records) else None
+    return ledger_verify.verify_export(lines, anchors=anchors, found=found, keys=keys)
 
 
 def history(obj: Model):

@@ -149,6 +149,7 @@ class VerifyResult:
     problem: str = ""
     kind: str = ""
     recipe: int = 0  # the recipe of the last event verified (the next one may not use an older one)
+    note: str = ""  # when intact: how far signed checkpoints vouch for the chain
 
 
 def describe(result: VerifyResult) -> str:

@@ -1,4 +1,4 @@
-"""Core's periodic jobs (ledger anchors, API-token expiry notices, approval reminders).
+"""Core's periodic jobs (ledger checkpoints, API-token expiry notices, approval reminders).
 
 Modules register their own jobs with `aims.core.periodic.periodic`; the names below stay importable from here.
 """
@@ -10,17 +10,18 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import approvals, ledger
+from . import approvals, ledger_checkpoints
 from .models import ApiToken, Notification
 from .notifications import notify
 from .periodic import PERIODIC_TASKS, crontab, periodic, run_periodic  # noqa: F401 (the registry's former home)
 
 
-@periodic("ledger-anchor", crontab(minute="7"), "Write the ledger's head to the anchor file outside the database")
-def anchor_ledger() -> int | None:
-    """See aims.core.ledger.record_anchor: lets `aims ledger verify` detect a chain cut or rewritten at its end."""
-    anchor = ledger.record_anchor()
-    return anchor["id"] if anchor else None
+@periodic("ledger-checkpoint", crontab(minute="*"), "Sign the ledger's head (a checkpoint) when it moved")
+def checkpoint_ledger() -> int | None:
+    """See aims.core.ledger_checkpoints: the worker signs the head every minute when events were added since the newest
+    checkpoint, so the last events before a quiet spell are covered too. Returns the event id signed."""
+    record = ledger_checkpoints.write_checkpoint(force=True, unless_signed=ledger_checkpoints.newest_in_file())
+    return record["id"] if record else None
 
 
 @periodic("expire-api-tokens-notice", crontab(minute="0", hour="7"), "Warn people whose API tokens expire within 7 days")

@@ -100,7 +100,10 @@ def test_export_can_be_verified_offline(five_events, tmp_path):
     call_command("ledger", "export", str(out), stdout=__import__("io").StringIO())
     lines = out.read_text().splitlines()
     assert json.loads(lines[0])["type"] == "aims-ledger-export"
-    assert json.loads(lines[-1]) == {"type": "aims-ledger-head", "count": 5, "head": five_events[-1].hash}
+    trailer = json.loads(lines[-1])
+    assert {k: trailer[k] for k in ("type", "count", "head")} == {"type": "aims-ledger-head", "count": 5,
+                                                                  "head": five_events[-1].hash}
+    assert trailer["key"] and trailer["sig"]  # signed with the ledger key
     assert ledger.verify_export(lines).ok
     forged = json.loads(lines[3])
     forged["reason"] = "rewritten"

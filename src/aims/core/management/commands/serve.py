@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from aims.core import instance
+
 
 class Command(BaseCommand):
     help = "Serve AIMS over HTTP (gunicorn) and run a background worker next to it."
@@ -21,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker.")
 
     def handle(self, *args, host, port, workers, no_worker, **options):
+        instance.hold(settings.DATA_DIR)  # `aims restore` refuses to run meanwhile
         # Hashed, gzipped copies of the static files, which browsers then cache for a year (a second or two of work).
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
