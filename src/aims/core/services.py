@@ -35,12 +35,13 @@ def check_version(obj: Model, expected_version: int | None) -> None:
 
 
 def _save_with_changes(*, actor, obj: Model, changes: dict, reason: str, expected_version: int | None,
-                       action: str | None = None) -> Model:
-    """Apply field changes, bump the version, validate, save and ledger the diff. Shared by every update service."""
+                       action: str | None = None, reloaded: dict | None = None) -> Model:
+    """Apply field changes, bump the version, validate, save and ledger the diff. Shared by every update service.
+
+    `reloaded`: the values lock_and_reload() returned, when the caller already locked and re-read the row.
+    """
     # Lock the row so two concurrent updates of the same version cannot both pass the version check.
-    # _meta.model, not type(obj): views pass request.user, a lazy wrapper whose type is not the model.
-    # One query re-reads and locks the row (every update service passes here: see benchmarks/ledger.py).
-    obj.refresh_from_db(from_queryset=obj._meta.model._default_manager.select_for_update())
+    stored = reloaded if reloaded is not None else lock_and_reload(obj)
     check_version(obj, expected_version)
     before = ledger.snapshot(obj)
     for field, value in changes.items():
@@ -53,10 +54,68 @@ def _save_with_changes(*, actor, obj: Model, changes: dict, reason: str, expecte
         return obj
     obj.version += 1
     obj.updated_at = context.now()
-    obj.save()
+    _update_row(obj, [name for name, value in stored.items() if getattr(obj, name) != value])
     ledger.record(actor=actor, action=action or f"{ledger.object_type_of(obj)}.update", obj=obj,
                   before=changed_before, after=changed_after, reason=reason)
     return obj
+
+
+_RELOAD_SQL: dict = {}
+_UPDATE_SQL: dict = {}
+
+
+def _update_row(obj: Model, attnames: list[str]) -> None:
+    """UPDATE only the columns that differ from the row just read under its lock, with SQL built once per model and set
+    of columns: Django's save() rebuilt the statement for every column on every change, which cost more than running
+    it (see benchmarks/ledger.py). No model of the product overrides save() or listens to its signals."""
+    model = obj._meta.model
+    connection = transaction.get_connection()
+    key = (model, connection.alias, tuple(attnames))
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    if key not in _UPDATE_SQL:
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        _UPDATE_SQL[key] = (f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+                            f"WHERE {quote(model._meta.pk.column)} = %s")
+    values = [field.get_db_prep_save(field.pre_save(obj, False), connection=connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL[key], [*values, obj.pk])
+
+
+def lock_and_reload(obj: Model) -> dict:
+    """Re-read the row and lock it (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction already holds the
+    lock) in one query, like refresh_from_db(from_queryset=select_for_update()), but with the SQL built once per
+    model: every update service passes here. Returns {attname: stored value} of the concrete fields."""
+    # _meta.model, not type(obj): views pass request.user, a lazy wrapper whose type is not the model.
+    model = obj._meta.model
+    connection = transaction.get_connection()
+    key = (model, connection.alias, connection.vendor)
+    if key not in _RELOAD_SQL:
+        queryset = model._default_manager.select_for_update().filter(pk=0)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, _params = compiler.as_sql()
+        columns = [column.target for column, _sql, _alias in compiler.select]
+        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
+        _RELOAD_SQL[key] = (sql, columns, converters)
+    sql, columns, converters = _RELOAD_SQL[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [obj.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} {obj.pk} no longer exists")
+    row = list(row)
+    for index, (functions, expression) in converters.items():
+        for convert in functions:
+            row[index] = convert(row[index], expression, connection)
+    stored = {}
+    for field, value in zip(columns, row):
+        if field.is_relation and field.is_cached(obj) and getattr(obj, field.attname) != value:
+            field.delete_cached_value(obj)
+        setattr(obj, field.attname, value)
+        stored[field.attname] = value
+    obj._state.adding, obj._state.db = False, connection.alias
+    return stored
 
 
 def _unchanged_fields(obj: Model, changes: dict) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +13,7 @@ from aims.core import approvals, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
-from aims.core.services import _create, _delete, _save_with_changes, clean_for_create
+from aims.core.services import _create, _delete, _save_with_changes, clean_for_create, lock_and_reload
 
 from .. import gates, signals
 from ..models import STAGE_ORDER, AISystem, Classification, GateOverride, OwnerApproval, Stage
@@ -97,6 +97,7 @@ def update_system(*, actor, system: AISystem, changes: dict, expected_version: i
         require(actor, ADD, domain="inventory", unit=changes["unit"])
     if "reference_code" in changes and not (changes["reference_code"] or "").strip():
         raise ValidationError({"reference_code": _("The reference cannot be empty.")})
+    stored = lock_and_reload(system)  # the row as it is now, locked: compared with the changes below
     moved = changes.get("unit") is not None and changes["unit"].pk != system.unit_id
     # Moved to another unit, everyone named must be able to act there; otherwise the newly named people.
     named = {field: changes.get(field, getattr(system, field)) for field in PEOPLE_NEEDS} if moved else {
@@ -104,23 +105,26 @@ def update_system(*, actor, system: AISystem, changes: dict, expected_version: i
         and getattr(changes[field], "pk", None) != getattr(system, f"{field}_id")}
     _check_assignees(actor=actor, people=named, unit=changes["unit"] if moved else system.unit,
                      system_name=changes.get("name") or system.name)
-    relevant = [f for f in AISystem.CLASSIFICATION_FIELDS if f in changes]
-    before = AISystem.objects.filter(pk=system.pk).values(*relevant).first() if relevant else {}
-    changed_relevant = [f for f in relevant if before.get(f) != changes[f]]
+    changed_relevant = [f for f in AISystem.CLASSIFICATION_FIELDS if f in changes and stored[f] != changes[f]]
     current = _current_classification(system) if changed_relevant else None
     if current is not None:
         changes = {**changes, "needs_reclassification": True}
     system = _save_with_changes(actor=actor, obj=system, changes=changes, reason=reason,
-                                expected_version=expected_version)
+                                expected_version=expected_version, reloaded=stored)
     if current is not None:
         _ask_for_reclassification(actor=actor, system=system, classification=current, fields=changed_relevant)
     return system
 
 
 def _current_classification(system) -> Classification | None:
-    return (Classification.objects.filter(system=system)
-            .exclude(status__in=[Classification.Status.SUPERSEDED, Classification.Status.NEEDS_RECLASSIFICATION])
-            .order_by("-classified_at", "-id").first())
+    # Plain SQL for the lookup: it runs on every edit of a classification-relevant field, and building the ORM query
+    # cost more than running it (see benchmarks/ledger.py); the row is loaded only when there is one.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Classification._meta.db_table} WHERE system_id = %s AND status NOT IN (%s, %s) "
+                       "ORDER BY classified_at DESC, id DESC LIMIT 1",
+                       [system.pk, Classification.Status.SUPERSEDED, Classification.Status.NEEDS_RECLASSIFICATION])
+        row = cursor.fetchone()
+    return Classification.objects.get(pk=row[0]) if row else None
 
 
 def _ask_for_reclassification(*, actor, system, classification, fields) -> None:
