@@ -6,10 +6,23 @@ Every route needs a token or a session (see core/api_auth.py) unless it says aut
 
 from ninja import NinjaAPI, Swagger
 
+from aims.core import api_schema
 from aims.core.api_auth import API_AUTH
 from aims.core.api_errors import SafeJSONRenderer, install_handlers
+from aims.core.api_utils import list_sorts
 
-api = NinjaAPI(
+
+class AimsAPI(NinjaAPI):
+    """Ninja's API, whose OpenAPI schema also states the error answers, integer ranges and sort values."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return api_schema.complete(schema, list_sorts(self, path_prefix))
+
+
+api = AimsAPI(
     title="AIMS API",
     version="1",
     urls_namespace="api",
@@ -22,7 +35,9 @@ api = NinjaAPI(
         "Authenticate with a personal token (`Authorization: Bearer aims_...`, created on your profile page) or the "
         "browser session (send the CSRF token on changes). Lists take `limit`, `offset`, `sort` (prefix `-` for "
         "descending) and `q`, and answer `{\"count\": N, \"items\": [...]}`. Objects carry a `version`: send it back "
-        "on PATCH; a stale one gets 409. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        "on PATCH; a stale one gets 409. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        "A POST may carry an `Idempotency-Key` header (1-255 characters): a retry with the same key within 24 hours "
+        "gets the first answer again (`Idempotent-Replayed: true`) instead of creating a second object."
     ),
 )
 install_handlers(api)

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from . import approvals, ledger, registry, services
 from .api_utils import InputSchema, ListParams, page_of, paginate, search, visible_or_field_error
 from .models import JournalNote, LedgerEvent, Notification, OrgUnit, Task, User
-from .permissions import VIEW, can_in_unit, user_scopes
+from .permissions import VIEW, can_in_unit, readable_data, user_scopes
 
 router = Router(tags=["core"])
 
@@ -119,12 +119,15 @@ class OrgUnitUpdate(InputSchema):
     reason: str = Field("", max_length=5000)
 
 
+UNIT_SORTS = {"name": ("name",), "code": ("code",), "path": ("path",), "updated": ("updated_at",)}
+
+
 class OrgUnitFilters(ListParams):
+    SORTS = UNIT_SORTS
     parent: int | None = Field(None, description="Only the direct children of this unit.")
     active: bool | None = None
 
 
-UNIT_SORTS = {"name": ("name",), "code": ("code",), "path": ("path",), "updated": ("updated_at",)}
 
 
 @router.get("/org-units", response=page_of(OrgUnitRead), summary="Organisation units")
@@ -218,7 +221,11 @@ class NotificationRead(Schema):
     read_at: datetime | None
 
 
+NOTIFICATION_SORTS = {"created": ("created_at",)}
+
+
 class NotificationFilters(ListParams):
+    SORTS = NOTIFICATION_SORTS
     unread: bool | None = None
 
 
@@ -231,7 +238,6 @@ class MarkedRead(Schema):
     marked: int
 
 
-NOTIFICATION_SORTS = {"created": ("created_at",)}
 
 
 @router.get("/notifications", response=page_of(NotificationRead), summary="The caller's notifications")
@@ -346,15 +352,19 @@ class LedgerEventRead(Schema):
     hash: str
 
     @staticmethod
-    def resolve_before(obj) -> dict:
-        return obj.before_data
+    def resolve_before(obj, context) -> dict:
+        return readable_data(context["request"].user, obj, obj.before_data)
 
     @staticmethod
-    def resolve_after(obj) -> dict:
-        return obj.after_data
+    def resolve_after(obj, context) -> dict:
+        return readable_data(context["request"].user, obj, obj.after_data)
+
+
+LEDGER_SORTS = {"id": ("id",)}
 
 
 class LedgerFilters(ListParams):
+    SORTS = LEDGER_SORTS
     actor: int | None = Field(None, description="Id of the person who acted.")
     object_type: str | None = Field(None, max_length=60)
     object_id: str | None = Field(None, max_length=64)
@@ -371,7 +381,6 @@ class LedgerVerifyRead(Schema):
     problem: str
 
 
-LEDGER_SORTS = {"id": ("id",)}
 
 
 def _require_ledger_reader(user) -> None:

@@ -75,12 +75,6 @@ class PersonUpdate(InputSchema):
     reason: str = REASON
 
 
-class PersonFilters(ListParams):
-    unit: int | None = Field(None, description="People in this unit or any unit below it.")
-    active: bool | None = None
-    role: ROLES | None = Field(None, description="People holding this role, directly or through a group.")
-
-
 PEOPLE_SORTS = {
     "name": ("last_name", "first_name"),
     "email": ("email",),
@@ -88,6 +82,15 @@ PEOPLE_SORTS = {
     "unit": ("unit__name", "last_name"),
     "updated": ("updated_at",),
 }
+
+
+class PersonFilters(ListParams):
+    SORTS = PEOPLE_SORTS
+    unit: int | None = Field(None, description="People in this unit or any unit below it.")
+    active: bool | None = None
+    role: ROLES | None = Field(None, description="People holding this role, directly or through a group.")
+
+
 
 # Foreign keys a client names by id -> (model, field the service expects).
 PERSON_REFERENCES = {"unit_id": (OrgUnit, "unit"), "manager_id": (User, "manager"), "backup_id": (User, "backup")}
@@ -170,12 +173,15 @@ class GroupUpdate(InputSchema):
     reason: str = REASON
 
 
+GROUP_SORTS = {"name": ("name",), "updated": ("updated_at",)}
+
+
 class GroupFilters(ListParams):
+    SORTS = GROUP_SORTS
     unit: int | None = None
     member: int | None = Field(None, description="Groups this person belongs to.")
 
 
-GROUP_SORTS = {"name": ("name",), "updated": ("updated_at",)}
 
 
 def _groups_for(user):
@@ -250,14 +256,17 @@ class RoleAssignmentCreate(InputSchema):
     reason: str = REASON
 
 
+ROLE_SORTS = {"role": ("role",), "created": ("created_at",)}
+
+
 class RoleAssignmentFilters(ListParams):
+    SORTS = ROLE_SORTS
     role: ROLES | None = None
     user: int | None = None
     group: int | None = None
     unit: int | None = None
 
 
-ROLE_SORTS = {"role": ("role",), "created": ("created_at",)}
 
 
 def _require_roles_reader(user) -> None:

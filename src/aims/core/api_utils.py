@@ -15,7 +15,7 @@ A list endpoint looks like:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,11 +28,17 @@ MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
 DEFAULT_LIMIT = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _refuse_nul(value):
     # PostgreSQL cannot store NUL in text, and it never belongs in a name or a note: refuse it with a field error
-    # instead of letting the database fail with a 500.
+    # instead of letting the database fail with a 500. Likewise integers beyond the 64 bits both databases store (an
+    # id of 99999999999999999999 is no id): the schema documents the range (api_schema.py).
     if isinstance(value, str) and "\x00" in value:
         raise ValueError(_("Text may not contain NUL characters."))
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(_("This number is out of range."))
     if isinstance(value, list):
         for item in value:
             _refuse_nul(item)
@@ -51,7 +57,13 @@ class InputSchema(Schema):
 
 
 class ListParams(Schema):
-    """Query parameters shared by every list: ?limit=&offset=&sort=&q="""
+    """Query parameters shared by every list: ?limit=&offset=&sort=&q=
+
+    A subclass that names its sort keys in `SORTS` (the dict given to `paginate`) gets them documented as the allowed
+    values of `sort` in the OpenAPI schema (api_schema.py).
+    """
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]] | None] = None
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
     offset: int = Field(0, ge=0, description="How many items to skip.")
@@ -131,4 +143,19 @@ def visible_set_or_field_error(model: type[Model], user, pks: list[int], field: 
     if missing:
         raise ValidationError({field: _("Unknown or invisible ids: %(ids)s.")
                                % {"ids": ", ".join(str(i) for i in sorted(missing))}})
+    return found
+
+
+def list_sorts(api, path_prefix: str) -> dict[tuple[str, str], dict]:
+    """{(method, path as in the OpenAPI schema): SORTS} for every list operation whose filters declare SORTS."""
+    found = {}
+    for router_prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            full = "/" + "/".join(part.strip("/") for part in (path_prefix, router_prefix, path) if part.strip("/"))
+            for operation in view.operations:
+                for param in operation.signature.params:
+                    sorts = getattr(param.annotation, "SORTS", None)
+                    if isinstance(param.annotation, type) and issubclass(param.annotation, ListParams) and sorts:
+                        for method in operation.methods:
+                            found[(method.lower(), full)] = sorts
     return found

@@ -1,0 +1,50 @@
+"""The OpenAPI schema states what the API does (error answers, integer ranges, sort values), and integers beyond the
+64 bits the databases store are a 422, never a 500 (tests/test_api_fuzzing.py then holds every operation to it)."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/systems?owner=99999999999999999999",
+    "/api/v1/ledger/events?actor=99999999999999999999",
+    "/api/v1/systems?offset=9223372036854775808",
+    "/api/v1/people?unit=-99999999999999999999",
+])
+def test_oversized_integers_in_filters_are_refused(client, admin_user, url):
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_an_oversized_integer_in_a_body_is_refused(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post("/api/v1/org-units", {"name": "X", "code": "x", "parent_id": 2**70},
+                           content_type="application/json")
+    assert response.status_code == 422 and "parent_id" in response.json()["error"]["fields"]
+
+
+@pytest.fixture
+def schema(client):
+    return client.get("/api/v1/openapi.json").json()
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            documented = set(operation["responses"])
+            assert {"400", "403", "404", "422"} <= documented, (method, path)
+            if method in ("post", "patch", "put"):
+                assert {"409", "413"} <= documented, (method, path)
+    error = schema["paths"]["/api/v1/org-units"]["post"]["responses"]["422"]
+    assert error["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_integers_carry_their_range_and_sorts_their_values(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/ledger/events"]["get"]["parameters"]}
+    assert parameters["actor"]["schema"]["anyOf"][0]["maximum"] == 2**63 - 1
+    assert parameters["sort"]["schema"]["anyOf"][0]["enum"] == ["id", "-id"]
+    people = {p["name"]: p for p in schema["paths"]["/api/v1/people"]["get"]["parameters"]}
+    assert "-email" in people["sort"]["schema"]["anyOf"][0]["enum"]
