@@ -56,6 +56,9 @@ def _own_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
+TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aims-tests"}}
+
+
 @pytest.fixture(autouse=True)
 def _language_reset():
     """A request activates its reader's language and Django leaves it active in the thread afterwards: without this,
@@ -67,8 +70,12 @@ def _language_reset():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's."""
+def _fresh_cache(settings):
+    """The cache holds login-failure counters (lockout) and used TOTP codes: no test may inherit another's.
+
+    Tests use a memory cache: the product's database cache would need the database in every test. The test of the
+    lockout across processes puts the product's cache back."""
+    settings.CACHES = TEST_CACHES
     from django.core.cache import cache
 
     cache.clear()

@@ -89,10 +89,13 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Under /api/, any error that is not already JSON (unknown route, wrong method, 500 page) becomes JSON.
     "aims.core.api_errors.ApiJsonErrorMiddleware",
+    "aims.core.uploads.RequestSizeMiddleware",  # before anything reads the body (CSRF reads the form)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "aims.core.middleware.ActorMiddleware",
+    # API POSTs with an Idempotency-Key run in one transaction with the record of their answer (safe retries).
+    "aims.core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -227,9 +230,16 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'"
 )
 
-# --- Request size limits: oversized bodies are refused before they reach a view.
+# --- Request size limits, enforced before the body is read (aims.core.uploads): form fields and API bodies up to
+# AIMS_MAX_BODY_BYTES, uploaded files up to AIMS_MAX_UPLOAD_BYTES (the imports' own limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("AIMS_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+MAX_UPLOAD_BYTES = int(env("AIMS_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "aims.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- Internationalisation: English and French, chosen per user.
@@ -298,8 +308,9 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
-# --- Cache: holds the login-failure counters (lockout) and used TOTP codes. Several web processes must share them,
-# so Redis is used whenever REDIS_URL is set; the per-process memory cache only suits a single-process install.
+# --- Cache: holds the login-failure counters (lockout) and used TOTP codes. Every web process (gunicorn workers,
+# nodes) must share them, or each would count failures on its own: Redis when REDIS_URL is set, else the database
+# (its table `aims_cache` is created by a migration).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -309,7 +320,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aims"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "aims_cache"}}
 
 # --- Ledger checkpoints (aims.core.ledger_checkpoints): the chain head signed with an Ed25519 key kept outside the
 # database, every N events or after some seconds, from every process that appends; pushed to external sinks.
@@ -330,6 +341,7 @@ LEDGER_CHECKPOINT_WEBHOOK_URL = env("AIMS_LEDGER_CHECKPOINT_WEBHOOK_URL")
 LEDGER_TSA_URL = env("AIMS_LEDGER_TSA_URL")  # optional RFC 3161 time-stamp authority
 
 # --- API.
+IDEMPOTENCY_HOURS = int(env("AIMS_IDEMPOTENCY_HOURS", "24"))  # how long a POST's answer is kept for its retries
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 API_TOKEN_DEFAULT_DAYS = 90

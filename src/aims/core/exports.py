@@ -1,8 +1,10 @@
 """CSV and XLSX writers shared by every export (inventory portfolio, risk register...).
 
-Both protect against formula injection (CWE-1236): a text cell that a spreadsheet would read as a formula (starting
-with =, +, -, @, a tab or a carriage return) is written with a leading apostrophe, which spreadsheets show as text.
-Importers that read our own exports back call `unescape_cell` to remove it again.
+Both protect against formula injection (CWE-1236). CSV has no cell types, so a text cell that a spreadsheet would
+read as a formula is written with a leading apostrophe, which spreadsheets show as text: one starting with =, +, -
+or @ (or their full-width forms), after any leading spaces or line breaks, or starting with a tab, carriage return or
+line feed. Importers that read our own exports back call `unescape_cell` to remove it again. XLSX cells are typed:
+text is written as text, so it shows exactly as stored and is never evaluated.
 """
 
 from __future__ import annotations
@@ -12,24 +14,31 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# =, +, - and @, and the full-width forms spreadsheets also accept (＝ ＋ － ＠).
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CONTROL_STARTS = ("\t", "\r", "\n")
+_LEADING_BLANKS = " \t\r\n\u00a0\u3000"
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(CONTROL_STARTS) or text.lstrip(_LEADING_BLANKS).startswith(FORMULA_STARTS)
 
 
 def safe_cell(value):
-    """A value ready for a spreadsheet cell: numbers, booleans and dates as they are, text defused."""
+    """A value ready for a CSV cell: numbers, booleans and dates as they are, text defused."""
     if value is None:
         return ""
     if isinstance(value, (bool, int, float, date, datetime)):
         return value
     text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    if looks_like_formula(text):
         return "'" + text
     return text
 
 
 def unescape_cell(text: str) -> str:
     """Undo `safe_cell` on text read back from one of our exports."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_TRIGGERS):
+    if len(text) > 1 and text[0] == "'" and looks_like_formula(text[1:]):
         return text[1:]
     return text
 
@@ -73,9 +82,9 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], *, title: str =
     workbook = Workbook(write_only=True)
     for sheet_title, sheet_headers, sheet_rows in ((title, headers, rows), *extra_sheets):
         sheet = workbook.create_sheet(_sheet_title(sheet_title))
-        sheet.append([_xlsx_value(h) for h in sheet_headers])
+        sheet.append([_xlsx_value(h, sheet) for h in sheet_headers])
         for row in sheet_rows:
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append([_xlsx_value(v, sheet) for v in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -86,13 +95,19 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], *, title: str =
 _XML_FORBIDDEN = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
-def _xlsx_value(value):
-    value = safe_cell(value)
-    if isinstance(value, str):
-        return value.translate(_XML_FORBIDDEN)
+def _xlsx_value(value, sheet):
+    if value is None:
+        return ""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # XLSX has no time zones (openpyxl refuses aware datetimes)
-    return value
+    if isinstance(value, (bool, int, float, date, datetime)):
+        return value
+    # A text cell, typed as text: openpyxl would otherwise store "=..." as a formula. No apostrophe is needed.
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=str(value).translate(_XML_FORBIDDEN))
+    cell.data_type = "s"
+    return cell
 
 
 def _sheet_title(title: str) -> str:

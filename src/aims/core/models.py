@@ -367,3 +367,20 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API POST sent with an `Idempotency-Key`, kept for a while so that a retry (after a
+    timeout or a crash, when the client cannot know whether the first call committed) gets that answer again instead
+    of creating a second object. Written in the same transaction as the change itself (aims.core.idempotency)."""
+
+    scope = models.CharField(max_length=80)  # whose key: the session's user, or the API token used
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body: a reused key must match
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key")]

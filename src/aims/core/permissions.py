@@ -121,6 +121,24 @@ def has_role(user, *roles: str) -> bool:
     return any(scope.role in roles for scope in user_scopes(user)) if getattr(user, "is_authenticated", False) else False
 
 
+# What a sign-in event records about the person's device: theirs, not the organisation's to browse.
+SIGN_IN_DETAILS = ("ip", "user_agent")
+
+
+def sees_sign_in_details(user, event) -> bool:
+    """Addresses and browsers of sign-in events (auth.*) are shown to administrators and to the person alone."""
+    if not event.action.startswith("auth."):
+        return True
+    return has_role(user, Role.ADMINISTRATOR) or (bool(event.object_id) and event.object_id == str(getattr(user, "pk", "")))
+
+
+def readable_data(user, event, data: dict) -> dict:
+    """`data` (an event's before or after) without what `user` may not read."""
+    if sees_sign_in_details(user, event):
+        return data
+    return {key: value for key, value in data.items() if key not in SIGN_IN_DETAILS}
+
+
 def can_in_unit(user, action: str, domain: str, unit) -> bool:
     """May the user perform `action` on `domain` objects placed in `unit` (None: objects with no unit)?"""
     everywhere, paths = _granting_paths(user, domain, action)

@@ -24,6 +24,13 @@ def checkpoint_ledger() -> int | None:
     return record["id"] if record else None
 
 
+@periodic("idempotency-purge", crontab(minute="17", hour="3"), "Forget API answers kept for retries once expired")
+def purge_idempotency_records() -> int:
+    from .idempotency import purge_expired
+
+    return purge_expired()
+
+
 @periodic("expire-api-tokens-notice", crontab(minute="0", hour="7"), "Warn people whose API tokens expire within 7 days")
 def warn_expiring_tokens() -> int:
     """Notify each owner once per token in the week before it expires (the job runs daily; repeats are skipped)."""

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from . import labels, ledger, registry, services
 from .forms import LedgerFilterForm, NoteForm, errors_on
 from .models import JournalNote, LedgerEvent
-from .permissions import can_in_unit
+from .permissions import SIGN_IN_DETAILS, can_in_unit, sees_sign_in_details
 
 HISTORY_PER_PAGE = 25
 JOURNAL_PER_PAGE = 25
@@ -115,7 +115,10 @@ def describe_events(events, user) -> list[dict]:
         else:
             pk = None
         changes = []
+        hidden = () if sees_sign_in_details(user, event) else SIGN_IN_DETAILS
         for key, before, after in event.changes():
+            if key in hidden:
+                continue
             field = _field_of(model, key)
             related = None
             if isinstance(field, ForeignKey) or (field is not None and field.many_to_many):

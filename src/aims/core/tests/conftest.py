@@ -1,9 +1,11 @@
 """Fixtures shared by the core tests."""
 
 import pytest
+from django.db import connection
 
 from aims.core import services
 from aims.core.models import LedgerEvent
+from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers
 
 
 @pytest.fixture
@@ -45,3 +47,28 @@ def sqlite_installation(tmp_path):
     target.close()
     return backup.Layout(data_dir=data_dir, database=data_dir / "aims.sqlite3", tasks=data_dir / "tasks.sqlite3",
                          media=data_dir / "files")
+
+
+# Tests whose changes really commit (a transactional test database) leave ledger events that pytest-django's flush
+# must delete, which the ledger's triggers refuse. Their order matters:
+#     setup:    ledger_triggers_back_after_flush -> (pytest-django's DB set-up) -> triggers_off_before_flush
+#     teardown: triggers_off_before_flush drops the triggers -> pytest-django flushes -> triggers come back
+# pytest-django's DB fixture is autouse (through the django_db mark), so any function-scoped fixture is set up after it
+# and torn down before it: good for dropping the triggers before the flush, useless for restoring them after. A
+# module-scoped fixture is set up before and torn down after every function-scoped one, so it restores them: a module
+# using `triggers_off_before_flush` must hold only tests that use it.
+
+@pytest.fixture(scope="module")
+def ledger_triggers_back_after_flush(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        restore_ledger_triggers()
+        connection.close()
+
+
+@pytest.fixture
+def triggers_off_before_flush(ledger_triggers_back_after_flush):
+    yield
+    drop_ledger_triggers()
+
+

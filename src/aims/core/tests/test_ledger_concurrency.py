@@ -2,15 +2,8 @@
 
 Each writer thread has its own database connection and really commits, so this test cannot run inside the usual
 per-test transaction: it uses a transactional test database, which pytest-django empties with DELETE/TRUNCATE
-afterwards. The ledger's triggers refuse exactly that, hence the two fixtures below, whose order matters:
-
-    setup:    ledger_triggers_back_after_flush -> (pytest-django's DB set-up) -> triggers_off_before_flush
-    teardown: triggers_off_before_flush drops the triggers -> pytest-django flushes -> triggers come back
-
-pytest-django's DB fixture is autouse (through the django_db mark), so any function-scoped fixture of ours is set up
-after it and torn down before it: good for dropping the triggers before the flush, useless for restoring them after.
-A module-scoped fixture is set up before and torn down after every function-scoped one, so it restores them, which
-is why this file holds only tests that use `triggers_off_before_flush`.
+afterwards. The ledger's triggers refuse exactly that, hence `triggers_off_before_flush` (conftest.py), and why this
+file holds only tests that use it.
 """
 
 import threading
@@ -24,20 +17,6 @@ from aims.core.testing import OrgUnitFactory, drop_ledger_triggers, person_with_
 
 WRITERS = 8
 CHANGES_EACH = 25
-
-
-@pytest.fixture(scope="module")
-def ledger_triggers_back_after_flush(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        restore_ledger_triggers()
-        connection.close()
-
-
-@pytest.fixture
-def triggers_off_before_flush(ledger_triggers_back_after_flush):
-    yield
-    drop_ledger_triggers()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -193,7 +193,8 @@ def test_export_holds_exactly_the_filtered_systems_and_reimports_unchanged(manag
 
     workbook = load_workbook(io.BytesIO(tabular.export_xlsx(selection)))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert len(rows) == 2 and rows[1][1].startswith("'=")
+    assert len(rows) == 2 and rows[1][1].startswith("=HYPERLINK")  # typed as text: shown as is, never run
+    assert workbook.worksheets[0].cell(row=2, column=2).data_type == "s"
 
     everything = AISystem.objects.restrict(manager, "view")
     plan = tabular.plan_import(actor=manager, data="".join(tabular.export_csv_lines(everything)).encode(),

@@ -267,7 +267,8 @@ def test_exports_neutralise_formulas_in_csv_and_xlsx(method, owner, chatbot, mak
     cells = [cell for row in workbook["Risks"].iter_rows(min_row=2) for cell in row if cell.value not in (None, "")]
     assert not [c for c in cells if c.data_type == "f"]
     values = [c.value for c in cells]
-    assert "'=cmd|' /C calc'!A0" in values and "'@SUM(A1)" in values and "bell" in values and -5 in values
+    # Typed as text: shown exactly as written, never evaluated, no apostrophe needed.
+    assert "=cmd|' /C calc'!A0" in values and "@SUM(A1)" in values and "bell" in values and -5 in values
 
 
 def test_the_command_can_import_as_a_person_with_their_permissions(method, owner, south_owner, chatbot, tmp_path,
