@@ -1,7 +1,7 @@
 """The ledger: an append-only, SHA-256 hash-chained record of every change.
 
 Each event's hash covers every stored column of the event and the previous event's hash (the recipe is in
-ledger_chain.py and docs/decisions/0006-ledger-recipe-2.md). Changing, deleting, inserting or reordering any row
+ledger_chain.py and docs/decisions/0008-ledger-recipe-2.md). Changing, deleting, inserting or reordering any row
 therefore breaks the chain at the first bad event, which `verify()` names. The first event chains from GENESIS.
 """
 

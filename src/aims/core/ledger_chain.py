@@ -1,7 +1,7 @@
 """The ledger's hash recipes and its verification engine, free of Django: the web process, the lean
 `aims ledger verify` command, its worker processes and offline tools all share this module.
 
-Recipe 2 (every event written since it exists; see docs/decisions/0006-ledger-recipe-2.md):
+Recipe 2 (every event written since it exists; see docs/decisions/0008-ledger-recipe-2.md):
 
     hash = hex SHA-256 of  prev_hash "\\n" "2 " id " " actor " " F(created_at) F(actor_label) F(action)
                            F(object_type) F(object_id) F(object_label) F(before) F(after) F(reason) F(request_id)

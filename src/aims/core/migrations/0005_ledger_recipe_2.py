@@ -23,7 +23,7 @@ def drop_recipe_column(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_webhook_events_blank")]
+    dependencies = [("core", "0004_stored_messages")]
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunPython(add_recipe_column, drop_recipe_column)],
