@@ -67,6 +67,16 @@ def restore_ledger_triggers():
     install(connection)
 
 
+def tamper(sql: str, params=()) -> None:
+    """Run `sql` on the ledger with its triggers dropped, as someone with rights on the database would (tamper drills)."""
+    drop_ledger_triggers()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    finally:
+        restore_ledger_triggers()
+
+
 def run_ledger_verify(*args: str) -> tuple[int, str]:
     """Run `aims ledger verify [args]` in this process; return (exit code, standard error)."""
     import io

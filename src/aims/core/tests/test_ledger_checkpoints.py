@@ -6,12 +6,11 @@ signed, are all caught."""
 import json
 
 import pytest
-from django.db import connection
 
 from aims.core import checkpoints, ledger, ledger_checkpoints, ledger_chain, services
 from aims.core.models import LedgerEvent
 from aims.core.periodic import run_periodic
-from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers, run_ledger_verify
+from aims.core.testing import run_ledger_verify, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +22,6 @@ def change(admin, org, n, capture):
 
 def written() -> list[dict]:
     return checkpoints.read(ledger_checkpoints.checkpoint_path()).records
-
-
-def behind_the_back(sql, params=()):
-    drop_ledger_triggers()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    finally:
-        restore_ledger_triggers()
 
 
 @pytest.fixture
@@ -87,7 +77,7 @@ def test_a_forged_event_put_in_place_of_a_signed_one_is_caught(signed_five):
     """Triggers dropped: the last event deleted and a forged one appended with a correct hash. The chain alone is
     consistent; the signed checkpoint is not."""
     fourth, fifth = signed_five[3], signed_five[4]
-    behind_the_back("DELETE FROM core_ledgerevent WHERE id = 5")
+    tamper("DELETE FROM core_ledgerevent WHERE id = 5")
     forged = LedgerEvent(**{name: getattr(fifth, name) for name in ("id", "created_at", "actor_id", "actor_label",
                                                                     "action", "object_type", "object_id", "before",
                                                                     "after", "reason", "request_id", "recipe")})
@@ -100,7 +90,7 @@ def test_a_forged_event_put_in_place_of_a_signed_one_is_caught(signed_five):
 
 
 def test_events_cut_from_the_end_are_caught(signed_five):
-    behind_the_back("DELETE FROM core_ledgerevent WHERE id >= 4")
+    tamper("DELETE FROM core_ledgerevent WHERE id >= 4")
     code, err = run_ledger_verify()
     assert code == 1 and "#5" in err and "removed from its end" in err
 

@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from aims.core import context, ledger, ledger_chain, services
 from aims.core.models import LedgerEvent
-from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers, run_ledger_verify
+from aims.core.testing import drop_ledger_triggers, restore_ledger_triggers, run_ledger_verify, tamper
 
 pytestmark = pytest.mark.django_db
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's flexible column types")
@@ -18,15 +18,6 @@ TRICKY = [
     0, -1, 2**63, None, "", "plain", "é à ç", "日本語", "emoji 🙂", "quote \" backslash \\ slash /",
     "line\nbreak\ttab\rreturn", "\x00\x01\x1f\x7f", "\u2028\u2029", '{"name":"x","n":[1,2]}', "\ud7ff\ue000",
 ]
-
-
-def behind_the_back(sql, params=()):
-    drop_ledger_triggers()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    finally:
-        restore_ledger_triggers()
 
 
 @pytest.mark.parametrize("value", TRICKY)
@@ -69,16 +60,16 @@ def test_the_time_verified_is_the_time_stored(admin_user, org, moment):
 
 def test_a_shifted_time_is_caught(five_events):
     if connection.vendor == "sqlite":  # what the finding did: the first 26 characters were all that was hashed
-        behind_the_back("UPDATE core_ledgerevent SET created_at = created_at || '+11:00' WHERE id = 3")
+        tamper("UPDATE core_ledgerevent SET created_at = created_at || '+11:00' WHERE id = 3")
     else:
-        behind_the_back("UPDATE core_ledgerevent SET created_at = created_at + interval '11 hours' WHERE id = 3")
+        tamper("UPDATE core_ledgerevent SET created_at = created_at + interval '11 hours' WHERE id = 3")
     code, err = run_ledger_verify()
     assert code == 1 and "#3" in err
 
 
 @sqlite_only
 def test_garbage_after_the_time_is_caught(five_events):
-    behind_the_back("UPDATE core_ledgerevent SET created_at = created_at || 'garbage' WHERE id = 2")
+    tamper("UPDATE core_ledgerevent SET created_at = created_at || 'garbage' WHERE id = 2")
     code, err = run_ledger_verify()
     assert code == 1 and "#2" in err
 
@@ -89,7 +80,7 @@ def test_a_forged_event_with_a_matching_hash_but_a_time_not_written_as_the_produ
     odd_time = "2025-01-02T03:04:05.000001"  # Django would read this back; the product never writes it
     texts = [getattr(last, name) for name in ledger_chain.COLUMNS[3:12]]
     forged = ledger_chain.hash_v2(last.prev_hash, last.id, odd_time, last.actor_id, *texts)
-    behind_the_back("UPDATE core_ledgerevent SET created_at = %s, hash = %s WHERE id = %s", [odd_time, forged, last.id])
+    tamper("UPDATE core_ledgerevent SET created_at = %s, hash = %s WHERE id = %s", [odd_time, forged, last.id])
     result = ledger.verify()
     assert not result.ok and result.bad_id == last.id and result.kind == ledger_chain.NONCANONICAL
 
@@ -100,25 +91,25 @@ def test_text_stored_as_a_blob_of_the_same_bytes_is_refused(five_events, column)
     """SQLite converts numbers written to a text column back to text (and text to numbers in an integer column),
     but keeps a BLOB: it reads back as the same bytes, yet the product would show it as b'...'."""
     change = f"{column} = CAST({column} AS BLOB)"
-    behind_the_back(f"UPDATE core_ledgerevent SET {change} WHERE id = 4")
+    tamper(f"UPDATE core_ledgerevent SET {change} WHERE id = 4")
     result = ledger.verify()
     assert not result.ok and result.bad_id == 4 and result.kind in (ledger_chain.NONCANONICAL, ledger_chain.MODIFIED)
 
 
 def test_an_unknown_recipe_is_refused(five_events):
-    behind_the_back("UPDATE core_ledgerevent SET recipe = 3 WHERE id = 2")
+    tamper("UPDATE core_ledgerevent SET recipe = 3 WHERE id = 2")
     result = ledger.verify()
     assert not result.ok and result.bad_id == 2 and result.kind == ledger_chain.RECIPE
 
 
 def test_a_recent_event_cannot_be_passed_off_as_a_recipe_1_event(five_events):
-    behind_the_back("UPDATE core_ledgerevent SET recipe = 1 WHERE id = 5")
+    tamper("UPDATE core_ledgerevent SET recipe = 1 WHERE id = 5")
     result = ledger.verify()
     assert not result.ok and result.bad_id == 5
 
 
 def test_a_column_nobody_hashes_is_refused(five_events):
-    behind_the_back("ALTER TABLE core_ledgerevent ADD COLUMN approved_by varchar(60) DEFAULT 'nobody'")
+    tamper("ALTER TABLE core_ledgerevent ADD COLUMN approved_by varchar(60) DEFAULT 'nobody'")
     code, err = run_ledger_verify()
     assert code == 1 and "approved_by" in err and "outside the hash recipe" in err
 
@@ -157,7 +148,7 @@ def test_events_hashed_with_recipe_1_still_verify_and_new_ones_follow_with_recip
 def test_a_recipe_1_event_after_a_recipe_2_event_is_refused(admin_user, org):
     _legacy_chain()
     services.create_org_unit(actor=admin_user, name="Team", code="team", parent=org["north"])
-    behind_the_back("UPDATE core_ledgerevent SET recipe = 2 WHERE id = 2")
+    tamper("UPDATE core_ledgerevent SET recipe = 2 WHERE id = 2")
     assert ledger.verify().bad_id == 2
 
 
@@ -165,7 +156,7 @@ def test_a_recipe_1_event_after_a_recipe_2_event_is_refused(admin_user, org):
 def test_the_finding_on_a_recipe_1_event_is_caught_too(admin_user, org):
     """Recipe 1 hashed only the first 26 characters of the time: the stored form must be exactly what was written."""
     _legacy_chain()
-    behind_the_back("UPDATE core_ledgerevent SET created_at = created_at || '+11:00' WHERE id = 1")
+    tamper("UPDATE core_ledgerevent SET created_at = created_at || '+11:00' WHERE id = 1")
     result = ledger.verify()
     assert not result.ok and result.bad_id == 1 and result.kind == ledger_chain.NONCANONICAL
 
