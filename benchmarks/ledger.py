@@ -108,20 +108,24 @@ def bench_appends(scale: float) -> dict:
                "append_event_bytes": len(event.before) + len(event.after) + len(event.object_label),
                "append_checkpoints_written": signed}
     # The cost of signing: the same changes with checkpoints off, then with one after every change.
-    comparison = max(10, int(SIGNING_COMPARISON_AT_SCALE_1 * scale))
+    comparison = max(50, int(SIGNING_COMPARISON_AT_SCALE_1 * scale))
     for label, every in (("off", 0), ("every_change", 1)):
         settings.LEDGER_CHECKPOINT_EVERY, settings.LEDGER_CHECKPOINT_SECONDS = every, 0
         seconds, cpu = run_changes(admin, systems, comparison, start=2 * 10**6)
         figures[f"checkpoints_{label}_appends_per_s"] = round(comparison / seconds, 1)
         figures[f"checkpoints_{label}_cpu_ms_per_change"] = round(cpu * 1000 / comparison, 3)
     settings.LEDGER_CHECKPOINT_EVERY, settings.LEDGER_CHECKPOINT_SECONDS = CHECKPOINT_EVERY, 60
-    figures["signing_cost_ratio_every_change"] = round(
-        figures["checkpoints_every_change_cpu_ms_per_change"] / figures["checkpoints_off_cpu_ms_per_change"], 3)
-    figures["signing_cost_ratio_default"] = round(
-        (1000 / figures["appends_per_cpu_s"]) / figures["checkpoints_off_cpu_ms_per_change"], 3)
+    off = figures["checkpoints_off_cpu_ms_per_change"]
+    figures["signing_cost_ratio_every_change"] = ratio(figures["checkpoints_every_change_cpu_ms_per_change"], off)
+    figures["signing_cost_ratio_default"] = ratio(1000 / figures["appends_per_cpu_s"] if cpu else None, off)
     figures.update(append_floor(count))
-    figures["appends_ratio_to_floor"] = round(figures["append_floor_per_s"] / figures["appends_per_s"], 2)
+    figures["appends_ratio_to_floor"] = ratio(figures["append_floor_per_s"], figures["appends_per_s"])
     return figures
+
+
+def ratio(numerator, denominator, digits: int = 3):
+    """numerator / denominator, or None when either is unknown (a tiny --scale can measure 0 CPU-seconds)."""
+    return round(numerator / denominator, digits) if numerator and denominator else None
 
 
 def append_floor(count: int) -> dict:
@@ -281,8 +285,7 @@ def run_sqlite(scale: float) -> dict:
         connections.close_all()
         figures.update(bench_verify_command(data_dir))
         figures.update(verify_floor(Path(data_dir) / "aims.sqlite3", max(1, int(VERIFY_AT_SCALE_1 * scale))))
-        figures["verify_ratio_to_floor"] = round(figures["verify_events_per_s"] / figures["verify_floor_events_per_s"],
-                                                 2)
+        figures["verify_ratio_to_floor"] = ratio(figures["verify_events_per_s"], figures["verify_floor_events_per_s"], 2)
     return figures
 
 

@@ -52,7 +52,9 @@ def complete(schema: dict, sorts_by_operation: dict | None = None) -> dict:
         for method, operation in operations.items():
             if method not in _BY_METHOD:
                 continue
-            responses = operation.setdefault("responses", {})
+            # Ninja keys the answers it documents by integer status: one key per status once written as JSON.
+            responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             for status in _BY_METHOD[method]:
                 if status == "401" and operation.get("security") == []:
                     continue  # an operation that needs no authentication
