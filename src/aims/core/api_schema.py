@@ -33,39 +33,47 @@ ERRORS = {
     "413": "The request body is too large.",
     "422": "Some values are not valid (`fields` names them).",
 }
-# Which errors each kind of operation can give.
-_BY_METHOD = {
-    "get": ("400", "401", "403", "404", "422"),
-    "delete": ("400", "401", "403", "404", "409", "422"),
-    "post": ("400", "401", "403", "404", "409", "413", "422"),
-    "put": ("400", "401", "403", "404", "409", "413", "422"),
-    "patch": ("400", "401", "403", "404", "409", "413", "422"),
-}
+BODY_METHODS = ("post", "put", "patch")
+
+
+def _errors_of(method: str, path: str, operation: dict) -> list[str]:
+    """The errors an operation can give: 401 unless it needs no authentication; 403, 404 (an object named in the path
+    or a parameter that does not exist or is not visible) and 422 always; 400 (malformed body) and 413 with a body;
+    409 on writes (stale version, concurrent change)."""
+    statuses = ["403", "404", "422"]
+    if operation.get("security") != []:
+        statuses.append("401")
+    if method in BODY_METHODS:
+        statuses += ["400", "413"]
+    if method != "get":
+        statuses.append("409")
+    return sorted(statuses)
 
 
 def complete(schema: dict, sorts_by_operation: dict | None = None) -> dict:
     """Add the error answers, integer ranges and sort values to a schema made by ninja (in place; returned)."""
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.setdefault("Error", ERROR_SCHEMA)
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault("Error", ERROR_SCHEMA)
+    shared = components.setdefault("responses", {})
+    for status, description in ERRORS.items():
+        shared[f"Error{status}"] = {"description": description,
+                                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            if method not in _BY_METHOD:
+            if method not in ("get", "delete", *BODY_METHODS):
                 continue
             # Ninja keys the answers it documents by integer status: one key per status once written as JSON.
             responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
             operation["responses"] = responses
-            for status in _BY_METHOD[method]:
-                if status == "401" and operation.get("security") == []:
-                    continue  # an operation that needs no authentication
-                responses.setdefault(status, {"description": ERRORS[status], **error})
+            for status in _errors_of(method, path, operation):
+                responses.setdefault(status, {"$ref": f"#/components/responses/Error{status}"})
             for parameter in operation.get("parameters", []):
                 _bound_integers(parameter.get("schema", {}))
                 if parameter.get("name") == "sort" and sorts_by_operation:
                     sorts = sorts_by_operation.get((method, path))
                     if sorts:
                         parameter["schema"] = _sort_schema(sorts)
-    for component in components.values():
+    for component in components["schemas"].values():
         _bound_integers(component)
     return schema
 
