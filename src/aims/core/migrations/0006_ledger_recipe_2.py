@@ -23,7 +23,7 @@ def drop_recipe_column(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_stored_messages")]
+    dependencies = [("core", "0005_verbose_names")]
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunPython(add_recipe_column, drop_recipe_column)],

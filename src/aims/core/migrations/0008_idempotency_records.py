@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_shared_cache_table'),
+        ('core', '0007_shared_cache_table'),
     ]
 
     operations = [

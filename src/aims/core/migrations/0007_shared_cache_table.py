@@ -20,5 +20,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0005_ledger_recipe_2")]
+    dependencies = [("core", "0006_ledger_recipe_2")]
     operations = [migrations.RunPython(create, drop)]
