@@ -383,4 +383,6 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("kept answer for retries")
+        verbose_name_plural = _("kept answers for retries")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key")]

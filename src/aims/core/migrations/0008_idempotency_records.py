@@ -23,6 +23,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(db_index=True)),
             ],
             options={
+                'verbose_name': 'kept answer for retries',
+                'verbose_name_plural': 'kept answers for retries',
                 'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_unique_scope_key')],
             },
         ),
