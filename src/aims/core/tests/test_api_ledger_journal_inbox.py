@@ -64,7 +64,7 @@ def test_ledger_events_filter_by_actor_object_action_and_date(as_user, org, role
     assert len(actions(date_from=today.isoformat(), date_to=today.isoformat())) == LedgerEvent.objects.count()
     assert actions(date_to=(today - timedelta(days=1)).isoformat()) == []
     assert actions(q="rename") == ["core.orgunit.update"]
-    events = call(client, "GET", "/ledger/events", {"object_id": north}).json()["items"]
+    events = call(client, "GET", "/ledger/events", {"object_type": "core.orgunit", "object_id": north}).json()["items"]
     assert events[0]["before"] == {"name": "North"} and events[0]["after"] == {"name": "North 2"}
     assert len(events[0]["hash"]) == 64 and events[0]["reason"] == "rename"
     assert_error(call(client, "GET", "/ledger/events", {"date_from": today.isoformat(),
