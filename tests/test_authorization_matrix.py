@@ -25,6 +25,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from aims.api import api
+from aims.compliance import services as compliance
+from aims.compliance.framework_files import FrameworkData, RequirementData
+from aims.compliance.models import Framework
 from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
 from aims.core.testing import OrgUnitFactory, UserFactory
@@ -39,7 +42,7 @@ from aims.inventory.testing import CV_SCREENING  # noqa: E402
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
 WHOLE_ORGANISATION = {"administrator", "auditor"}
-BASE = {"inventory", "risks", "organisation", "people"}
+BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "organisation", "people"}
 READS = {
     "administrator": BASE | {"roles", "ledger"},
     "aims_manager": BASE | {"roles", "ledger"},
@@ -50,10 +53,10 @@ READS = {
 }
 WRITES = {
     "administrator": BASE | {"roles"},
-    "aims_manager": {"inventory", "risks", "organisation"},
+    "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "organisation"},
     "risk_manager": {"risks"},
-    "system_owner": {"inventory", "risks"},
-    "contributor": {"inventory", "risks"},
+    "system_owner": {"inventory", "risks", "obligations", "evidence"},
+    "contributor": {"inventory", "risks", "obligations", "evidence"},
     "auditor": set(), "viewer": set(), "no_role": set(),
 }
 
@@ -147,6 +150,10 @@ PAGES = {
     "risks:impact_reopen": P("impact"),
     "risks:suggestions": R("risks"), "risks:suggestion_accept": W("risks", "suggestion"),
     "risks:suggestion_dismiss": W("risks", "suggestion"), "risks:suggestions_refresh": W("risks", "system"),
+    # Compliance
+    "compliance:home": R("compliance"), "compliance:framework_list": R("compliance"),
+    "compliance:framework_detail": R("compliance", "framework"),
+    "compliance:requirement_detail": R("compliance", "requirement"), "compliance:mappings": R("compliance"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
@@ -214,6 +221,9 @@ API = {
     "risks_api_methods_impact_list": R("risks"), "risks_api_methods_impact_create": W("risks"),
     "risks_api_methods_impact_detail": R("risks", "impact"), "risks_api_methods_impact_answers": W("risks", "impact"),
     "risks_api_methods_impact_submit": W("risks", "impact"), "risks_api_methods_impact_approve": P("impact"),
+    "compliance_api_framework_list": R("compliance"), "compliance_api_framework_detail": R("compliance", "framework"),
+    "compliance_api_requirement_list": R("compliance"),
+    "compliance_api_requirement_detail": R("compliance", "requirement"),
 }
 
 
@@ -302,6 +312,11 @@ def world():
     RoleAssignment.objects.create(role="administrator", user=admin, unit=None)
     risks.load_builtin_catalogs(actor=None)
     method = risks.load_default_method(actor=None)
+    framework_data = FrameworkData(key="matrix_rules", version="1", name_en="Matrix rules", requirements=[
+        RequirementData(ref="M1", code="M1", kind="rule", title_en="Monitor")]).finish()
+    compliance.load_framework(actor=None, data=framework_data, source="test")
+    framework = Framework.objects.get(key="matrix_rules")
+    requirement = framework.requirements.get()
     owners = {name: UserFactory(unit=unit) for name, unit in (("north", north), ("south", south))}
     for name, unit in (("north", north), ("south", south)):
         RoleAssignment.objects.create(role="system_owner", user=owners[name], unit=unit)
@@ -310,7 +325,7 @@ def world():
         "south": _objects_in(south, admin=admin, owner=owners["south"], tag="south"),
     }
     for side in objects.values():
-        side["method"] = method
+        side.update(method=method, framework=framework, requirement=requirement)
     token, _secret = core.create_api_token(actor=admin, name="admin's")
     objects["north"]["token"] = objects["south"]["token"] = token  # someone else's token, whoever asks
     people = {}
@@ -337,7 +352,7 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "object_id":
             values[argument] = str(objects["system"].pk)
         elif argument == "module":
-            values[argument] = "compliance"
+            values[argument] = "audits"  # a module not built yet
         elif argument == "fmt":
             values[argument] = "csv"
         elif argument in ("system_pk",):
@@ -377,7 +392,7 @@ API_ARGUMENT_OBJECTS = {
     "unit_id": "unit", "person_id": "person", "group_id": "group", "assignment_id": "assignment",
     "system_id": "system", "decision_id": "decision", "component_id": "component", "dependency_id": "dependency",
     "declaration_id": "declaration", "risk_id": "risk", "action_id": "action", "review_id": "review",
-    "method_id": "method", "assessment_id": "impact",
+    "method_id": "method", "assessment_id": "impact", "framework_id": "framework", "requirement_id": "requirement",
 }
 
 
@@ -413,11 +428,13 @@ def allowed(rule: Rule, role: str, side: str, *, write: bool) -> bool | None:
     whole = role in WHOLE_ORGANISATION
     if rule.org_wide and not whole:
         return False
-    if rule.obj and side == "south" and not whole and rule.obj != "method" and not (rule.shared and not write):
+    if rule.obj and side == "south" and not whole and rule.obj not in ORGANISATION_WIDE and not (rule.shared and not write):
         return False
     return True
 
 
+# Objects that belong to no unit (reference data): a North-scoped reader reads the same one as everybody.
+ORGANISATION_WIDE = {"method", "framework", "requirement"}
 REFUSED = {403, 404, 405}
 # An empty or incomplete request may be turned away by validation before the permission check: that reveals nothing
 # and writes nothing (the ledger is checked too), so it counts as a refusal here. Writes with valid data by refused

@@ -48,6 +48,7 @@ from aims.inventory.api import router as inventory_router  # noqa: E402
 from aims.inventory.api_classification import router as inventory_classification_router  # noqa: E402
 from aims.inventory.api_components import router as inventory_components_router  # noqa: E402
 from aims.risks.api import router as risks_router  # noqa: E402
+from aims.compliance.api import router as compliance_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
@@ -55,3 +56,4 @@ api.add_router("/", inventory_router)
 api.add_router("/", inventory_classification_router)
 api.add_router("/", inventory_components_router)
 api.add_router("/", risks_router)
+api.add_router("/", compliance_router)

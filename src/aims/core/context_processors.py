@@ -11,7 +11,7 @@ from .permissions import can_anywhere, can_in_unit
 MODULES = [
     ("inventory", _("Inventory"), "inventory:portfolio"),
     ("risks", _("Risks"), "risks:register"),
-    ("compliance", _("Compliance"), "compliance"),
+    ("compliance", _("Compliance"), "compliance:home"),
     ("evidence", _("Evidence"), "evidence"),
     ("incidents", _("Incidents"), "incidents"),
     ("suppliers", _("Suppliers"), "suppliers"),

@@ -32,7 +32,10 @@ class Role(models.TextChoices):
 
 
 # The governed modules every role can at least read (within its scope). Later modules add their domain here.
-BUSINESS_DOMAINS = ("inventory", "risks", "compliance", "evidence", "incidents", "suppliers", "monitoring", "audits")
+# "compliance": frameworks, controls, the Statement of Applicability, assessments, policies; "obligations": the EU AI
+# Act duties of each AI system (scoped by the system's unit, kept by its owners); "evidence": the evidence library.
+BUSINESS_DOMAINS = ("inventory", "risks", "compliance", "obligations", "evidence", "incidents", "suppliers", "monitoring",
+                    "audits")
 
 # role -> domain -> allowed actions. Domains not listed are refused.
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
@@ -51,12 +54,12 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.SYSTEM_OWNER: {
         **{d: READ for d in BUSINESS_DOMAINS},
-        "inventory": WRITE, "risks": WRITE, "evidence": WRITE, "incidents": WRITE, "monitoring": WRITE,
-        "organisation": READ, "people": READ,
+        "inventory": WRITE, "risks": WRITE, "obligations": WRITE, "evidence": WRITE, "incidents": WRITE,
+        "monitoring": WRITE, "organisation": READ, "people": READ,
     },
     Role.CONTRIBUTOR: {
         **{d: READ for d in BUSINESS_DOMAINS},
-        "inventory": WRITE, "risks": WRITE, "evidence": WRITE, "incidents": WRITE,
+        "inventory": WRITE, "risks": WRITE, "obligations": WRITE, "evidence": WRITE, "incidents": WRITE,
         "organisation": READ, "people": READ,
     },
     # Auditors read everything, the ledger included, and write findings; nothing else.

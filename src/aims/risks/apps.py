@@ -11,7 +11,7 @@ class RisksConfig(AppConfig):
         from aims.core import dashboard, demo, labels, registry
 
         from . import demo as risks_demo
-        from . import approvals, gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import approvals, cli, gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from . import labels as risks_labels
         from .models import (
             ImpactAssessment, Risk, RiskAcceptance, RiskMethod, RiskReview, RiskSuggestion, Threat, ThreatCatalog,
@@ -42,4 +42,5 @@ class RisksConfig(AppConfig):
             count=lambda user: RiskSuggestion.objects.restrict(user, "view")
             .filter(status=RiskSuggestion.Status.PENDING).count())
         receivers.connect()
+        cli.register()
         demo.register("risks", risks_demo.load, order=20)
