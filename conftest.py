@@ -54,6 +54,7 @@ def _own_data_dir(settings, tmp_path):
     """Files the product keeps in its data directory (ledger anchors, catalogue overrides) stay per test: a developer's
     ./var from `make demo` must not leak into the suite."""
     settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "files"  # uploaded evidence too
 
 
 TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aims-tests"}}

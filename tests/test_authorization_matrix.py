@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -28,6 +30,7 @@ from aims.api import api
 from aims.compliance import services as compliance
 from aims.compliance.framework_files import FrameworkData, RequirementData
 from aims.compliance.models import Framework
+from aims.evidence import services as evidence
 from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
 from aims.core.testing import OrgUnitFactory, UserFactory
@@ -154,9 +157,18 @@ PAGES = {
     "compliance:home": R("compliance"), "compliance:framework_list": R("compliance"),
     "compliance:framework_detail": R("compliance", "framework"),
     "compliance:requirement_detail": R("compliance", "requirement"), "compliance:mappings": R("compliance"),
+    # Evidence
+    "evidence:list": R("evidence"), "evidence:create": W("evidence"), "evidence:link_add": P(),
+    "evidence:detail": R("evidence", "evidence"), "evidence:edit": W("evidence", "evidence"),
+    "evidence:version_add": W("evidence", "evidence"), "evidence:download": R("evidence", "evidence"),
+    "evidence:version_approve": W("evidence", "evidence"), "evidence:link_remove": W("evidence", "evidence_link"),
+    "evidence:legal_hold": P("evidence"), "evidence:reconfirm": W("evidence", "evidence"),
+    "evidence:delete": P("evidence"), "evidence:request_list": LOGIN, "evidence:request_create": W("evidence"),
+    "evidence:request_detail": R("evidence", "evidence_request"), "evidence:request_fulfil": P("evidence_request"),
+    "evidence:request_cancel": P("evidence_request"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
-POST_ONLY = re.compile(r"(unlink|link_|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
+POST_ONLY = re.compile(r"(unlink|link_|version_add|version_approve|legal_hold|reconfirm|request_fulfil|request_cancel|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
                        r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
                        r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
@@ -224,6 +236,16 @@ API = {
     "compliance_api_framework_list": R("compliance"), "compliance_api_framework_detail": R("compliance", "framework"),
     "compliance_api_requirement_list": R("compliance"),
     "compliance_api_requirement_detail": R("compliance", "requirement"),
+    "evidence_api_evidence_list": R("evidence"), "evidence_api_evidence_create": W("evidence"),
+    "evidence_api_evidence_detail": R("evidence", "evidence"), "evidence_api_evidence_update": W("evidence", "evidence"),
+    "evidence_api_evidence_delete": P("evidence"), "evidence_api_version_list": R("evidence", "evidence"),
+    "evidence_api_version_create": W("evidence", "evidence"), "evidence_api_version_download": R("evidence", "evidence"),
+    "evidence_api_version_approve": W("evidence", "evidence"), "evidence_api_link_list": R("evidence", "evidence"),
+    "evidence_api_link_create": P("evidence"), "evidence_api_link_delete": W("evidence", "evidence_link"),
+    "evidence_api_legal_hold": P("evidence"), "evidence_api_reconfirm": W("evidence", "evidence"),
+    "evidence_api_request_list": LOGIN, "evidence_api_request_create": W("evidence"),
+    "evidence_api_request_detail": R("evidence", "evidence_request"),
+    "evidence_api_request_fulfil": P("evidence_request"), "evidence_api_request_cancel": P("evidence_request"),
 }
 
 
@@ -295,11 +317,16 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     review = risks.request_risk_review(actor=admin, risk=risk, reason="Matrix")
     impact = risks.start_impact_assessment(actor=admin, system=system)
     suggestion = RiskSuggestion.objects.filter(system=system).first()
+    evidence_item = evidence.create_evidence(actor=admin, title=f"Evidence {tag}", unit=unit, link_to=[system],
+                                             file=SimpleUploadedFile(f"{tag}.pdf", b"%PDF-1.7\n%" + tag.encode()))
+    evidence_request = evidence.request_evidence(actor=admin, requested_from=person, title=f"Logs {tag}",
+                                                 due_date=date.today() + timedelta(days=7), unit=unit)
     return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
             "playbook": playbook, "decision": decision, "classification": classification, "declaration": declaration, "risk": risk, "action": action,
             "review": review, "impact": impact, "suggestion": suggestion, "assignment": assignment,
+            "evidence": evidence_item, "evidence_link": evidence_item.links.get(), "evidence_request": evidence_request,
             "history": system}
 
 
@@ -369,10 +396,14 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = objects["person"].pk
         elif argument == "pk" and rule.obj in ("system_component", "system_dependency", "playbook", "classification"):
             values[argument] = objects["system"].pk
+        elif argument == "pk" and rule.obj == "evidence_link":
+            values[argument] = objects["evidence"].pk
         elif argument == "pk" and rule.obj == "component_dependency":
             values[argument] = objects["component"].pk
         elif argument == "pk":
             values[argument] = obj.pk
+        elif argument == "link_pk" and rule.obj == "evidence_link":
+            values[argument] = objects["evidence_link"].pk
         elif argument in ("component_pk", "link_pk") and rule.obj == "system_component":
             values[argument] = objects["system_component"].pk
         elif argument in ("dependency_pk", "link_pk") and rule.obj in ("system_dependency", "component_dependency"):
@@ -383,6 +414,8 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = objects["classification"].pk
         elif argument == "decision_pk":
             values[argument] = objects["decision"].pk
+        elif argument == "number":
+            values[argument] = 1
         else:
             raise AssertionError(f"the matrix does not know how to fill <{argument}> of {name}")
     return reverse(name, kwargs=values)
@@ -393,6 +426,7 @@ API_ARGUMENT_OBJECTS = {
     "system_id": "system", "decision_id": "decision", "component_id": "component", "dependency_id": "dependency",
     "declaration_id": "declaration", "risk_id": "risk", "action_id": "action", "review_id": "review",
     "method_id": "method", "assessment_id": "impact", "framework_id": "framework", "requirement_id": "requirement",
+    "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request",
 }
 
 
@@ -405,6 +439,8 @@ def api_url(path: str, objects: dict) -> str:
             return str(objects["system"].pk)
         if argument == "kind":
             return "inventory.classification"
+        if argument == "number":
+            return "1"
         return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
 
     return re.sub(r"\{(\w+)\}", fill, path)
@@ -469,7 +505,7 @@ def _check(problems, what, response, expected, *, secrets=(), anonymous_page=Fal
 
 def _secrets(objects) -> list[str]:
     return [objects[side][key].name for side in ("north", "south") for key in ("system", "component", "group")] + [
-        objects[side]["risk"].title for side in ("north", "south")] + [
+        objects[side][key].title for side in ("north", "south") for key in ("risk", "evidence", "evidence_request")] + [
         objects[side]["person"].email for side in ("north", "south")]
 
 

@@ -49,6 +49,7 @@ from aims.inventory.api_classification import router as inventory_classification
 from aims.inventory.api_components import router as inventory_components_router  # noqa: E402
 from aims.risks.api import router as risks_router  # noqa: E402
 from aims.compliance.api import router as compliance_router  # noqa: E402
+from aims.evidence.api import router as evidence_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
@@ -57,3 +58,4 @@ api.add_router("/", inventory_classification_router)
 api.add_router("/", inventory_components_router)
 api.add_router("/", risks_router)
 api.add_router("/", compliance_router)
+api.add_router("/", evidence_router)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "aims.inventory",
     "aims.risks",
     "aims.compliance",
+    "aims.evidence",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "aims.core.middleware.MfaEnforcementMiddleware",
     "aims.core.middleware.SecurityHeadersMiddleware",
+    # Cuts oversized evidence uploads to the API while they stream in (pages use aims.evidence.uploads too).
+    "aims.evidence.uploads.ApiUploadLimitMiddleware",
 ]
 
 ROOT_URLCONF = "aims.urls"
@@ -241,6 +244,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Largest evidence file accepted (checked while the upload streams in, and again on the stored size).
+EVIDENCE_MAX_UPLOAD_BYTES = int(env("AIMS_EVIDENCE_MAX_BYTES", str(1024 ** 3)))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- Internationalisation: English and French, chosen per user.

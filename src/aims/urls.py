@@ -8,6 +8,7 @@ urlpatterns = [
     path("inventory/", include("aims.inventory.urls")),
     path("risks/", include("aims.risks.urls")),
     path("compliance/", include("aims.compliance.urls")),
+    path("evidence/", include("aims.evidence.urls")),
     path("", include("aims.core.urls")),
 ]
 

@@ -12,7 +12,7 @@ MODULES = [
     ("inventory", _("Inventory"), "inventory:portfolio"),
     ("risks", _("Risks"), "risks:register"),
     ("compliance", _("Compliance"), "compliance:home"),
-    ("evidence", _("Evidence"), "evidence"),
+    ("evidence", _("Evidence"), "evidence:list"),
     ("incidents", _("Incidents"), "incidents"),
     ("suppliers", _("Suppliers"), "suppliers"),
     ("people", _("People"), None),

@@ -23,6 +23,9 @@ system_classified = Signal()
 stage_changed = Signal()
 # An approved change decision took effect; also carries `decision` (decision.kind tells minor, major, retirement).
 change_effective = Signal()
+# A new version of a component was recorded (e.g. a new model version); carries `component` (the new one),
+# `previous` and `actor` (no `system`: the systems using `previous` are previous.system_links).
+component_version_created = Signal()
 
 _bulk_registrations: ContextVar[list | None] = ContextVar("inventory_bulk_registrations", default=None)
 

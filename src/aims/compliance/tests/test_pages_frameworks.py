@@ -40,7 +40,7 @@ def test_requirement_page_in_french_shows_french_titles_and_facts(client, framew
     obligation = Requirement.objects.get(framework__key="eu_ai_act", ref="post_market_monitoring")
     html = client.get(reverse("compliance:requirement_detail", args=[obligation.pk])).content.decode()
     assert "Plan de surveillance après commercialisation" in html
-    assert "Art. 72" in html and "2 décembre 2027" in html
+    assert "Art. 72" in html and "2 déc. 2027" in html
     assert 'data-mapped-framework="iso42001"' in html and "A.6.2.6" in html
 
 

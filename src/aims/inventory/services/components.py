@@ -10,6 +10,7 @@ from aims.core.assignment import check_assignee
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
 from aims.core.services import _create, _delete, _save_with_changes
 
+from .. import signals
 from ..models import AISystem, Component, ComponentDependency, Dependency, SystemComponent, SystemDependency
 from ._common import ensure_not_frozen, reject_unknown
 
@@ -79,7 +80,9 @@ def create_component_version(*, actor, component: Component, version_label: str,
     fields = {name: getattr(component, name) for name in COMPONENT_EDITABLE}
     fields.update(changes, version_label=version_label)
     require(actor, ADD, domain="inventory", unit=fields["owner_unit"])
-    return _create(actor=actor, obj=Component(previous_version=component, **fields), reason=reason)
+    new = _create(actor=actor, obj=Component(previous_version=component, **fields), reason=reason)
+    signals.component_version_created.send(sender=Component, component=new, previous=component, actor=actor)
+    return new
 
 
 @transaction.atomic
