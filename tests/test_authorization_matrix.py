@@ -25,11 +25,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from aims.api import api
 from aims.compliance import services as compliance
 from aims.compliance.framework_files import FrameworkData, RequirementData
-from aims.compliance.models import Framework
+from aims.compliance.models import Framework, SoAEntry, SoAVersion
 from aims.evidence import services as evidence
 from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
@@ -157,6 +158,22 @@ PAGES = {
     "compliance:home": R("compliance"), "compliance:framework_list": R("compliance"),
     "compliance:framework_detail": R("compliance", "framework"),
     "compliance:requirement_detail": R("compliance", "requirement"), "compliance:mappings": R("compliance"),
+    "compliance:control_list": R("compliance"), "compliance:control_create": W("compliance"),
+    "compliance:control_detail": R("compliance", "control"), "compliance:control_edit": W("compliance", "control"),
+    "compliance:test_add": P("control"), "compliance:test_record": P("control"),
+    "compliance:soa": R("compliance"), "compliance:soa_entry": W("compliance", "soa_entry", org_wide=True),
+    "compliance:soa_submit": W("compliance", org_wide=True), "compliance:soa_versions": R("compliance"),
+    "compliance:soa_version": R("compliance", "soa_version"), "compliance:soa_approve": P("soa_version"),
+    "compliance:soa_return": P("soa_version"), "compliance:soa_export": R("compliance"),
+    "compliance:assessment_list": R("compliance"), "compliance:assessment_start": W("compliance", org_wide=True),
+    "compliance:assessment_detail": R("compliance", "assessment"),
+    "compliance:assessment_row": W("compliance", "assessment", org_wide=True),
+    "compliance:assessment_snapshot": W("compliance", "assessment", org_wide=True),
+    "compliance:assessment_close": W("compliance", "assessment", org_wide=True),
+    "compliance:obligation_list": R("obligations"), "compliance:obligation_detail": R("obligations", "obligation"),
+    "compliance:obligation_edit": W("obligations", "obligation"),
+    "compliance:obligation_exception": W("obligations", "obligation"),
+    "compliance:system_obligations": R("obligations", "system"),
     # Evidence
     "evidence:list": R("evidence"), "evidence:create": W("evidence"), "evidence:link_add": P(),
     "evidence:detail": R("evidence", "evidence"), "evidence:edit": W("evidence", "evidence"),
@@ -168,7 +185,8 @@ PAGES = {
     "evidence:request_cancel": P("evidence_request"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
-POST_ONLY = re.compile(r"(unlink|link_|version_add|version_approve|legal_hold|reconfirm|request_fulfil|request_cancel|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
+POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
+                      r"assessment_row|assessment_snapshot|assessment_close|obligation_edit|obligation_exception|version_add|version_approve|legal_hold|reconfirm|request_fulfil|request_cancel|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
                        r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
                        r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
@@ -236,6 +254,32 @@ API = {
     "compliance_api_framework_list": R("compliance"), "compliance_api_framework_detail": R("compliance", "framework"),
     "compliance_api_requirement_list": R("compliance"),
     "compliance_api_requirement_detail": R("compliance", "requirement"),
+    "compliance_api_controls_control_list": R("compliance"), "compliance_api_controls_control_create": W("compliance"),
+    "compliance_api_controls_control_detail": R("compliance", "control"),
+    "compliance_api_controls_control_update": W("compliance", "control"),
+    "compliance_api_controls_test_list": R("compliance", "control"), "compliance_api_controls_test_create": P("control"),
+    "compliance_api_controls_result_list": R("compliance", "control"),
+    "compliance_api_controls_result_create": P("control"),
+    "compliance_api_soa_entry_list": R("compliance"),
+    "compliance_api_soa_entry_update": W("compliance", "soa_entry", org_wide=True),
+    "compliance_api_soa_version_list": R("compliance"), "compliance_api_soa_version_submit": W("compliance", org_wide=True),
+    "compliance_api_soa_version_detail": R("compliance", "soa_version"),
+    "compliance_api_soa_version_approve": P("soa_version"), "compliance_api_soa_version_return": P("soa_version"),
+    "compliance_api_soa_export": R("compliance"),
+    "compliance_api_assessments_assessment_list": R("compliance"),
+    "compliance_api_assessments_assessment_create": W("compliance", org_wide=True),
+    "compliance_api_assessments_assessment_detail": R("compliance", "assessment"),
+    "compliance_api_assessments_assessment_scores": R("compliance", "assessment"),
+    "compliance_api_assessments_row_list": R("compliance", "assessment"),
+    "compliance_api_assessments_row_update": W("compliance", "assessment", org_wide=True),
+    "compliance_api_assessments_snapshot_create": W("compliance", "assessment", org_wide=True),
+    "compliance_api_assessments_assessment_close": W("compliance", "assessment", org_wide=True),
+    "compliance_api_assessments_snapshot_list": R("compliance"),
+    "compliance_api_obligations_obligation_list": R("obligations"),
+    "compliance_api_obligations_system_obligations": R("obligations", "system"),
+    "compliance_api_obligations_obligation_detail": R("obligations", "obligation"),
+    "compliance_api_obligations_obligation_update": W("obligations", "obligation"),
+    "compliance_api_obligations_obligation_exception": W("obligations", "obligation"),
     "evidence_api_evidence_list": R("evidence"), "evidence_api_evidence_create": W("evidence"),
     "evidence_api_evidence_detail": R("evidence", "evidence"), "evidence_api_evidence_update": W("evidence", "evidence"),
     "evidence_api_evidence_delete": P("evidence"), "evidence_api_version_list": R("evidence", "evidence"),
@@ -309,6 +353,7 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     inventory.save_model_card(actor=admin, system=system, changes={"task": "question answering"})
     playbook = inventory.create_playbook(actor=admin, system=system, title="Restart", body="1. Stop it.")
     classification = inventory.classify_system(actor=admin, system=system, answers=CV_SCREENING)
+    obligation = system.obligations.first()
     decision = inventory.request_change(actor=admin, system=system, kind="minor_update", description="New prompt")
     declaration = inventory.declare_shadow_ai(actor=person, tool_name=f"Tool {tag}", purpose="Summaries", unit=unit)
     risk = risks.create_risk(actor=admin, title=f"Prompt injection {tag}", category="security", owner=owner,
@@ -317,6 +362,9 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     review = risks.request_risk_review(actor=admin, risk=risk, reason="Matrix")
     impact = risks.start_impact_assessment(actor=admin, system=system)
     suggestion = RiskSuggestion.objects.filter(system=system).first()
+    control = compliance.create_control(actor=admin, title=f"Control {tag}", owner=owner, unit=unit,
+                                        links={"systems": [system]})
+    control_test = compliance.add_test(actor=admin, control=control, name="Review", pass_criteria="No finding")
     evidence_item = evidence.create_evidence(actor=admin, title=f"Evidence {tag}", unit=unit, link_to=[system],
                                              file=SimpleUploadedFile(f"{tag}.pdf", b"%PDF-1.7\n%" + tag.encode()))
     evidence_request = evidence.request_evidence(actor=admin, requested_from=person, title=f"Logs {tag}",
@@ -326,6 +374,7 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "system_dependency": system_dependency, "component_dependency": component_dependency,
             "playbook": playbook, "decision": decision, "classification": classification, "declaration": declaration, "risk": risk, "action": action,
             "review": review, "impact": impact, "suggestion": suggestion, "assignment": assignment,
+            "control": control, "control_test": control_test, "obligation": obligation,
             "evidence": evidence_item, "evidence_link": evidence_item.links.get(), "evidence_request": evidence_request,
             "history": system}
 
@@ -344,6 +393,11 @@ def world():
     compliance.load_framework(actor=None, data=framework_data, source="test")
     framework = Framework.objects.get(key="matrix_rules")
     requirement = framework.requirements.get()
+    soa_entry = SoAEntry.objects.create(requirement=requirement)
+    soa_version = SoAVersion.objects.create(number=1, summary="Matrix", submitted_by=admin, submitted_at=timezone.now(),
+                                            catalogue_version="1", entries=[])
+    gap_assessment = compliance.start_assessment(actor=admin, framework=framework, title="Matrix gap assessment")
+    gap_row = gap_assessment.rows.get()
     owners = {name: UserFactory(unit=unit) for name, unit in (("north", north), ("south", south))}
     for name, unit in (("north", north), ("south", south)):
         RoleAssignment.objects.create(role="system_owner", user=owners[name], unit=unit)
@@ -352,7 +406,8 @@ def world():
         "south": _objects_in(south, admin=admin, owner=owners["south"], tag="south"),
     }
     for side in objects.values():
-        side.update(method=method, framework=framework, requirement=requirement)
+        side.update(method=method, framework=framework, requirement=requirement, soa_entry=soa_entry,
+                    soa_version=soa_version, assessment=gap_assessment, gap_assessment=gap_assessment, gap_row=gap_row)
     token, _secret = core.create_api_token(actor=admin, name="admin's")
     objects["north"]["token"] = objects["south"]["token"] = token  # someone else's token, whoever asks
     people = {}
@@ -381,7 +436,7 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "module":
             values[argument] = "audits"  # a module not built yet
         elif argument == "fmt":
-            values[argument] = "csv"
+            values[argument] = "xlsx" if name.startswith("compliance:") else "csv"
         elif argument in ("system_pk",):
             values[argument] = objects["system"].pk
         elif argument == "action_pk":
@@ -426,7 +481,9 @@ API_ARGUMENT_OBJECTS = {
     "system_id": "system", "decision_id": "decision", "component_id": "component", "dependency_id": "dependency",
     "declaration_id": "declaration", "risk_id": "risk", "action_id": "action", "review_id": "review",
     "method_id": "method", "assessment_id": "impact", "framework_id": "framework", "requirement_id": "requirement",
-    "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request",
+    "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request", "control_id": "control",
+    "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
+    "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "obligation_id": "obligation",
 }
 
 
@@ -470,7 +527,8 @@ def allowed(rule: Rule, role: str, side: str, *, write: bool) -> bool | None:
 
 
 # Objects that belong to no unit (reference data): a North-scoped reader reads the same one as everybody.
-ORGANISATION_WIDE = {"method", "framework", "requirement"}
+ORGANISATION_WIDE = {"method", "framework", "requirement", "soa_entry", "soa_version", "assessment", "gap_assessment",
+                     "gap_row"}
 REFUSED = {403, 404, 405}
 # An empty or incomplete request may be turned away by validation before the permission check: that reveals nothing
 # and writes nothing (the ledger is checked too), so it counts as a refusal here. Writes with valid data by refused
@@ -505,7 +563,8 @@ def _check(problems, what, response, expected, *, secrets=(), anonymous_page=Fal
 
 def _secrets(objects) -> list[str]:
     return [objects[side][key].name for side in ("north", "south") for key in ("system", "component", "group")] + [
-        objects[side][key].title for side in ("north", "south") for key in ("risk", "evidence", "evidence_request")] + [
+        objects[side][key].title for side in ("north", "south")
+        for key in ("risk", "evidence", "evidence_request", "control")] + [
         objects[side]["person"].email for side in ("north", "south")]
 
 

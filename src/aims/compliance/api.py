@@ -116,3 +116,20 @@ def requirement_list(request, filters: Query[RequirementFilters]):
             summary="One requirement with its cross-mappings")
 def requirement_detail(request, requirement_id: int):
     return visible(Requirement.objects.restrict(request.user, "view").select_related("framework"), requirement_id)
+
+
+from .api_controls import router as controls_router  # noqa: E402
+
+router.add_router("", controls_router)
+
+from .api_soa import router as soa_router  # noqa: E402
+
+router.add_router("", soa_router)
+
+from .api_assessments import router as assessments_router  # noqa: E402
+
+router.add_router("", assessments_router)
+
+from .api_obligations import router as obligations_router  # noqa: E402
+
+router.add_router("", obligations_router)

@@ -10,12 +10,26 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import catalog_commands, labels, registry
 
-        from . import cli
+        from . import approvals, cards, cli, gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from . import labels as compliance_labels
-        from .models import Framework, Requirement
+        from .models import (
+            Control, ControlTest, Framework, GapAssessment, Requirement, RequirementAssessment, SoAEntry, SoAVersion,
+            SystemObligation,
+        )
 
         labels.register_actions(compliance_labels.ACTIONS)
         registry.register(Framework, url_name="compliance:framework_detail")
         registry.register(Requirement, url_name="compliance:requirement_detail")
+        registry.register(Control, url_name="compliance:control_detail")
+        registry.register(ControlTest)
+        registry.register(SoAEntry, url_name="compliance:soa_entry")
+        registry.register(SoAVersion, url_name="compliance:soa_version")
+        registry.register(GapAssessment, url_name="compliance:assessment_detail")
+        registry.register(RequirementAssessment)
+        registry.register(SystemObligation, url_name="compliance:obligation_detail")
+        receivers.connect()
+        approvals.register()
+        cards.register()
+        gates.register()
         catalog_commands.register_loader("compliance", cli.load, order=30)
         cli.register()

@@ -295,12 +295,12 @@ def parse_framework_file(path: Path | str, **csv_header) -> FrameworkData:
 # --- The EU AI Act, derived from the classification catalogue -------------------------------------------------------
 
 def _tiers_of(obligation: dict) -> list[str]:
-    tiers = []
+    tiers = [obligation["tier"]] if obligation.get("tier") else []
     for condition in obligation.get("when") or []:
         if "tier" in condition:
             tiers.append(condition["tier"])
         tiers.extend(condition.get("tier_in", []))
-    return tiers
+    return list(dict.fromkeys(tiers))
 
 
 def _derive_ai_act(framework: FrameworkData, data: dict, problems: list[str]) -> None:
@@ -322,6 +322,15 @@ def _derive_ai_act(framework: FrameworkData, data: dict, problems: list[str]) ->
                                                       title_fr=title_fr, assessable=False))
         for obligation_key in group.get("obligations") or []:
             grouped[obligation_key] = f"group.{key}"
+    ungrouped = [key for key in obligations if key not in grouped]
+    if ungrouped:
+        other = data.get("ungrouped") or {}
+        title_en, title_fr = _bilingual(other.get("title") or {"en": "Other obligations"}, "ungrouped", "title",
+                                        problems)
+        other_ref = f"group.{_text(other.get('key')) or 'other'}"
+        framework.requirements.append(RequirementData(ref=other_ref, code="", kind="group", title_en=title_en,
+                                                      title_fr=title_fr, assessable=False))
+        grouped.update({key: other_ref for key in ungrouped})
     for key, obligation in obligations.items():
         applies_from = obligation.get("applies_from")
         facts = {"article": obligation.get("article", ""), "roles": obligation.get("roles", "any"),

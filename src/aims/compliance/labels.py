@@ -5,4 +5,17 @@ from django.utils.translation import gettext_lazy as _
 ACTIONS = {
     "compliance.framework.load": _("Framework loaded"),
     "compliance.mappings.load": _("Cross-mappings loaded"),
+    "compliance.control.links": _("Links changed"),
+    "compliance.control.readiness": _("Readiness re-evaluated"),
+    "compliance.controltest.result": _("Test result recorded"),
+    "compliance.soaversion.submit": _("Submitted for approval"),
+    "compliance.soaversion.approve": _("Statement of Applicability approved"),
+    "compliance.soaversion.return": _("Returned with a comment"),
+    "compliance.soaversion.supersede": _("Superseded by a newer version"),
+    "compliance.gapassessment.close": _("Assessment closed"),
+    "compliance.gapsnapshot.create": _("Scores recorded"),
+    "compliance.systemobligation.retire": _("No longer applies (re-classified)"),
+    "compliance.systemobligation.restore": _("Applies again (re-classified)"),
+    "compliance.systemobligation.exception": _("Exception recorded"),
+    "compliance.systemobligation.exception_withdrawn": _("Exception withdrawn"),
 }

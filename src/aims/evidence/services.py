@@ -73,8 +73,14 @@ def _check_validity(item: EvidenceItem) -> None:
         raise ValidationError({"renewal_months": _("Between 1 and 120 months.")})
 
 
-def _announce(items, actor) -> None:
-    signals.evidence_changed.send(sender=EvidenceItem, items=list(items), actor=actor)
+def _targets(items) -> list[tuple[str, str]]:
+    return list(EvidenceLink.objects.filter(item__in=list(items)).values_list("object_type", "object_id"))
+
+
+def _announce(items, actor, targets=None) -> None:
+    items = list(items)
+    signals.evidence_changed.send(sender=EvidenceItem, items=items, actor=actor,
+                                  targets=targets if targets is not None else _targets(items))
 
 
 def _new_version(*, actor, item: EvidenceItem, file=None, url: str = "", note: str = "") -> EvidenceVersion:
@@ -258,9 +264,10 @@ def unlink_evidence(*, actor, link: EvidenceLink, reason: str = "") -> None:
     if not allowed:
         require(actor, CHANGE, item)
     before = {"object_type": link.object_type, "object_id": link.object_id, "object": link.object_label}
+    targets = [(link.object_type, link.object_id)]
     link.delete()
     ledger.record(actor=actor, action="evidence.evidencelink.delete", obj=item, before=before, reason=reason)
-    _announce([item], actor)
+    _announce([item], actor, targets=targets)
 
 
 @transaction.atomic
@@ -309,12 +316,12 @@ def delete_evidence(*, actor, item: EvidenceItem, reason: str) -> None:
     names = list(item.versions.exclude(storage_name="").values_list("storage_name", flat=True))
     before = ledger.snapshot(item)
     before["versions"] = list(item.versions.order_by("number").values_list("sha256", flat=True))
-    pk, label = item.pk, str(item)
-    _announce([item], actor)
+    pk, label, targets = item.pk, str(item), _targets([item])
     EvidenceItem.objects.filter(pk=pk).update(current_version=None)
     item.delete()
     ledger.record(actor=actor, action="evidence.evidenceitem.delete", object_type="evidence.evidenceitem",
                   object_id=pk, object_label=label, before=before, reason=reason)
+    _announce([], actor, targets=targets)
     transaction.on_commit(lambda: [storage.delete_blob_if_unused(name) for name in set(names)])
 
 

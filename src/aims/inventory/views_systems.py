@@ -36,6 +36,7 @@ TABS = (
     ("changes", gettext_lazy("Change decisions")),
     ("documentation", gettext_lazy("Documentation")),
     ("risks", gettext_lazy("Risks")),
+    ("obligations", gettext_lazy("AI Act obligations")),
     ("history", gettext_lazy("History")),
     ("journal", gettext_lazy("Journal")),
 )
@@ -50,8 +51,12 @@ ANCHOR_TABS = {
 
 def risks_tab_url(system) -> str:
     """The risk module's fragment for this system, if that module offers one."""
+    return _fragment_url("risks:system_risks", system)
+
+
+def _fragment_url(name: str, system) -> str:
     try:
-        return reverse("risks:system_risks", args=[system.pk])
+        return reverse(name, args=[system.pk])
     except NoReverseMatch:
         return ""
 
@@ -116,12 +121,16 @@ def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     """Everything the page needs for one tab; `bound` carries forms re-shown with their errors."""
     user = request.user
     risks_url = risks_tab_url(system) if can_anywhere(user, "view", "risks") else ""
-    tab_items = [(key, label) for key, label in TABS if key != "risks" or risks_url]
+    # The compliance module's per-system obligations register, loaded into the tab like the risks.
+    obligations_url = (_fragment_url("compliance:system_obligations", system)
+                       if can_anywhere(user, "view", "obligations") else "")
+    tab_items = [(key, label) for key, label in TABS
+                 if (key != "risks" or risks_url) and (key != "obligations" or obligations_url)]
     if tab not in {key for key, _label in tab_items}:
         tab = "overview"
     context = {
         "system": system, "tab": tab, "tab_items": tab_items, "can_change": can_change(user, system),
-        "orphan": is_orphan(system), "risks_url": risks_url, **bound,
+        "orphan": is_orphan(system), "risks_url": risks_url, "obligations_url": obligations_url, **bound,
         "anchor_tabs": " ".join(f"{anchor}={name}" for anchor, name in ANCHOR_TABS.items()),
     }
     if tab == "overview":

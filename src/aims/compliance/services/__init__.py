@@ -3,3 +3,14 @@
 from .frameworks import (  # noqa: F401
     import_framework_file, load_framework, load_mappings, load_packaged_frameworks,
 )
+from .controls import (  # noqa: F401
+    add_test, create_control, record_test_result, set_control_links, update_control,
+)
+from .readiness import refresh_readiness  # noqa: F401
+from .soa import (  # noqa: F401
+    approve_soa_version, return_soa_version, submit_soa_version, sync_soa_entries, update_soa_entry,
+)
+from .assessments import assess_requirement, close_assessment, start_assessment, take_snapshot  # noqa: F401
+from .obligations import (  # noqa: F401
+    record_exception, sync_all, sync_obligations, update_obligation, withdraw_exception,
+)

@@ -152,6 +152,10 @@ def import_framework_file(*, actor, path: Path | str, reason: str = "", **csv_he
     data = files.parse_framework_file(path, **csv_header)
     counts = load_framework(actor=actor, data=data, source=f"file:{Path(path).name}",
                             reason=reason or _("Framework import from %(file)s") % {"file": Path(path).name})
+    if data.key == "iso42001":  # an administrator's edition of ISO/IEC 42001: its Annex A is the SoA's
+        from .soa import sync_soa_entries
+
+        sync_soa_entries()
     return Framework.objects.get(key=data.key), counts
 
 
@@ -171,4 +175,7 @@ def load_packaged_frameworks(*, actor) -> dict[str, dict]:
                                            reason=_("AIMS catalogue"))
     mappings = files.parse_mappings(files.PACKAGED_DIR / files.PACKAGED_MAPPINGS)
     results["mappings"] = load_mappings(actor=actor, data=mappings, reason=_("AIMS catalogue"), strict=not kept)
+    from .soa import sync_soa_entries
+
+    results["statement of applicability"] = {"entries added": sync_soa_entries()}
     return results

@@ -54,7 +54,9 @@ def test_a_major_change_marks_linked_evidence_to_reconfirm(manager, unit, system
     assert list(evidence_for(system)) == [item]
     from aims.core import services as core
 
-    core.create_group(actor=person_with_role("administrator"), name="AI governance committee", members=[manager])
+    committee_member = person_with_role("viewer")
+    core.create_group(actor=person_with_role("administrator"), name="AI governance committee",
+                      members=[committee_member])
     decision = inventory.request_change(actor=manager, system=system, kind="major_update",
                                         description="Retrained on 2026 data")
     decision.status = "approved"

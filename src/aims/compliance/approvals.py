@@ -1,0 +1,28 @@
+"""The compliance sign-offs in the one "To approve" inbox (aims.core.approvals): Statement of Applicability versions
+(and policy versions, registered with the policies)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.core import approvals
+
+from .models import SoAVersion
+from .services import soa
+
+
+def register() -> None:
+    approvals.register(approvals.ApprovalKind(
+        key=soa.APPROVAL,
+        label=gettext_lazy("Statement of Applicability"),
+        waiting=lambda: SoAVersion.objects.filter(status=SoAVersion.Status.SUBMITTED).select_related("submitted_by"),
+        approvers=lambda version: approvals.people_in_approver_roles(soa.APPROVAL, None),
+        author=lambda version: version.submitted_by,
+        since=lambda version: version.submitted_at,
+        url=lambda version: version.get_absolute_url() + "#sign-off",
+        approve=lambda *, actor, obj, comment="", **details: soa.approve_soa_version(actor=actor, version=obj,
+                                                                                     comment=comment),
+        describe=lambda version: _("Statement of Applicability, version %(number)s") % {"number": version.number},
+        order=60,
+    ))

@@ -1,0 +1,26 @@
+"""The compliance module's key figures on the home page, within the reader's scope."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from aims.core import context, dashboard
+
+from .models import Control, ControlTest, SoAEntry
+
+
+def register() -> None:
+    dashboard.register_card(
+        "compliance.soa_undecided", _("Annex A controls still to decide in the SoA"), "compliance:soa",
+        domain="compliance", order=30,
+        count=lambda user: SoAEntry.objects.restrict(user, "view").filter(
+            applicability=SoAEntry.Applicability.UNDECIDED, requirement__is_active=True).count())
+    dashboard.register_card(
+        "compliance.controls_ready", _("controls ready"), "compliance:control_list", domain="compliance",
+        query="ready=yes", order=31,
+        count=lambda user: Control.objects.restrict(user, "view").filter(is_ready=True).count())
+    dashboard.register_card(
+        "compliance.tests_due", _("control tests due"), "compliance:control_list", domain="compliance",
+        query="tests_due=1", order=32,
+        count=lambda user: ControlTest.objects.restrict(user, "view").filter(
+            is_active=True, next_due__lte=context.today()).exclude(control__status=Control.Status.RETIRED).count())

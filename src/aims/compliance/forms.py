@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.models import User
+from aims.inventory.models import AISystem, Component, Dependency
+from aims.risks.models import Risk
+
+from .models import Control, ControlTest, ControlTestResult, Frequency
+from .services.controls import requirements_choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def active_people(user):
+    return User.objects.restrict(user, "view").filter(is_active=True).order_by("last_name", "first_name")
+
+
+class RequirementChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, requirement):
+        from .templatetags.compliance_tags import reader_language
+
+        return f"{requirement.framework.key} · {requirement.code} {requirement.title(reader_language())[:90]}"
+
+
+class ControlForm(VersionedForm):
+    reason = ReasonField()
+    requirements = RequirementChoiceField(label=_("Requirements it satisfies"), queryset=None, required=False,
+                                          help_text=_("Any framework; mapped requirements count as well."))
+    risks = forms.ModelMultipleChoiceField(label=_("Risks it treats"), queryset=None, required=False)
+    systems = forms.ModelMultipleChoiceField(label=_("AI systems covered"), queryset=None, required=False)
+    components = forms.ModelMultipleChoiceField(label=_("Components covered"), queryset=None, required=False)
+    dependencies = forms.ModelMultipleChoiceField(label=_("Dependencies covered"), queryset=None, required=False)
+
+    LINK_FIELDS = ("requirements", "risks", "systems", "components", "dependencies")
+
+    class Meta:
+        model = Control
+        fields = ["reference", "title", "description", "owner", "backup", "unit", "control_type", "automation",
+                  "how_it_operates", "frequency", "status"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "how_it_operates": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = active_people(user)
+        self.fields["owner"].queryset = people
+        self.fields["backup"].queryset = people
+        self.fields["unit"].queryset = units_allowing(user, "add" if creating else "change", "compliance").order_by(
+            "path")
+        self.fields["reference"].required = False
+        self.fields["reference"].help_text = _("Leave empty to number it automatically (CTL-001...).")
+        self.fields["requirements"].queryset = requirements_choices()
+        self.fields["risks"].queryset = Risk.objects.restrict(user, "view").order_by("title")
+        self.fields["systems"].queryset = AISystem.objects.restrict(user, "view").order_by("name")
+        self.fields["components"].queryset = Component.objects.restrict(user, "view").order_by("name")
+        self.fields["dependencies"].queryset = Dependency.objects.restrict(user, "view").order_by("name")
+        for name in self.LINK_FIELDS:
+            self.fields[name].widget.attrs["size"] = 8
+        if self.instance.pk:
+            for name in self.LINK_FIELDS:
+                self.initial[name] = list(getattr(self.instance, name).values_list("pk", flat=True))
+        if creating:
+            del self.fields["version"]
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+    def links(self) -> dict:
+        return {name: list(self.cleaned_data[name]) for name in self.LINK_FIELDS}
+
+    def validate_unique(self):
+        pass  # the service reports a duplicate reference next to the field
+
+
+class TestForm(forms.ModelForm):
+    class Meta:
+        model = ControlTest
+        fields = ["name", "pass_criteria", "frequency", "tester", "next_due"]
+        widgets = {"pass_criteria": forms.Textarea(attrs={"rows": 2}), "next_due": DateInput}
+        labels = {"next_due": _("First due on")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tester"].queryset = active_people(user)
+        self.fields["next_due"].required = False
+        self.fields["frequency"].choices = Frequency.choices
+
+
+class ResultForm(forms.Form):
+    test = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(label=_("Result"), choices=ControlTestResult.Result.choices)
+    performed_on = forms.DateField(label=_("Performed on"), widget=DateInput, required=False)
+    notes = forms.CharField(label=_("What was checked or found"), required=False, max_length=20000,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SoAEntryForm(VersionedForm):
+    reason = ReasonField()
+    controls = forms.ModelMultipleChoiceField(label=_("Controls implementing it"), queryset=None, required=False,
+                                              help_text=_("The organisation's controls that satisfy this Annex A "
+                                                          "control."))
+
+    class Meta:
+        from .models import SoAEntry
+
+        model = SoAEntry
+        fields = ["applicability", "justification", "implementation", "owner"]
+        widgets = {"applicability": forms.RadioSelect, "justification": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = active_people(user)
+        self.fields["controls"].queryset = Control.objects.restrict(user, "change").exclude(
+            status=Control.Status.RETIRED).order_by("reference")
+        self.fields["controls"].widget.attrs["size"] = 10
+        if self.instance.pk:
+            self.initial["controls"] = list(Control.objects.filter(requirements=self.instance.requirement)
+                                            .values_list("pk", flat=True))
+
+
+class SubmitForm(forms.Form):
+    summary = forms.CharField(label=_("What changed and why"), max_length=20000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), max_length=20000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssessmentStartForm(forms.Form):
+    framework = forms.ModelChoiceField(label=_("Framework"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("e.g. “Gap assessment, Q1 2027”."))
+    carry_over = forms.BooleanField(label=_("Start from the statuses of the last assessment of this framework"),
+                                    required=False, initial=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Framework
+
+        self.fields["framework"].queryset = Framework.objects.restrict(user, "view")
+
+
+class RowForm(forms.Form):
+    row = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=())
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=20000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import RequirementAssessment
+
+        self.fields["status"].choices = RequirementAssessment.Status.choices
+
+
+class ObligationForm(VersionedForm):
+    reason = ReasonField()
+
+    class Meta:
+        from .models import SystemObligation
+
+        model = SystemObligation
+        fields = ["status", "owner", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = active_people(user)
+
+
+class ExceptionForm(forms.Form):
+    exception_justification = forms.CharField(label=_("Why the system may go live without it"), max_length=20000,
+                                              widget=forms.Textarea(attrs={"rows": 3}))
