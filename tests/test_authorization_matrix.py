@@ -174,6 +174,12 @@ PAGES = {
     "compliance:obligation_edit": W("obligations", "obligation"),
     "compliance:obligation_exception": W("obligations", "obligation"),
     "compliance:system_obligations": R("obligations", "system"),
+    "compliance:policy_list": LOGIN, "compliance:policy_create": W("compliance", org_wide=True),
+    "compliance:policy_detail": R("compliance", "policy"), "compliance:policy_acknowledge": P("policy"),
+    "compliance:policy_new_version": P("policy"), "compliance:policy_review": P("policy"),
+    "compliance:policy_version": R("compliance", "policy"), "compliance:policy_version_edit": P("policy"),
+    "compliance:policy_version_submit": P("policy"), "compliance:policy_version_approve": P("policy"),
+    "compliance:policy_version_return": P("policy"), "compliance:policy_version_publish": P("policy"),
     # Evidence
     "evidence:list": R("evidence"), "evidence:create": W("evidence"), "evidence:link_add": P(),
     "evidence:detail": R("evidence", "evidence"), "evidence:edit": W("evidence", "evidence"),
@@ -186,7 +192,9 @@ PAGES = {
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
-                      r"assessment_row|assessment_snapshot|assessment_close|obligation_edit|obligation_exception|version_add|version_approve|legal_hold|reconfirm|request_fulfil|request_cancel|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
+                      r"assessment_row|assessment_snapshot|assessment_close|obligation_edit|obligation_exception|policy_acknowledge|"
+                      r"policy_new_version|policy_review|policy_version_edit|policy_version_submit|policy_version_approve|"
+                      r"policy_version_return|policy_version_publish|version_add|version_approve|legal_hold|reconfirm|request_fulfil|request_cancel|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
                        r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
                        r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
@@ -280,6 +288,10 @@ API = {
     "compliance_api_obligations_obligation_detail": R("obligations", "obligation"),
     "compliance_api_obligations_obligation_update": W("obligations", "obligation"),
     "compliance_api_obligations_obligation_exception": W("obligations", "obligation"),
+    "compliance_api_policies_policy_list": LOGIN, "compliance_api_policies_policy_detail": R("compliance", "policy"),
+    "compliance_api_policies_version_list": R("compliance", "policy"),
+    "compliance_api_policies_version_approve": P("policy"), "compliance_api_policies_acknowledge": P("policy"),
+    "compliance_api_policies_my_acknowledgements": R("compliance", "policy"),
     "evidence_api_evidence_list": R("evidence"), "evidence_api_evidence_create": W("evidence"),
     "evidence_api_evidence_detail": R("evidence", "evidence"), "evidence_api_evidence_update": W("evidence", "evidence"),
     "evidence_api_evidence_delete": P("evidence"), "evidence_api_version_list": R("evidence", "evidence"),
@@ -398,6 +410,7 @@ def world():
                                             catalogue_version="1", entries=[])
     gap_assessment = compliance.start_assessment(actor=admin, framework=framework, title="Matrix gap assessment")
     gap_row = gap_assessment.rows.get()
+    policy = compliance.create_policy(actor=admin, title="Matrix policy", body="Text.")
     owners = {name: UserFactory(unit=unit) for name, unit in (("north", north), ("south", south))}
     for name, unit in (("north", north), ("south", south)):
         RoleAssignment.objects.create(role="system_owner", user=owners[name], unit=unit)
@@ -407,7 +420,8 @@ def world():
     }
     for side in objects.values():
         side.update(method=method, framework=framework, requirement=requirement, soa_entry=soa_entry,
-                    soa_version=soa_version, assessment=gap_assessment, gap_assessment=gap_assessment, gap_row=gap_row)
+                    soa_version=soa_version, assessment=gap_assessment, gap_assessment=gap_assessment, gap_row=gap_row,
+                    policy=policy)
     token, _secret = core.create_api_token(actor=admin, name="admin's")
     objects["north"]["token"] = objects["south"]["token"] = token  # someone else's token, whoever asks
     people = {}
@@ -483,7 +497,7 @@ API_ARGUMENT_OBJECTS = {
     "method_id": "method", "assessment_id": "impact", "framework_id": "framework", "requirement_id": "requirement",
     "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request", "control_id": "control",
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
-    "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "obligation_id": "obligation",
+    "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
 }
 
 
@@ -528,7 +542,7 @@ def allowed(rule: Rule, role: str, side: str, *, write: bool) -> bool | None:
 
 # Objects that belong to no unit (reference data): a North-scoped reader reads the same one as everybody.
 ORGANISATION_WIDE = {"method", "framework", "requirement", "soa_entry", "soa_version", "assessment", "gap_assessment",
-                     "gap_row"}
+                     "gap_row", "policy"}
 REFUSED = {403, 404, 405}
 # An empty or incomplete request may be turned away by validation before the permission check: that reveals nothing
 # and writes nothing (the ledger is checked too), so it counts as a refusal here. Writes with valid data by refused

@@ -55,6 +55,8 @@ NOT_REACHED = {
     "token_revoke": "the demo creates no API token",
     "risks:method_edit": "the demo's only method version is active, and only drafts are edited",
     "risks:method_activate": "the demo's only method version is active, and only drafts are activated",
+    "compliance:obligation_detail": "the demo classifies no AI system yet, so none has AI Act obligations (issue 16, "
+                                    "point 9)",
     **{name: _DEMO_HAS_NONE for name in (
         "inventory:change_detail", "inventory:playbook_edit", "inventory:component_detail", "inventory:component_edit",
         "inventory:dependency_detail", "inventory:dependency_edit", "inventory:shadow_detail", "risks:risk_detail",

@@ -133,3 +133,7 @@ router.add_router("", assessments_router)
 from .api_obligations import router as obligations_router  # noqa: E402
 
 router.add_router("", obligations_router)
+
+from .api_policies import router as policies_router  # noqa: E402
+
+router.add_router("", policies_router)

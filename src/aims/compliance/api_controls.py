@@ -104,7 +104,7 @@ class ControlCreate(_ControlLinks):
     control_type: TYPES = "preventive"
     automation: AUTOMATIONS = "manual"
     how_it_operates: str = Field("", max_length=20000)
-    frequency: FREQUENCIES = "quarterly"
+    frequency: FREQUENCIES = "every_quarter"
     status: STATUSES = "planned"
 
 

@@ -26,3 +26,24 @@ def register() -> None:
         describe=lambda version: _("Statement of Applicability, version %(number)s") % {"number": version.number},
         order=60,
     ))
+
+
+def register_policies() -> None:
+    from .models import PolicyVersion
+    from .services import policies
+
+    approvals.register(approvals.ApprovalKind(
+        key=policies.APPROVAL,
+        label=gettext_lazy("Policy version"),
+        waiting=lambda: PolicyVersion.objects.filter(status=PolicyVersion.Status.IN_REVIEW).select_related(
+            "policy", "author"),
+        approvers=lambda version: approvals.people_in_approver_roles(policies.APPROVAL, None),
+        author=lambda version: version.author,
+        since=lambda version: version.submitted_at,
+        url=lambda version: version.get_absolute_url() + "#sign-off",
+        approve=lambda *, actor, obj, comment="", **details: policies.approve_policy_version(
+            actor=actor, version=obj, comment=comment),
+        describe=lambda version: _("Policy “%(title)s”, version %(number)s") % {"title": version.policy.title,
+                                                                                "number": version.number},
+        order=61,
+    ))

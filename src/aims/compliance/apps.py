@@ -8,9 +8,10 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Compliance")
 
     def ready(self) -> None:
-        from aims.core import catalog_commands, labels, registry
+        from aims.core import catalog_commands, demo, labels, registry
 
         from . import approvals, cards, cli, gates, receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import demo as compliance_demo
         from . import labels as compliance_labels
         from .models import (
             Control, ControlTest, Framework, GapAssessment, Requirement, RequirementAssessment, SoAEntry, SoAVersion,
@@ -29,7 +30,9 @@ class ComplianceConfig(AppConfig):
         registry.register(SystemObligation, url_name="compliance:obligation_detail")
         receivers.connect()
         approvals.register()
+        approvals.register_policies()
         cards.register()
         gates.register()
+        demo.register("compliance", compliance_demo.load, order=30, history=compliance_demo.history)
         catalog_commands.register_loader("compliance", cli.load, order=30)
         cli.register()

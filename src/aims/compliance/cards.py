@@ -9,7 +9,18 @@ from aims.core import context, dashboard
 from .models import Control, ControlTest, SoAEntry
 
 
+def policies_to_acknowledge(user) -> int:
+    from .models import Policy
+    from .services.policies import has_acknowledged
+
+    return sum(1 for policy in Policy.addressed_to(user).exclude(published_version=None).select_related(
+        "published_version") if not has_acknowledged(user, policy))
+
+
 def register() -> None:
+    dashboard.register_card(
+        "compliance.policies_to_acknowledge", _("policies to acknowledge"), "compliance:policy_list",
+        domain="compliance", query="mine=1", order=29, count=policies_to_acknowledge)
     dashboard.register_card(
         "compliance.soa_undecided", _("Annex A controls still to decide in the SoA"), "compliance:soa",
         domain="compliance", order=30,

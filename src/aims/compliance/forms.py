@@ -24,7 +24,8 @@ class RequirementChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, requirement):
         from .templatetags.compliance_tags import reader_language
 
-        return f"{requirement.framework.key} · {requirement.code} {requirement.title(reader_language())[:90]}"
+        language = reader_language()
+        return f"{requirement.framework.short_name(language)} · {requirement.code} {requirement.title(language)[:90]}"
 
 
 class ControlForm(VersionedForm):
@@ -176,3 +177,56 @@ class ObligationForm(VersionedForm):
 class ExceptionForm(forms.Form):
     exception_justification = forms.CharField(label=_("Why the system may go live without it"), max_length=20000,
                                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PolicyForm(forms.Form):
+    template = forms.ChoiceField(label=_("Start from a template"), required=False)
+    title = forms.CharField(label=_("Title"), max_length=300, required=False,
+                            help_text=_("Leave empty to take the template's title."))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    review_every_months = forms.IntegerField(label=_("Review every (months)"), min_value=1, max_value=60, initial=12)
+    audience_people = forms.ModelMultipleChoiceField(label=_("Audience: people"), queryset=None, required=False)
+    audience_groups = forms.ModelMultipleChoiceField(label=_("Audience: groups"), queryset=None, required=False)
+    audience_units = forms.ModelMultipleChoiceField(label=_("Audience: units (with their sub-units)"), queryset=None,
+                                                    required=False)
+    audience_roles = forms.MultipleChoiceField(label=_("Audience: holders of roles"), required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from aims.catalogs import localised
+        from aims.core.models import OrgUnit, PeopleGroup
+        from aims.core.permissions import Role
+
+        from .services.policies import templates
+        from .templatetags.compliance_tags import reader_language
+
+        language = reader_language()
+        self.fields["template"].choices = [("", _("No template (blank text)"))] + [
+            (t["key"], localised(t["title"], language)) for t in templates()]
+        self.fields["owner"].queryset = active_people(user)
+        self.fields["audience_people"].queryset = active_people(user)
+        self.fields["audience_groups"].queryset = PeopleGroup.objects.restrict(user, "view").order_by("name")
+        self.fields["audience_units"].queryset = OrgUnit.objects.restrict(user, "view").order_by("path")
+        self.fields["audience_roles"].choices = Role.choices
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("template") and not (data.get("title") or "").strip():
+            self.add_error("title", _("Give the policy a title, or start from a template."))
+        return data
+
+
+class DraftForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    body = forms.CharField(label=_("Text"), max_length=200000, widget=forms.Textarea(attrs={"rows": 18}),
+                           help_text=_("Markdown: **bold**, *italic*, lists, ## headings, links."))
+    change_summary = forms.CharField(label=_("What changed"), required=False, max_length=20000,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    material = forms.BooleanField(label=_("Material change: the audience must acknowledge it again"), required=False)
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome of the review"), max_length=20000,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_("e.g. “Still fit for purpose; version 3 planned for the AI Act dates.”"))

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aims
+import yaml
+
 from aims.catalogs import load_catalog
-from aims.risks.catalogs import CatalogError, read_yaml
+from aims.risks.catalogs import CatalogError
+from aims.risks.catalogs import read_yaml as _read_yaml_with_positions
 
 PACKAGED_DIR = Path(aims.__file__).resolve().parent / "catalogs" / "frameworks"
 PACKAGED_FRAMEWORKS = ("iso42001.yaml", "eu-ai-act.yaml", "nist-ai-rmf.yaml")
@@ -27,6 +30,19 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _KIND = re.compile(r"^[a-z][a-z_]{0,29}$")
 MAX_REF, MAX_TITLE, MAX_GUIDANCE = 80, 2000, 10000
 TRUE, FALSE = {"true", "yes", "1", "oui"}, {"false", "no", "0", "non"}
+
+
+def read_yaml(path: Path | str, *, text: str | None = None):
+    """libyaml's parser when it is there (a framework file is parsed ten times faster); the pure-Python one, which
+    reports the line and column of a problem, when it is not or when the file is broken."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            content = text if text is not None else Path(path).read_text(encoding="utf-8")
+            return yaml.load(content, Loader=loader)  # noqa: S506 (the C *safe* loader)
+        except (yaml.YAMLError, UnicodeDecodeError, FileNotFoundError):
+            pass  # parse again below for a message with the position
+    return _read_yaml_with_positions(path, text=text)
 
 
 class FrameworkFileError(CatalogError):
@@ -58,6 +74,8 @@ class FrameworkData:
     version: str
     name_en: str
     name_fr: str = ""
+    short_name_en: str = ""
+    short_name_fr: str = ""
     description_en: str = ""
     description_fr: str = ""
     publisher: str = ""
@@ -177,9 +195,11 @@ def _header(data: dict, source: str, problems: list[str], *, derived: bool) -> F
     if not version and not derived:
         problems.append("'version' is required (the catalogue version that assessments record)")
     name_en, name_fr = _bilingual(data.get("name"), "header", "name", problems, required=True, limit=200)
+    short_en, short_fr = _bilingual(data.get("short_name"), "header", "short_name", problems, limit=40)
     description_en, description_fr = _bilingual(data.get("description"), "header", "description", problems,
                                                 limit=MAX_GUIDANCE)
-    return FrameworkData(key=key, version=version, name_en=name_en, name_fr=name_fr, description_en=description_en,
+    return FrameworkData(key=key, version=version, name_en=name_en, name_fr=name_fr, short_name_en=short_en,
+                         short_name_fr=short_fr, description_en=description_en,
                          description_fr=description_fr, publisher=_text(data.get("publisher"))[:200],
                          licence=_text(data.get("licence"))[:300], url=_text(data.get("url"))[:500], source=source)
 

@@ -18,4 +18,12 @@ ACTIONS = {
     "compliance.systemobligation.restore": _("Applies again (re-classified)"),
     "compliance.systemobligation.exception": _("Exception recorded"),
     "compliance.systemobligation.exception_withdrawn": _("Exception withdrawn"),
+    "compliance.policyversion.submit": _("Submitted for approval"),
+    "compliance.policyversion.approve": _("Version approved"),
+    "compliance.policyversion.return": _("Returned to its author"),
+    "compliance.policyversion.publish": _("Version published"),
+    "compliance.policyversion.retire": _("Version retired"),
+    "compliance.policy.publish": _("New version in force"),
+    "compliance.policy.acknowledge": _("Acknowledged"),
+    "compliance.policy.review": _("Scheduled review recorded"),
 }

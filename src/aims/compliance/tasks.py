@@ -72,3 +72,11 @@ def obligations_job() -> int:
     from .services.obligations import sync_all
 
     return sync_all()
+
+
+@periodic("compliance-policy-reviews", crontab(minute="55", hour="6"),
+          "Give policy owners a task when a scheduled review (ISO/IEC 42001 A.2.4) is due")
+def policy_reviews_job() -> int:
+    from .services.policies import open_due_reviews
+
+    return open_due_reviews()

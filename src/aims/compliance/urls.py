@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_assessments, views_controls, views_frameworks, views_obligations, views_soa
+from . import (
+    views, views_assessments, views_controls, views_frameworks, views_obligations, views_policies, views_soa,
+)
 
 app_name = "compliance"
 
@@ -29,6 +31,24 @@ urlpatterns = [
     path("obligations/<int:pk>/edit/", views_obligations.obligation_edit, name="obligation_edit"),
     path("obligations/<int:pk>/exception/", views_obligations.obligation_exception, name="obligation_exception"),
     path("systems/<int:system_pk>/obligations/", views_obligations.system_obligations, name="system_obligations"),
+    path("policies/", views_policies.policy_list, name="policy_list"),
+    path("policies/new/", views_policies.policy_create, name="policy_create"),
+    path("policies/<int:pk>/", views_policies.policy_detail, name="policy_detail"),
+    path("policies/<int:pk>/acknowledge/", views_policies.policy_action, {"action": "acknowledge"},
+         name="policy_acknowledge"),
+    path("policies/<int:pk>/new-version/", views_policies.policy_action, {"action": "new_version"},
+         name="policy_new_version"),
+    path("policies/<int:pk>/review/", views_policies.policy_action, {"action": "review"}, name="policy_review"),
+    path("policies/<int:pk>/v<int:number>/", views_policies.policy_version, name="policy_version"),
+    path("policies/<int:pk>/v<int:number>/edit/", views_policies.policy_version_edit, name="policy_version_edit"),
+    path("policies/<int:pk>/v<int:number>/submit/", views_policies.policy_version_action, {"action": "submit"},
+         name="policy_version_submit"),
+    path("policies/<int:pk>/v<int:number>/approve/", views_policies.policy_version_action, {"action": "approve"},
+         name="policy_version_approve"),
+    path("policies/<int:pk>/v<int:number>/return/", views_policies.policy_version_action, {"action": "return"},
+         name="policy_version_return"),
+    path("policies/<int:pk>/v<int:number>/publish/", views_policies.policy_version_action, {"action": "publish"},
+         name="policy_version_publish"),
     path("assessments/", views_assessments.assessment_list, name="assessment_list"),
     path("assessments/start/", views_assessments.assessment_start, name="assessment_start"),
     path("assessments/<int:pk>/", views_assessments.assessment_detail, name="assessment_detail"),

@@ -59,9 +59,7 @@ class EvidenceFields(forms.Form):
 class EvidenceCreateForm(EvidenceFields):
     kind = forms.ChoiceField(label=_("Evidence is"), choices=EvidenceItem.Kind.choices, initial="file",
                              widget=forms.RadioSelect)
-    file = forms.FileField(label=_("File"), required=False,
-                           help_text=_("Checked by its content. Accepted: %(list)s.") % {
-                               "list": ", ".join(accepted_extensions())})
+    file = forms.FileField(label=_("File"), required=False)
     url = forms.URLField(label=_("Address (link)"), required=False, max_length=1000, assume_scheme="https")
     note = forms.CharField(label=_("Note on this version"), required=False, max_length=5000)
     link_type = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -70,6 +68,12 @@ class EvidenceCreateForm(EvidenceFields):
 
     field_order = ["kind", "file", "url", "title", "description", "evidence_type", "unit", "owner", "effective_date",
                    "valid_from", "valid_until", "renewal_months", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request so that it reads in the reader's language.
+        self.fields["file"].help_text = _("Checked by its content. Accepted: %(list)s.") % {
+            "list": ", ".join(accepted_extensions())}
 
     def clean(self):
         data = super().clean()

@@ -159,8 +159,9 @@ def create_evidence(*, actor, title: str, unit: OrgUnit, owner: User | None = No
                         valid_from=valid_from, valid_until=valid_until, renewal_months=renewal_months, file=file,
                         url=url, note=note, reason=reason)
     for target in link_to:
-        link_evidence(actor=actor, item=item, target=target)
-    _announce([item], actor)
+        link_evidence(actor=actor, item=item, target=target)  # each link announces the item with its targets
+    if not link_to:
+        _announce([item], actor)
     return item
 
 

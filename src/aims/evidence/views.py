@@ -179,12 +179,30 @@ def visible_item(request, pk: int) -> EvidenceItem:
         "owner", "unit", "current_version", "legal_hold_by"), pk=pk)
 
 
+def _live_labels(links) -> None:
+    """What each link points at, named now in the reader's language (one query per object type); the label stored
+    at link time stays for objects since deleted."""
+    by_type: dict[str, list] = {}
+    for link in links:
+        by_type.setdefault(link.object_type, []).append(link)
+    for object_type, group in by_type.items():
+        model = registry.model_for(object_type)
+        if model is None:
+            continue
+        objects = model._default_manager.in_bulk([int(link.object_id) for link in group if link.object_id.isdigit()])
+        for link in group:
+            found = objects.get(int(link.object_id)) if link.object_id.isdigit() else None
+            if found is not None:
+                link.object_label = str(found)
+
+
 def detail_context(request, item: EvidenceItem, **bound) -> dict:
     user = request.user
     can_change = EvidenceItem.objects.restrict(user, "change").filter(pk=item.pk).exists()
     can_delete = EvidenceItem.objects.restrict(user, "delete").filter(pk=item.pk).exists()
     versions = list(item.versions.select_related("uploaded_by", "approved_by").order_by("-number"))
     links = list(item.links.order_by("object_type", "object_id"))
+    _live_labels(links)
     for link in links:
         link.url = registry.detail_url(link.object_type, link.object_id)
     tab = request.GET.get("tab", "overview")

@@ -4,4 +4,5 @@ from .assessments import GapAssessment, GapSnapshot, RequirementAssessment  # no
 from .controls import FREQUENCY_DAYS, Control, ControlTest, ControlTestResult, Frequency  # noqa: F401
 from .frameworks import Framework, Requirement, RequirementMapping  # noqa: F401
 from .obligations import SystemObligation  # noqa: F401
+from .policies import Policy, PolicyAcknowledgement, PolicyVersion  # noqa: F401
 from .soa import SoAEntry, SoAVersion  # noqa: F401

@@ -21,10 +21,11 @@ from .frameworks import Requirement
 
 
 class Frequency(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
-    SEMIANNUAL = "semiannual", _("Every six months")
-    ANNUAL = "annual", _("Yearly")
+    # Values that read like no ordinary word, so a person's text ("we meet monthly") is never taken for one.
+    MONTHLY = "every_month", _("Monthly")
+    QUARTERLY = "every_quarter", _("Quarterly")
+    SEMIANNUAL = "every_six_months", _("Every six months")
+    ANNUAL = "every_year", _("Yearly")
 
 
 # A test result stays valid this many days: a little over the period, so that a test done on the same date each
@@ -64,7 +65,7 @@ class Control(VersionedModel):
     automation = models.CharField(_("operation"), max_length=12, choices=Automation.choices,
                                   default=Automation.MANUAL)
     how_it_operates = models.TextField(_("how it operates"), blank=True)
-    frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices,
+    frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices,
                                  default=Frequency.QUARTERLY)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED,
                               db_index=True)
@@ -78,13 +79,15 @@ class Control(VersionedModel):
                                         related_name="controls")
     dependencies = models.ManyToManyField("inventory.Dependency", verbose_name=_("dependencies covered"), blank=True,
                                           related_name="controls")
+    policies = models.ManyToManyField("compliance.Policy", verbose_name=_("policies it relies on"), blank=True,
+                                      related_name="controls")
     # Computed by the services, never set from input.
     is_ready = models.BooleanField(_("ready"), default=False, editable=False, db_index=True)
     readiness_reasons = models.JSONField(_("why not ready"), default=list, blank=True, editable=False)
     readiness_checked_at = models.DateTimeField(_("readiness checked"), null=True, blank=True, editable=False)
 
     ledger_fields = ("reference", "title", "description", "owner_id", "backup_id", "unit_id", "control_type",
-                     "automation", "how_it_operates", "frequency", "status", "is_ready", "readiness_reasons")
+                     "automation", "how_it_operates", "frequency", "status", "is_ready")
     permission_domain = "compliance"
     unit_path = "unit"
 
@@ -117,7 +120,7 @@ class ControlTest(VersionedModel):
     control = models.ForeignKey(Control, verbose_name=_("control"), on_delete=models.CASCADE, related_name="tests")
     name = models.CharField(_("test"), max_length=200)
     pass_criteria = models.TextField(_("pass criteria"))
-    frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices,
+    frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices,
                                  default=Frequency.QUARTERLY)
     tester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tester"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+",

@@ -20,6 +20,8 @@ class Framework(OrganisationWideCompliance, VersionedModel):
     key = models.CharField(_("key"), max_length=40, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    short_name_en = models.CharField(_("short name (English)"), max_length=40, blank=True)
+    short_name_fr = models.CharField(_("short name (French)"), max_length=40, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     catalogue_version = models.CharField(_("catalogue version"), max_length=40)
@@ -44,6 +46,9 @@ class Framework(OrganisationWideCompliance, VersionedModel):
 
     def description(self, language: str = "en") -> str:
         return pick(self, "description", language)
+
+    def short_name(self, language: str = "en") -> str:
+        return pick(self, "short_name", language) or self.name(language)
 
 
 class Requirement(OrganisationWideCompliance, VersionedModel):
@@ -79,7 +84,9 @@ class Requirement(OrganisationWideCompliance, VersionedModel):
         indexes = [models.Index(fields=["framework", "position"], name="requirement_order")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title_en}"
+        from django.utils.translation import get_language
+
+        return f"{self.code} {self.title('fr' if (get_language() or 'en').startswith('fr') else 'en')}".strip()
 
     def title(self, language: str = "en") -> str:
         return pick(self, "title", language)

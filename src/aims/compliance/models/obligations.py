@@ -60,7 +60,9 @@ class SystemObligation(VersionedModel):
         indexes = [models.Index(fields=["system", "is_active"], name="obligation_system_active")]
 
     def __str__(self) -> str:
-        return f"{self.article} · {self.title_en}"
+        from django.utils.translation import get_language
+
+        return f"{self.article} · {self.title('fr' if (get_language() or 'en').startswith('fr') else 'en')}"
 
     def title(self, language: str = "en") -> str:
         return self.title_fr if language == "fr" and self.title_fr else self.title_en

@@ -14,3 +14,7 @@ from .assessments import assess_requirement, close_assessment, start_assessment,
 from .obligations import (  # noqa: F401
     record_exception, sync_all, sync_obligations, update_obligation, withdraw_exception,
 )
+from .policies import (  # noqa: F401
+    acknowledge, approve_policy_version, create_policy, edit_draft, publish_policy_version, record_policy_review,
+    return_policy_version, start_new_version, submit_policy_version, update_policy,
+)

@@ -16,7 +16,8 @@ from ..models import Framework, Requirement, RequirementMapping
 from ._common import require_or_system
 
 _FIELDS = ("code", "kind", "title_en", "title_fr", "guidance_en", "guidance_fr", "assessable", "facts")
-_HEADER = ("name_en", "name_fr", "description_en", "description_fr", "publisher", "licence", "url")
+_HEADER = ("name_en", "name_fr", "short_name_en", "short_name_fr", "description_en", "description_fr", "publisher",
+           "licence", "url")
 PACKAGED_POSITIONS = {"iso42001": 10, "eu_ai_act": 20, "nist_ai_rmf": 30}
 
 

@@ -92,12 +92,13 @@ def refresh_readiness(*, control: Control, actor=None, on: date | None = None) -
     if ready == stored["is_ready"] and reasons == stored["readiness_reasons"]:
         control.is_ready, control.readiness_reasons = ready, reasons
         return False
-    before = {"is_ready": stored["is_ready"], "readiness_reasons": stored["readiness_reasons"]}
+    # The ledger keeps which conditions failed; their details (test names, dates) stay on the control.
+    before = {"is_ready": stored["is_ready"], "not_ready_because": [r["code"] for r in stored["readiness_reasons"]]}
     was_ready = stored["is_ready"]
     control.is_ready, control.readiness_reasons = ready, reasons
     Control.objects.filter(pk=control.pk).update(is_ready=ready, readiness_reasons=reasons)
     ledger.record(actor=actor, action="compliance.control.readiness", obj=control, before=before,
-                  after={"is_ready": ready, "readiness_reasons": reasons})
+                  after={"is_ready": ready, "not_ready_because": [r["code"] for r in reasons]})
     source = f"compliance.readiness.{control.pk}"
     if ready:
         close_tasks(source=source)

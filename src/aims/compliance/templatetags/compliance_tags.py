@@ -21,8 +21,12 @@ def tr(obj, field: str) -> str:
         return localised(obj.get(field) if field in obj else obj, reader_language())
     language = reader_language()
     if language == "fr":
-        return getattr(obj, f"{field}_fr", "") or getattr(obj, f"{field}_en", "")
-    return getattr(obj, f"{field}_en", "")
+        value = getattr(obj, f"{field}_fr", "") or getattr(obj, f"{field}_en", "")
+    else:
+        value = getattr(obj, f"{field}_en", "")
+    if not value and field == "short_name":  # frameworks imported without a short name
+        return tr(obj, "name")
+    return value
 
 
 @register.filter

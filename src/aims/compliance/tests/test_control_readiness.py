@@ -25,7 +25,7 @@ def moment(day) -> datetime:
 @pytest.fixture
 def control(aims_manager, control_owner):
     control = services.create_control(actor=aims_manager, title="Data quality checks before training",
-                                      owner=control_owner, status="in_place", frequency="quarterly")
+                                      owner=control_owner, status="in_place", frequency="every_quarter")
     services.add_test(actor=aims_manager, control=control, name="Sample review",
                       pass_criteria="20 sampled records match the source; no label error")
     return control
@@ -46,7 +46,7 @@ def test_a_control_is_ready_only_with_a_passed_test_and_fresh_evidence(aims_mana
     control.refresh_from_db()
     assert control.is_ready and control.readiness_reasons == []
     events = LedgerEvent.objects.filter(action="compliance.control.readiness", object_id=str(control.pk))
-    assert events.last().after_data == {"is_ready": True, "readiness_reasons": []}
+    assert events.last().after_data == {"is_ready": True, "not_ready_because": []}
 
 
 def test_a_failed_test_makes_it_not_ready_and_gives_the_owner_a_task(aims_manager, control, control_owner, unit):

@@ -47,7 +47,7 @@ def test_one_implemented_control_counts_for_the_mapped_frameworks(client, framew
     ai_act = Framework.objects.get(key="eu_ai_act")
     cell = control_cell(client.get(reverse("compliance:framework_detail", args=[ai_act.pk])).content.decode(),
                         "post_market_monitoring")
-    assert "CTL-MON" in cell and "via iso42001 A.6.2.6" in cell
+    assert "CTL-MON" in cell and "via ISO/IEC 42001 A.6.2.6" in cell
     page = client.get(reverse("compliance:requirement_detail",
                               args=[requirement("nist_ai_rmf", "MEASURE 2.4").pk])).content.decode()
     assert 'data-control="CTL-MON" data-via="iso42001/A.6.2.6"' in page

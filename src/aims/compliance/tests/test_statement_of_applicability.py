@@ -69,7 +69,7 @@ def test_linking_a_control_and_deriving_the_risks_that_require_it(frameworks, ai
 
 
 def test_a_version_is_frozen_approved_by_another_aims_manager_and_compared(frameworks, aims_manager, second_manager):
-    with pytest.raises(ValidationError, match="38 undecided"):
+    with pytest.raises(ValidationError, match="at least one"):
         services.submit_soa_version(actor=aims_manager, summary="First SoA")
     decide_all(aims_manager)
     v1 = services.submit_soa_version(actor=aims_manager, summary="First Statement of Applicability")
