@@ -19,15 +19,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 import aims
+from aims.compliance import services as compliance
+from aims.compliance import tasks as compliance_jobs
+from aims.compliance.models import SoAEntry, SoAVersion
+from aims.compliance.services import policies
 from aims.core import context
 from aims.core import services as core
 from aims.core.models import Notification, PeopleGroup, Task
 from aims.core.periodic import run_periodic
 from aims.core.testing import person_with_role
+from aims.evidence import services as evidence
+from aims.evidence import tasks as evidence_jobs
 from aims.inventory import services as inventory
 from aims.inventory.models import Stage
 from aims.inventory.services.reminders import send_end_of_support_reminders
@@ -53,6 +60,16 @@ ACTIONS = {
     "inventory.classification.provisional.": "/classify/",
     "inventory.eos.": "/edit/",
     "risks.impact.": "Start an impact assessment",
+    "approval.compliance.soa.": "Approve this version",
+    "approval.compliance.policy.": "Approve this version",
+    "compliance.policy_ack.": "I have read this text and acknowledge it",
+    "compliance.policy_review.": "Record the review",
+    "compliance.test_failed.": "Record the result",
+    "compliance.test_due.": "Record the result",
+    "compliance.readiness.": "Record a test result",
+    "evidence.reconfirm.": "It still holds",
+    "evidence.expiry.": "Upload the new version",
+    "evidence.request.": "Send the evidence",
 }
 
 
@@ -167,6 +184,9 @@ def scenario(org, settings) -> None:
     risks.save_impact_answers(actor=owner, assessment=pending, answers=full_impact_answers())
     risks.submit_impact_assessment(actor=owner, assessment=pending)
 
+    compliance_scenario(manager=manager, owner=owner, contributor=contributor, referent=referent,
+                        declarant=declarant, committee=committee, system=system, unit=north)
+
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)
     run_periodic("expire-api-tokens-notice")
@@ -174,6 +194,61 @@ def scenario(org, settings) -> None:
     stranger = person_with_role("contributor", south)
     risks.add_treatment_action(actor=owner, risk=risk, title="Red-team it", owner=stranger,
                                due_date=timezone.localdate() + timedelta(days=9))
+
+
+def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:
+    """Controls (a failed test, readiness lost, a test due), the Statement of Applicability (approved, returned),
+    policies (approved, returned, published to an audience, a review due) and evidence (re-confirmation after a major
+    change, expiry, a request reminded, escalated to the manager and answered)."""
+    compliance.load_packaged_frameworks(actor=None)
+    chief, deputy = person_with_role("aims_manager", None), person_with_role("aims_manager", None)
+    pdf = SimpleUploadedFile("sheet.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    control = compliance.create_control(actor=manager, title="Prompt filter review", owner=contributor, unit=unit,
+                                        status="in_place", links={"systems": [system]})
+    test = compliance.add_test(actor=manager, control=control, name="Sample", pass_criteria="No bypass")
+    compliance.record_test_result(actor=contributor, test=test, result="pass", notes="ok")
+    item = evidence.create_evidence(actor=contributor, title="Filter log", unit=unit, file=pdf, link_to=[control, system],
+                                    valid_until=context.today() + timedelta(days=10))
+    compliance.record_test_result(actor=contributor, test=test, result="fail", notes="2 bypasses")
+    compliance_jobs.open_due_tests(on=context.today() + timedelta(days=400))
+    evidence_jobs.warn_expiring()
+
+    compliance.sync_soa_entries()
+    entry = SoAEntry.objects.order_by("pk").first()
+    compliance.update_soa_entry(actor=chief, entry=entry, changes={"applicability": "applicable",
+                                                                      "justification": "Needed"}, controls=[control])
+    returned = compliance.submit_soa_version(actor=chief, summary="First")
+    compliance.return_soa_version(actor=deputy, version=returned, comment="Justify more")
+    compliance.submit_soa_version(actor=chief, summary="Second")  # waits in the deputy's inbox
+    approved = SoAVersion.objects.get(status="submitted")
+    compliance.approve_soa_version(actor=deputy, version=approved)
+    compliance.submit_soa_version(actor=deputy, summary="Third")  # waits in the manager's inbox
+
+    policy = compliance.create_policy(actor=chief, title="Use of AI", body="Approved tools only.", owner=chief,
+                                      people=[referent, declarant], groups=committee.people_groups.all())
+    version = policy.versions.get()
+    compliance.submit_policy_version(actor=chief, version=version)
+    compliance.return_policy_version(actor=deputy, version=version, comment="Say which tools")
+    compliance.edit_draft(actor=chief, version=version, body="Approved tools only: see the list.")
+    compliance.submit_policy_version(actor=chief, version=version)
+    compliance.approve_policy_version(actor=deputy, version=version)
+    compliance.publish_policy_version(actor=chief, version=version)
+    policies.open_due_reviews(on=context.today() + timedelta(days=400))
+    waiting = compliance.start_new_version(actor=deputy, policy=policy)
+    compliance.edit_draft(actor=deputy, version=waiting, body="Approved tools only: see the list on the intranet.",
+                          change_summary="Where the list is", material=True)
+    compliance.submit_policy_version(actor=deputy, version=waiting)  # in the manager's inbox
+
+    evidence.mark_to_reconfirm(actor=None, items=[item], reason="New model")  # what a major change does
+    boss = person_with_role(None, home_unit=unit)
+    declarant.manager = boss
+    declarant.save(update_fields=["manager"])
+    asked = evidence.request_evidence(actor=manager, requested_from=declarant, title="Training logs",
+                                      due_date=context.today() + timedelta(days=3), unit=unit)
+    answered = evidence.request_evidence(actor=manager, requested_from=contributor, title="Test report",
+                                         due_date=context.today() + timedelta(days=3), unit=unit)
+    evidence.fulfil_request(actor=contributor, request=answered, item=item)
+    evidence_jobs.remind_requests(on=asked.due_date + timedelta(days=30))
 
 
 def test_every_task_and_notification_opens_a_page_where_its_recipient_can_act(client, org, settings, seen_calls):

@@ -265,11 +265,12 @@ def _policies_history(organisation: Organisation) -> None:
         def step():
             from .models import Policy
 
-            policy = services.create_policy(actor=admin, template_key=template_key, owner=claire,
+            # The demo bank writes its policies in French, its working language.
+            policy = services.create_policy(actor=admin, template_key=template_key, owner=claire, language="fr",
                                             units=[units[c] for c in unit_codes if c in units], roles=roles)
             version = policy.versions.get()
             services.submit_policy_version(actor=admin, version=version)
-            services.approve_policy_version(actor=claire, version=version, comment="Approved by the committee.")
+            services.approve_policy_version(actor=claire, version=version, comment="Approuvée par le comité.")
             services.publish_policy_version(actor=admin, version=version)
             for reference in controls:
                 control = Control.objects.filter(reference=reference).first()
@@ -298,8 +299,8 @@ def _policies_history(organisation: Organisation) -> None:
         policy = Policy.objects.filter(template="ai_policy").first()
         version = services.start_new_version(actor=admin, policy=policy)
         services.edit_draft(actor=admin, version=version, material=False,
-                            body=version.body.replace("at least once a year", "at least twice a year"),
-                            change_summary="Reporting to the executive committee twice a year (wording only).")
+                            body=version.body.replace("au moins une fois par an", "au moins deux fois par an"),
+                            change_summary="Compte rendu au comité exécutif deux fois par an (formulation).")
         services.submit_policy_version(actor=admin, version=version)
         services.approve_policy_version(actor=claire, version=version)
         services.publish_policy_version(actor=admin, version=version)
@@ -312,8 +313,9 @@ def _policies_history(organisation: Organisation) -> None:
         policy = Policy.objects.filter(template="responsible_use").first()
         version = services.start_new_version(actor=admin, policy=policy)
         services.edit_draft(actor=admin, version=version, material=True,
-                            body=version.body + "\n6. Do not use personal AI accounts for work, even on approved tools.\n",
-                            change_summary="New rule 6 on personal accounts.")
+                            body=version.body + "\n6. N'utilisez pas de compte personnel d'IA pour le travail, même sur "
+                                                "un outil approuvé.\n",
+                            change_summary="Nouvelle règle 6 sur les comptes personnels.")
 
     organisation.at(3, material_draft)
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aims.core.api_utils import ordering_for
@@ -134,8 +135,8 @@ def control_edit(request, pk: int):
                   status=400 if form.errors else 200)
 
 
-TABS = (("overview", _("Overview")), ("tests", _("Tests")), ("evidence", _("Evidence")), ("history", _("History")),
-        ("journal", _("Journal")))
+TABS = (("overview", gettext_lazy("Overview")), ("tests", gettext_lazy("Tests")), ("evidence", gettext_lazy("Evidence")),
+        ("history", gettext_lazy("History")), ("journal", gettext_lazy("Journal")))
 
 
 def control_context(request, control: Control, tab: str, **bound) -> dict:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aims.core import approvals
@@ -139,9 +140,9 @@ def policy_version_edit(request, pk: int, number: int):
     return policy_version(request, pk, number, form=form)
 
 
-ACTIONS = {"submit": (policies.submit_policy_version, _("The version was submitted for approval.")),
-           "publish": (policies.publish_policy_version, _("The version is published; its audience was asked to "
-                                                          "acknowledge it."))}
+ACTIONS = {"submit": (policies.submit_policy_version, gettext_lazy("The version was submitted for approval.")),
+           "publish": (policies.publish_policy_version, gettext_lazy("The version is published; its audience was "
+                                                                     "asked to acknowledge it."))}
 
 
 @login_required

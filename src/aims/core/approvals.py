@@ -38,6 +38,7 @@ from . import context
 from .models import Notification, OrgUnit, Task
 from .notifications import close_tasks, notify, open_task
 from .permissions import people_holding, user_scopes
+from .stored_text import Phrase
 
 CATALOGUE = "approvals"
 REMINDER_KIND = "approval.reminder"
@@ -53,7 +54,7 @@ class ApprovalKind:
     since: Callable[[Any], datetime]  # waiting since
     url: Callable[[Any], str]  # the page where one approves (it names the approvers, with a button for them only)
     approve: Callable[..., Any]  # the service: approve(actor=..., obj=..., comment=..., **details)
-    describe: Callable[[Any], str] = str  # what waits, in the active language
+    describe: Callable[[Any], Any] = str  # what waits, in the active language (or a stored_text.Phrase)
     # The objects `user` may approve, when the module can say it faster than waiting() filtered by approvers().
     waiting_for: Callable[[Any], Iterable] | None = None
     order: int = 100
@@ -184,9 +185,12 @@ def task_source(key: str, obj) -> str:
     return f"approval.{key}.{obj.pk}"
 
 
-def _describe_for(kind: ApprovalKind, obj, person) -> str:
+def _describe_for(kind: ApprovalKind, obj, person):
+    described = kind.describe(obj)
+    if isinstance(described, Phrase):  # kept as a message: each reader reads it in their language
+        return described
     with translation.override(getattr(person, "language", None) or settings.LANGUAGE_CODE):
-        return str(kind.describe(obj))
+        return str(described)
 
 
 def request(key: str, obj, *, body="", notify_approvers: bool = True) -> list:

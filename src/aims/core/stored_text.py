@@ -13,6 +13,18 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
 
+class Phrase:
+    """A product message with its own parameters, used as a parameter of another message ("To approve: %(what)s"
+    where `what` is "Policy “%(title)s”, version %(number)s"): stored as a message and parameters too, so it reads
+    in each reader's language, not in the language of whoever caused it."""
+
+    def __init__(self, message, params: dict | None = None):
+        self.message, self.params = message, params or {}
+
+    def __str__(self) -> str:
+        return str(self.message) % {key: localised(value) for key, value in self.params.items()}
+
+
 def message_of(text) -> str:
     """The English message behind a lazy gettext text; "" for plain text (typed by a person: shown as typed)."""
     if not isinstance(text, Promise):
@@ -28,6 +40,8 @@ def stored_params(params: dict | None) -> dict:
             stored[key] = {"datetime": value.isoformat()}
         elif isinstance(value, date):
             stored[key] = {"date": value.isoformat()}
+        elif isinstance(value, Phrase):
+            stored[key] = {"message": message_of(value.message), "params": stored_params(value.params)}
         elif isinstance(value, Promise):
             stored[key] = {"message": message_of(value)}
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -53,7 +67,10 @@ def _loaded(value):
         if "date" in value:
             return date.fromisoformat(value["date"])
         if "message" in value:
-            return translation.gettext(value["message"])
+            text = translation.gettext(value["message"])
+            if value.get("params"):
+                text = text % {key: localised(_loaded(inner)) for key, inner in value["params"].items()}
+            return text
     return value
 
 

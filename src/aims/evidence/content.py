@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import filetype
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 HEAD_BYTES = 8192
 
@@ -46,7 +47,7 @@ SIGNED_KINDS = {
     "zip": Kind("zip", "ZIP", "application/zip", ("zip",)),
     "msg": Kind("msg", "Outlook message", "application/vnd.ms-outlook", ("msg",)),
 }
-TEXT = Kind("text", _("text"), "text/plain", ("txt", "csv", "md", "json", "yaml", "yml", "log", "eml"))
+TEXT = Kind("text", gettext_lazy("text"), "text/plain", ("txt", "csv", "md", "json", "yaml", "yml", "log", "eml"))
 TEXT_MIME = {"csv": "text/csv", "json": "application/json", "md": "text/markdown", "eml": "message/rfc822"}
 # Office files are zip archives: filetype may only see "zip" when the first entry is not the telling one.
 ZIP_FAMILY = {"docx", "xlsx", "pptx", "odt", "ods", "odp"}

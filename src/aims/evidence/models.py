@@ -25,6 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from aims.core.models import OrgUnit, VersionedModel
 
 
+def _object_type_label(value: str) -> str:
+    from aims.core import labels
+
+    return str(labels.object_type_label(value))
+
+
 class Freshness(models.TextChoices):
     VALID = "valid", _("Valid")
     EXPIRING = "expiring", _("Expiring soon")
@@ -74,6 +80,10 @@ class EvidenceItem(VersionedModel):
                      "effective_date", "valid_from", "valid_until", "renewal_months", "expires_on",
                      "retention_months", "retain_until", "legal_hold", "legal_hold_reason", "reconfirm_required",
                      "reconfirm_reason", "current_version_id")
+    # Link and unlink events carry what the item was linked to (not fields of the item).
+    ledger_labels = {"object_type": _("kind of record linked"), "object_id": _("number of the record linked"),
+                     "object": _("record linked")}
+    ledger_display = {"object_type": lambda value, snapshot, memo: _object_type_label(value)}
     permission_domain = "evidence"
     unit_path = "unit"
 
@@ -234,9 +244,10 @@ class EvidenceRequest(VersionedModel):
 
     @classmethod
     def restrict_extra(cls, user, action):
-        """The person asked (and whoever asked) always sees the request: they may hold no evidence role at all."""
+        """The person asked, whoever asked and the manager it was escalated to always see the request: they may hold
+        no evidence role at all."""
         if action == "view" and getattr(user, "is_authenticated", False):
-            return Q(requested_from=user) | Q(requested_by=user)
+            return Q(requested_from=user) | Q(requested_by=user) | Q(escalated_to=user)
         return Q(pk__in=[])
 
     def get_absolute_url(self) -> str:

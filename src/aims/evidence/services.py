@@ -409,7 +409,8 @@ def request_evidence(*, actor, requested_from: User, title: str, due_date: date,
 
 
 def _may_answer(actor, request: EvidenceRequest) -> None:
-    if actor.pk != request.requested_from_id:
+    """The person asked answers; so may the manager it was escalated to (their task is to see it provided)."""
+    if actor.pk not in (request.requested_from_id, request.escalated_to_id):
         require(actor, CHANGE, request)
     if request.status != EvidenceRequest.Status.OPEN:
         raise ValidationError(_("This request is no longer open (it is: %(status)s).")

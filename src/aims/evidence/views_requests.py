@@ -71,7 +71,7 @@ def _visible_request(request, pk: int) -> EvidenceRequest:
 def _request_context(request, evidence_request, **bound) -> dict:
     user = request.user
     may_answer = evidence_request.status == EvidenceRequest.Status.OPEN and (
-        user.pk == evidence_request.requested_from_id
+        user.pk in (evidence_request.requested_from_id, evidence_request.escalated_to_id)
         or EvidenceRequest.objects.restrict(user, "change").filter(pk=evidence_request.pk).exists())
     from aims.core import registry
 

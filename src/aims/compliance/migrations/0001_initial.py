@@ -345,7 +345,7 @@ class Migration(migrations.Migration):
                 ('decision_comment', models.TextField(blank=True, verbose_name='comment')),
                 ('catalogue_version', models.CharField(max_length=40, verbose_name='catalogue version')),
                 ('entries', models.JSONField(default=list, verbose_name='entries')),
-                ('changes', models.JSONField(default=list, verbose_name='changes')),
+                ('changes', models.JSONField(blank=True, default=list, verbose_name='changes')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
                 ('previous', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='compliance.soaversion', verbose_name='compared with')),
                 ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),

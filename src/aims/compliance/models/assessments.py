@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import VersionedModel
@@ -38,6 +38,11 @@ class GapAssessment(OrganisationWideCompliance, VersionedModel):
 
     ledger_fields = ("framework_id", "title", "catalogue_version", "status", "started_by_id", "closed_by_id",
                      "closed_at", "score")
+    # A score snapshot is ledgered on its assessment: its counts per status are named and shown in words.
+    ledger_labels = {"counts": _("requirements per status")}
+    ledger_display = {"counts": lambda value, snapshot, memo: "; ".join(
+        f"{dict(RequirementAssessment.Status.choices).get(status, status)}: {count}"
+        for status, count in value.items()) if isinstance(value, dict) else str(value)}
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -119,4 +124,4 @@ class GapSnapshot(OrganisationWideCompliance, VersionedModel):
         verbose_name_plural = _("score snapshots")
 
     def __str__(self) -> str:
-        return f"{self.framework.key} {self.score:.0f} % · {self.taken_at:%Y-%m-%d}"
+        return f"{self.framework.short_name()} {self.score:.0f} % · {formats.date_format(self.taken_at.date())}"

@@ -8,10 +8,12 @@ freshness of its evidence, store the outcome and its reasons, and ledger every c
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import OrgUnit, VersionedModel
@@ -129,6 +131,12 @@ class ControlTest(VersionedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     ledger_fields = ("control_id", "name", "pass_criteria", "frequency", "tester_id", "next_due", "is_active")
+    # A result is ledgered on its test (the control's history shows them): its keys are named and shown here.
+    ledger_labels = {"result": _("result"), "performed_on": _("performed on"), "notes": _("notes"), "test_id": _("test")}
+    ledger_display = {
+        "result": lambda value, snapshot, memo: str(dict(ControlTestResult.Result.choices).get(value, value)),
+        "performed_on": lambda value, snapshot, memo: formats.date_format(date.fromisoformat(value), "DATE_FORMAT"),
+    }
     permission_domain = "compliance"
     unit_path = "control__unit"
 

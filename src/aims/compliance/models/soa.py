@@ -82,7 +82,7 @@ class SoAVersion(OrganisationWideCompliance, VersionedModel):
     # controls: [{reference, title, ready}], risks: [{id, title}]}].
     entries = models.JSONField(_("entries"), default=list)
     # Against the previous approved version: [{ref, code, field, before, after, reasons: [text]}].
-    changes = models.JSONField(_("changes"), default=list)
+    changes = models.JSONField(_("changes"), default=list, blank=True)  # none: a periodic re-approval as it stands
     previous = models.ForeignKey("self", verbose_name=_("compared with"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
 

@@ -119,6 +119,7 @@ def update_policy(*, actor, policy: Policy, changes: dict, people=None, groups=N
 @transaction.atomic
 def start_new_version(*, actor, policy: Policy) -> PolicyVersion:
     """The next draft, starting from the published text; the published version stays live meanwhile."""
+    policy = Policy.objects.select_for_update().select_related("published_version").get(pk=policy.pk)
     _may_edit(actor, policy)
     if policy.versions.filter(status__in=[PolicyVersion.Status.DRAFT, PolicyVersion.Status.IN_REVIEW,
                                           PolicyVersion.Status.APPROVED]).exists():
