@@ -246,6 +246,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Largest evidence file accepted (checked while the upload streams in, and again on the stored size).
 EVIDENCE_MAX_UPLOAD_BYTES = int(env("AIMS_EVIDENCE_MAX_BYTES", str(1024 ** 3)))
+# Pages that take larger files than MAX_UPLOAD_BYTES: path prefix -> the setting holding their limit.
+UPLOAD_LIMITS = {"/evidence/": "EVIDENCE_MAX_UPLOAD_BYTES", "/api/v1/evidence": "EVIDENCE_MAX_UPLOAD_BYTES"}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- Internationalisation: English and French, chosen per user.

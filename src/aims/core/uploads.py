@@ -15,9 +15,19 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 
-def body_limit() -> int:
-    """The largest request accepted: one file of MAX_UPLOAD_BYTES and the form fields around it."""
-    return settings.MAX_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def upload_limit(path: str = "") -> int:
+    """The largest file accepted at `path`: MAX_UPLOAD_BYTES, unless a module declares a larger limit for its own
+    pages (settings.UPLOAD_LIMITS: path prefix -> name of the setting holding the limit; the evidence library
+    takes files up to AIMS_EVIDENCE_MAX_BYTES and checks them again itself)."""
+    for prefix, setting in getattr(settings, "UPLOAD_LIMITS", {}).items():
+        if path.startswith(prefix):
+            return int(getattr(settings, setting))
+    return settings.MAX_UPLOAD_BYTES
+
+
+def body_limit(path: str = "") -> int:
+    """The largest request accepted: one file of the path's upload limit and the form fields around it."""
+    return upload_limit(path) + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 class RequestSizeMiddleware:
@@ -31,8 +41,8 @@ class RequestSizeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > body_limit():
-            megabytes = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        if length > body_limit(request.path):
+            megabytes = upload_limit(request.path) // (1024 * 1024)
             response = HttpResponse(_("The request is too large: files up to %(mb)d MB are accepted.")
                                     % {"mb": megabytes}, status=413, content_type="text/plain; charset=utf-8")
             response["Connection"] = "close"  # the unread body is not worth receiving
@@ -50,8 +60,9 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         self.received = getattr(self, "received", 0) + len(raw_data)
-        if self.received > settings.MAX_UPLOAD_BYTES:
-            raise RequestDataTooBig(f"uploaded files larger than {settings.MAX_UPLOAD_BYTES} bytes")
+        limit = upload_limit(getattr(self.request, "path", ""))
+        if self.received > limit:
+            raise RequestDataTooBig(f"uploaded files larger than {limit} bytes")
         return raw_data
 
     def file_complete(self, file_size):

@@ -124,3 +124,20 @@ def test_api_refuses_html_uploads(client, contributor, unit):
     response = client.post("/api/v1/evidence", {"title": "x", "unit_id": unit.pk,
                                                 "file": SimpleUploadedFile("x.pdf", b"<html></html>")})
     assert response.status_code == 422 and "file" in response.json()["error"]["fields"]
+
+
+def test_evidence_takes_files_larger_than_the_imports_limit(client, contributor, unit, settings):
+    """The product-wide upload limit (AIMS_MAX_UPLOAD_BYTES, for imports) does not cap evidence: its pages and API
+    have their own, larger limit (settings.UPLOAD_LIMITS); elsewhere the small one still holds."""
+    settings.MAX_UPLOAD_BYTES, settings.EVIDENCE_MAX_UPLOAD_BYTES = 1000, 100_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5000
+    client.force_login(contributor)
+    response = client.post(reverse("evidence:create"), {
+        "kind": "file", "file": pdf(extra=b"x" * 5000), "title": "Big", "evidence_type": "other", "unit": unit.pk})
+    assert response.status_code == 302 and EvidenceItem.objects.get(title="Big").current_version.size > 5000
+    response = client.post("/api/v1/evidence", {"title": "Big too", "unit_id": unit.pk, "evidence_type": "other",
+                                                "file": pdf(extra=b"y" * 5000)})
+    assert response.status_code == 201, response.content
+    announced = client.generic("POST", reverse("inventory:import"), b"", "multipart/form-data; boundary=x",
+                               CONTENT_LENGTH=str(50_000))
+    assert announced.status_code == 413
