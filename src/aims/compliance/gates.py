@@ -17,7 +17,7 @@ def obligations_evidenced(system):
     day = context.today()
     due = list(SystemObligation.objects.filter(system=system, is_active=True, applies_from__isnull=False,
                                                applies_from__lte=day).order_by("applies_from", "key"))
-    url = f"{system.get_absolute_url()}?tab=obligations"
+    url = f"{system.get_absolute_url()}?tab=classification#obligations"
     if not due:
         return True, _("No AI Act obligation applies yet."), url
     evidenced = linked_ids("compliance.systemobligation", [o.pk for o in due])

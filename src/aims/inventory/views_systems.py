@@ -36,7 +36,6 @@ TABS = (
     ("changes", gettext_lazy("Change decisions")),
     ("documentation", gettext_lazy("Documentation")),
     ("risks", gettext_lazy("Risks")),
-    ("obligations", gettext_lazy("AI Act obligations")),
     ("history", gettext_lazy("History")),
     ("journal", gettext_lazy("Journal")),
 )
@@ -45,7 +44,7 @@ ANCHOR_TABS = {
     "overview": "overview", "responsibilities": "overview", "components": "components",
     "classification": "classification", "lifecycle": "lifecycle", "go-live": "lifecycle", "changes": "changes",
     "documentation": "documentation", "model-card": "documentation", "decisions": "documentation",
-    "playbooks": "documentation", "sign-off": "classification",
+    "playbooks": "documentation", "sign-off": "classification", "obligations": "classification",
 }
 
 
@@ -121,11 +120,10 @@ def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     """Everything the page needs for one tab; `bound` carries forms re-shown with their errors."""
     user = request.user
     risks_url = risks_tab_url(system) if can_anywhere(user, "view", "risks") else ""
-    # The compliance module's per-system obligations register, loaded into the tab like the risks.
+    # The compliance module's per-system obligations register: below the classification they follow from.
     obligations_url = (_fragment_url("compliance:system_obligations", system)
                        if can_anywhere(user, "view", "obligations") else "")
-    tab_items = [(key, label) for key, label in TABS
-                 if (key != "risks" or risks_url) and (key != "obligations" or obligations_url)]
+    tab_items = [(key, label) for key, label in TABS if key != "risks" or risks_url]
     if tab not in {key for key, _label in tab_items}:
         tab = "overview"
     context = {

@@ -136,7 +136,8 @@ def edit_draft(*, actor, version: PolicyVersion, body: str, change_summary: str 
     if version.status != PolicyVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be edited; start a new version to change a published text."))
     body = clean_text(body, "body", limit=MAX_BODY)
-    changes = {"body": body, "body_html": render_markdown(body),
+    # The text itself is not ledgered (it may be long): its SHA-256 is, so each edit of a draft leaves its trace.
+    changes = {"body": body, "body_html": render_markdown(body), "sha256": text_hash(body),
                "change_summary": clean_text(change_summary, "change_summary")}
     if material is not None:
         changes["material"] = material or version.number == 1

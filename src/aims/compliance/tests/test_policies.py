@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from aims.compliance import services
-from aims.compliance.models import PolicyAcknowledgement
+from aims.compliance.models import PolicyAcknowledgement, PolicyVersion
 from aims.compliance.services import policies
 from aims.core import context, services as core
 from aims.core.models import Task
@@ -129,3 +129,22 @@ def test_policy_pages(client, frameworks, author, aims_manager, team):
     assert "I have read this text" in page
     client.post(reverse("compliance:policy_acknowledge", args=[policy.pk]))
     assert "data-acknowledged" in client.get(policy.get_absolute_url()).content.decode()
+
+
+def test_a_draft_is_written_and_submitted_from_its_page(client, frameworks, author, aims_manager):
+    client.force_login(author)
+    response = client.post(reverse("compliance:policy_create"), {"title": "Use of generative AI tools",
+                                                                 "owner": author.pk, "review_every_months": 12})
+    assert response.status_code == 302
+    version = PolicyVersion.objects.get(policy__title="Use of generative AI tools")
+    page = client.get(version.get_absolute_url()).content.decode()
+    assert 'name="body"' in page
+    response = client.post(reverse("compliance:policy_version_edit", args=[version.policy_id, 1]),
+                           {"version": version.version, "body": "## Rules\n1. Only approved tools.",
+                            "change_summary": ""})
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.body == "## Rules\n1. Only approved tools." and "<h2>Rules</h2>" in version.body_html
+    client.post(reverse("compliance:policy_version_submit", args=[version.policy_id, 1]))
+    version.refresh_from_db()
+    assert version.status == "in_review"

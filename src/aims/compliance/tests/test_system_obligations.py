@@ -63,7 +63,7 @@ def test_go_live_needs_evidence_or_an_exception_for_obligations_in_force(framewo
     inventory.classify_system(actor=aims_manager, system=system, answers=CV_SCREENING)
     passed, message, url = gates.obligations_evidenced(system)
     literacy = SystemObligation.objects.get(system=system, key="ai_literacy")  # in force since February 2025
-    assert not passed and "Art. 4" in message and url.endswith("?tab=obligations")
+    assert not passed and "Art. 4" in message and url.endswith("?tab=classification#obligations")
     evidence.create_evidence(actor=owner, title="AI literacy training records", unit=unit, file=pdf(),
                              link_to=[literacy])
     in_force = SystemObligation.objects.filter(system=system, applies_from__lte="2026-12-04").exclude(pk=literacy.pk)
@@ -92,7 +92,7 @@ def test_the_system_tab_and_the_api(client, frameworks, aims_manager, system, ow
     with django_assert_max_num_queries(10):
         fragment = client.get(url).content.decode()
     assert 'data-obligation="deployer_inform_workers"' in fragment and "data-gaps" in fragment
-    page = client.get(system.get_absolute_url() + "?tab=obligations").content.decode()
+    page = client.get(system.get_absolute_url() + "?tab=classification#obligations").content.decode()
     assert reverse("compliance:system_obligations", args=[system.pk]) in page
     api = client.get(f"/api/v1/systems/{system.pk}/obligations").json()
     assert {o["key"] for o in api if o["is_active"]} == keys(system)
