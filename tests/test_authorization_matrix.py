@@ -29,6 +29,9 @@ from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
 from aims.core.testing import OrgUnitFactory, UserFactory
 from aims.inventory import services as inventory
+from aims.monitoring import services as monitoring
+from aims.monitoring.services import closure, drift
+from aims.monitoring.models import Alert, ChangeSuggestion
 from aims.risks import services as risks
 from aims.risks.models import RiskSuggestion
 
@@ -39,7 +42,7 @@ from aims.inventory.testing import CV_SCREENING  # noqa: E402
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
 WHOLE_ORGANISATION = {"administrator", "auditor"}
-BASE = {"inventory", "risks", "organisation", "people"}
+BASE = {"inventory", "risks", "monitoring", "organisation", "people"}
 READS = {
     "administrator": BASE | {"roles", "ledger"},
     "aims_manager": BASE | {"roles", "ledger"},
@@ -50,9 +53,9 @@ READS = {
 }
 WRITES = {
     "administrator": BASE | {"roles"},
-    "aims_manager": {"inventory", "risks", "organisation"},
+    "aims_manager": {"inventory", "risks", "monitoring", "organisation"},
     "risk_manager": {"risks"},
-    "system_owner": {"inventory", "risks"},
+    "system_owner": {"inventory", "risks", "monitoring"},
     "contributor": {"inventory", "risks"},
     "auditor": set(), "viewer": set(), "no_role": set(),
 }
@@ -147,13 +150,31 @@ PAGES = {
     "risks:impact_reopen": P("impact"),
     "risks:suggestions": R("risks"), "risks:suggestion_accept": W("risks", "suggestion"),
     "risks:suggestion_dismiss": W("risks", "suggestion"), "risks:suggestions_refresh": W("risks", "system"),
+    # Monitoring
+    "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
+    "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
+    "monitoring:kpi_create": W("monitoring", "system"), "monitoring:token_create": W("monitoring", "system"),
+    "monitoring:policy_edit": W("monitoring", "system"), "monitoring:token_revoke": W("monitoring", "push_token"),
+    "monitoring:kpi_detail": R("monitoring", "kpi"), "monitoring:kpi_edit": W("monitoring", "kpi"),
+    "monitoring:kpi_thresholds": W("monitoring", "kpi"), "monitoring:kpi_measure": W("monitoring", "kpi"),
+    "monitoring:alert_list": R("monitoring"), "monitoring:alert_detail": R("monitoring", "alert"),
+    "monitoring:alert_acknowledge": W("monitoring", "alert"), "monitoring:alert_resolve": W("monitoring", "alert"),
+    "monitoring:suggestion_confirm": W("monitoring", "change_suggestion"),
+    "monitoring:suggestion_dismiss": W("monitoring", "change_suggestion"),
+    "monitoring:drift_reference": W("monitoring", "system"), "monitoring:drift_run": W("monitoring", "system"),
+    "monitoring:drift_settings": W("monitoring", "system"), "monitoring:drift_detail": R("monitoring", "drift_run"),
+    "monitoring:drift_progress": R("monitoring", "drift_run"),
+    "monitoring:closure_start": W("monitoring", "system"), "monitoring:closure_detail": R("monitoring", "closure"),
+    "monitoring:closure_save": W("monitoring", "closure"), "monitoring:closure_sign": P("closure"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|_approve|_reject|_effective|sign_off|move_stage|mark_read|set_language|"
                        r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
                        r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
-                       r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start)")
+                       r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start|"
+                       r"kpi_thresholds|kpi_measure|token_create|policy_edit|alert_acknowledge|alert_resolve|drift_reference|"
+                       r"drift_run$|closure_start|closure_save|closure_sign)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -214,6 +235,38 @@ API = {
     "risks_api_methods_impact_list": R("risks"), "risks_api_methods_impact_create": W("risks"),
     "risks_api_methods_impact_detail": R("risks", "impact"), "risks_api_methods_impact_answers": W("risks", "impact"),
     "risks_api_methods_impact_submit": W("risks", "impact"), "risks_api_methods_impact_approve": P("impact"),
+    "monitoring_api_kpi_catalogue": LOGIN,
+    "monitoring_api_kpi_list": R("monitoring"), "monitoring_api_kpi_create": W("monitoring"),
+    "monitoring_api_kpi_detail": R("monitoring", "kpi"), "monitoring_api_kpi_update": W("monitoring", "kpi"),
+    "monitoring_api_kpi_thresholds": W("monitoring", "kpi"),
+    "monitoring_api_kpi_threshold_history": R("monitoring", "kpi"),
+    "monitoring_api_measurement_push": W("monitoring"), "monitoring_api_measurement_list": R("monitoring", "kpi"),
+    "monitoring_api_daily_list": R("monitoring", "kpi"),
+    "monitoring_api_push_token_list": R("monitoring", "system"),
+    "monitoring_api_push_token_create": W("monitoring", "system"),
+    "monitoring_api_push_token_revoke": W("monitoring", "push_token"),
+    "monitoring_api_alert_list": R("monitoring"), "monitoring_api_alert_detail": R("monitoring", "alert"),
+    "monitoring_api_alert_acknowledge": W("monitoring", "alert"),
+    "monitoring_api_alert_resolve": W("monitoring", "alert"),
+    "monitoring_api_suggestion_list": R("monitoring"),
+    "monitoring_api_suggestion_confirm": W("monitoring", "change_suggestion"),
+    "monitoring_api_suggestion_dismiss": W("monitoring", "change_suggestion"),
+    "monitoring_api_policy_detail": R("monitoring", "system"),
+    "monitoring_api_policy_update": W("monitoring", "system"),
+    "monitoring_api_drift_drift_settings_detail": R("monitoring", "system"),
+    "monitoring_api_drift_drift_settings_update": W("monitoring", "system"),
+    "monitoring_api_drift_reference_list": R("monitoring", "system"),
+    "monitoring_api_drift_reference_upload": W("monitoring", "system"),
+    "monitoring_api_drift_run_list": R("monitoring"), "monitoring_api_drift_run_request": W("monitoring", "system"),
+    "monitoring_api_drift_run_detail": R("monitoring", "drift_run"),
+    "monitoring_api_drift_histogram_push": W("monitoring", "system"),
+    "monitoring_api_review_closure_list": R("monitoring"),
+    "monitoring_api_review_closure_start": W("monitoring", "system"),
+    "monitoring_api_review_closure_detail": R("monitoring", "closure"),
+    "monitoring_api_review_closure_update": W("monitoring", "closure"),
+    "monitoring_api_review_closure_submit": W("monitoring", "closure"),
+    "monitoring_api_review_closure_sign": P("closure"), "monitoring_api_review_closure_return": P("closure"),
+    "monitoring_api_review_dashboard": R("monitoring"),
 }
 
 
@@ -285,12 +338,23 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     review = risks.request_risk_review(actor=admin, risk=risk, reason="Matrix")
     impact = risks.start_impact_assessment(actor=admin, system=system)
     suggestion = RiskSuggestion.objects.filter(system=system).first()
+    kpi = monitoring.create_kpi(actor=admin, system=system, catalogue_key="accuracy", owner=owner, warning=85,
+                                critical=80)
+    monitoring.push_measurements(actor=admin, rows=[{"kpi_id": kpi.pk, "at": "2026-01-05T06:00:00Z", "value": 70}])
+    alert = Alert.objects.get(kpi=kpi)
+    push_token, _secret = monitoring.create_push_token(actor=admin, system=system, name=f"CI {tag}")
+    closure_review = closure.start_closure_review(actor=admin, system=system)
+    drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
+        {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
+         "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
     return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
             "playbook": playbook, "decision": decision, "classification": classification, "declaration": declaration, "risk": risk, "action": action,
             "review": review, "impact": impact, "suggestion": suggestion, "assignment": assignment,
-            "history": system}
+            "history": system, "kpi": kpi, "alert": alert, "push_token": push_token,
+            "change_suggestion": ChangeSuggestion.objects.get(alert=alert), "drift_run": drift_run,
+            "closure": closure_review}
 
 
 @pytest.fixture
@@ -377,7 +441,8 @@ API_ARGUMENT_OBJECTS = {
     "unit_id": "unit", "person_id": "person", "group_id": "group", "assignment_id": "assignment",
     "system_id": "system", "decision_id": "decision", "component_id": "component", "dependency_id": "dependency",
     "declaration_id": "declaration", "risk_id": "risk", "action_id": "action", "review_id": "review",
-    "method_id": "method", "assessment_id": "impact",
+    "method_id": "method", "assessment_id": "impact", "kpi_id": "kpi", "alert_id": "alert",
+    "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
 }
 
 
@@ -390,6 +455,8 @@ def api_url(path: str, objects: dict) -> str:
             return str(objects["system"].pk)
         if argument == "kind":
             return "inventory.classification"
+        if argument == "level":
+            return "tactical"
         return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
 
     return re.sub(r"\{(\w+)\}", fill, path)

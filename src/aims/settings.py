@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "aims.core",
     "aims.inventory",
     "aims.risks",
+    "aims.monitoring",
 ]
 
 MIDDLEWARE = [

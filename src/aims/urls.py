@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("inventory/", include("aims.inventory.urls")),
     path("risks/", include("aims.risks.urls")),
+    path("monitoring/", include("aims.monitoring.urls")),
     path("", include("aims.core.urls")),
 ]
 
