@@ -168,3 +168,5 @@ class DriftColumnResult(models.Model):
 
     class Meta:
         ordering = ["run_id", "position"]
+        verbose_name = _("drift result of a column")
+        verbose_name_plural = _("drift results of columns")

@@ -155,6 +155,8 @@ class ThresholdChange(models.Model):
 
     class Meta:
         ordering = ["kpi_id", "-version"]
+        verbose_name = _("threshold version")
+        verbose_name_plural = _("threshold versions")
         constraints = [models.UniqueConstraint(fields=["kpi", "version"], name="monitoring_threshold_version")]
 
 
@@ -217,6 +219,8 @@ class Measurement(models.Model):
 
     class Meta:
         ordering = ["kpi_id", "measured_at"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
         constraints = [models.UniqueConstraint(fields=["kpi", "measured_at"], name="monitoring_measurement_moment")]
         indexes = [models.Index(fields=["kpi", "day"])]
 
@@ -238,6 +242,8 @@ class KpiDaily(models.Model):
 
     class Meta:
         ordering = ["kpi_id", "day"]
+        verbose_name = _("daily KPI value")
+        verbose_name_plural = _("daily KPI values")
         constraints = [models.UniqueConstraint(fields=["kpi", "day"], name="monitoring_kpidaily_day")]
 
 
@@ -261,6 +267,8 @@ class DailyRollup(models.Model):
     unit_path = "unit"
 
     class Meta:
+        verbose_name = _("daily portfolio figure")
+        verbose_name_plural = _("daily portfolio figures")
         constraints = [models.UniqueConstraint(fields=["day", "catalogue_key", "unit"], name="monitoring_rollup_key")]
         indexes = [models.Index(fields=["unit", "week"])]
 
@@ -284,6 +292,8 @@ class WeeklyRollup(models.Model):
     unit_path = "unit"
 
     class Meta:
+        verbose_name = _("weekly portfolio figure")
+        verbose_name_plural = _("weekly portfolio figures")
         constraints = [models.UniqueConstraint(fields=["week", "catalogue_key", "unit"],
                                                name="monitoring_weekly_rollup_key")]
 
@@ -313,6 +323,8 @@ class PushToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("push token")
+        verbose_name_plural = _("push tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
