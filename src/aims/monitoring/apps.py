@@ -10,6 +10,7 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import dashboard, demo, labels, registry
 
+        from . import approvals as monitoring_approvals
         from . import demo as monitoring_demo
         from . import labels as monitoring_labels
         from . import tasks  # noqa: F401  (registers the staleness job)
@@ -25,6 +26,7 @@ class MonitoringConfig(AppConfig):
         for model in (AlertPolicy, ChangeSuggestion, DriftReference, DriftSettings, MeasurementBatch):
             registry.register(model)
         labels.register_actions(monitoring_labels.ACTIONS)
+        monitoring_approvals.register()
         demo.register("monitoring", monitoring_demo.load, order=60, history=monitoring_demo.history)
 
         dashboard.register_card(

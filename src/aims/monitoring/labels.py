@@ -66,11 +66,13 @@ def alert_actions(value, snapshot, memo) -> str:
 
 def closure_axes(value, snapshot, memo) -> str:
     """Each axis with its assessment, as the grid reads."""
+    from django.apps import apps
+
     from . import catalog
-    from .models import ClosureReview
 
     labels = {axis["key"]: axis["label"] for axis in catalog.closure_axes()}
-    assessments = dict(ClosureReview.Assessment.choices)
+    # Looked up through the app registry: the model refers to this function, so importing it here would be a circle.
+    assessments = dict(apps.get_model("monitoring", "ClosureReview").Assessment.choices)
     return "; ".join(f"{labels.get(key, key)}: {assessments.get(axis.get('assessment'), '—')}"
                      for key, axis in (value or {}).items()) or "—"
 
@@ -89,7 +91,7 @@ def drift_settings_used(value, snapshot, memo) -> str:
 
 
 def column_overrides(value, snapshot, memo) -> str:
-    from .models import Method
+    from .choices import Method
 
     methods = dict(Method.choices)
     parts = []

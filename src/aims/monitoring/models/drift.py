@@ -9,21 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aims.core.models import RestrictedManager, VersionedModel
 
 from .. import labels
-
-
-class Method(models.TextChoices):
-    KS = "ks", _("Kolmogorov-Smirnov (p-value)")
-    CHI_SQUARE = "chisquare", _("Chi-square (p-value)")
-    Z = "z", _("Z-test for proportions (p-value)")
-    WASSERSTEIN = "wasserstein", _("Wasserstein distance (normed)")
-    JENSEN_SHANNON = "jensenshannon", _("Jensen-Shannon distance")
-    PSI = "psi", _("Population stability index")
-
-
-class ColumnKind(models.TextChoices):
-    NUMERICAL = "numerical", _("Numerical")
-    CATEGORICAL = "categorical", _("Categorical")
-    SKIPPED = "skipped", _("Not tested")
+from ..choices import ColumnKind, Method  # noqa: F401 (models.Method stays the public name)
 
 
 class DriftSettings(VersionedModel):

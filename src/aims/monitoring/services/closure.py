@@ -1,8 +1,8 @@
 """The closure grid of the post-go-live review (seed 003): four axes filled from the live KPIs and the governance
 state where they exist, judged by the person who prepares it, and a decision signed by a second person.
 
-`sign_closure_review` is the one sign-off function: when the approvals inbox arrives in core, it is the function the
-inbox calls, and `eligible_signers` is who the inbox offers. Nobody signs a grid they prepared.
+`sign_closure_review` is the one sign-off function, the one the "To approve" inbox calls (monitoring/approvals.py), and
+`eligible_signers` is who the inbox offers. Nobody signs a grid they prepared.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context
+from aims.core import approvals, context
 from aims.core.models import RoleAssignment, User
-from aims.core.notifications import close_tasks, notify, open_task
+from aims.core.notifications import notify
 from aims.core.permissions import CHANGE
 from aims.core.services import _create, _save_with_changes
 from aims.inventory.services._common import ensure_not_frozen
@@ -26,6 +26,7 @@ from ._common import require_or_system
 
 ASSESSMENTS = tuple(ClosureReview.Assessment.values)
 DECISIONS = tuple(ClosureReview.Decision.values)
+CLOSURE_APPROVAL = "monitoring.closure_review"  # its kind in the approvals inbox
 
 
 def _ancestor_paths(unit) -> list[str]:
@@ -154,20 +155,13 @@ def submit_closure_review(*, actor, review: ClosureReview, expected_version: int
                                % {"axes": ", ".join(missing)}})
     if not review.decision or not review.rationale.strip():
         raise ValidationError({"decision": _("Choose the decision and say why before submitting.")})
-    signers = list(eligible_signers(review))
-    if not signers:
+    if not eligible_signers(review).exists():
         raise ValidationError(_("Nobody may sign this grid: the catalogue names the signers (a group or a role over "
                                 "the system's unit), and they must be someone other than the preparer."))
     review = _save_with_changes(actor=actor, obj=review, expected_version=expected_version, reason="",
                                 action="monitoring.closurereview.submit",
                                 changes={"state": ClosureReview.State.SUBMITTED, "submitted_at": context.now()})
-    params = {"system": str(review.system), "decision": review.get_decision_display()}
-    for person in signers:
-        open_task(assignee=person, source=f"monitoring.closure.{review.pk}", url=review.get_absolute_url(),
-                  title=gettext_lazy("Sign the closure grid of “%(system)s” (%(decision)s)"), params=params)
-        notify(recipient=person, url=review.get_absolute_url(), kind="monitoring.closure", params=params,
-               title=gettext_lazy("Closure grid of “%(system)s” to sign"),
-               body=gettext_lazy("Decision proposed: %(decision)s."))
+    approvals.request(CLOSURE_APPROVAL, review)  # its description names the proposed decision
     return review
 
 
@@ -184,7 +178,7 @@ def sign_closure_review(*, actor, review: ClosureReview, comment: str = "") -> C
                                 action="monitoring.closurereview.sign",
                                 changes={"state": ClosureReview.State.SIGNED, "signed_by": actor,
                                          "signed_at": context.now(), "sign_comment": (comment or "").strip()})
-    close_tasks(source=f"monitoring.closure.{review.pk}")
+    approvals.settle(CLOSURE_APPROVAL, review)
     notify(recipient=review.prepared_by, url=review.get_absolute_url(), kind="monitoring.closure",
            title=gettext_lazy("Closure grid of “%(system)s” signed"), params={"system": str(review.system)})
     return review
@@ -203,7 +197,7 @@ def return_closure_review(*, actor, review: ClosureReview, comment: str) -> Clos
     review = _save_with_changes(actor=actor, obj=review, expected_version=None, reason=comment,
                                 action="monitoring.closurereview.return",
                                 changes={"state": ClosureReview.State.DRAFT, "submitted_at": None})
-    close_tasks(source=f"monitoring.closure.{review.pk}")
+    approvals.settle(CLOSURE_APPROVAL, review)
     notify(recipient=review.prepared_by, url=review.get_absolute_url(), kind="monitoring.closure", body=comment,
            title=gettext_lazy("Closure grid of “%(system)s” sent back"), params={"system": str(review.system)})
     return review

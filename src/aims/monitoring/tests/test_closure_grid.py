@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from aims.core import approvals
 from aims.core.models import LedgerEvent, Task
 from aims.monitoring import services
 from aims.monitoring.models import ClosureReview
@@ -51,7 +52,7 @@ def test_submit_needs_every_axis_judged_and_a_decision(live_system, owner, commi
                                            rationale="Adoption on track; satisfaction to improve")
     review = closure.submit_closure_review(actor=owner, review=review)
     assert review.state == "submitted"
-    assert Task.objects.filter(assignee=committee, source=f"monitoring.closure.{review.pk}").exists()
+    assert Task.objects.filter(assignee=committee, source=f"approval.monitoring.closure_review.{review.pk}").exists()
     with pytest.raises(ValidationError):
         closure.update_closure_review(actor=owner, review=review, decision="close")
 
@@ -74,7 +75,7 @@ def test_nobody_signs_their_own_grid_and_only_named_signers_sign(live_system, ow
     assert (review.state, review.signed_by) == ("signed", committee)
     event = LedgerEvent.objects.get(action="monitoring.closurereview.sign")
     assert event.actor_id == committee.pk and event.reason == "Agreed at the March committee"
-    assert Task.objects.get(assignee=committee, source=f"monitoring.closure.{review.pk}").done_at is not None
+    assert Task.objects.get(assignee=committee, source=f"approval.monitoring.closure_review.{review.pk}").done_at is not None
 
 
 def test_a_manager_who_prepared_the_grid_cannot_sign_it(live_system, manager, committee):
@@ -118,3 +119,18 @@ def test_the_page_fills_and_submits_the_grid(live_system, owner, committee):
     assert (review.state, review.decision) == ("submitted", "corrective_plan")
     missing = client.post(reverse("monitoring:closure_save", args=[review.pk]), data)
     assert missing.status_code == 400  # no longer a draft
+
+
+def test_a_submitted_grid_waits_in_the_signers_inbox_and_is_signed_from_it(live_system, owner, committee):
+    review = _submitted(live_system, owner)
+    assert [row.obj for row in approvals.waiting_for(committee)] == [review]
+    assert approvals.waiting_for(owner) == []  # the preparer is never asked
+    inbox = Client()
+    inbox.force_login(committee)
+    page = inbox.get(reverse("approvals")).content.decode()
+    assert f"Closure grid of “{live_system}” (Close the project)" in page and review.get_absolute_url() in page
+    approvals.get(closure.CLOSURE_APPROVAL).approve(actor=committee, obj=review, comment="Closed at the committee")
+    review.refresh_from_db()
+    assert (review.state, review.signed_by) == ("signed", committee)
+    assert approvals.waiting_for(committee) == []
+    assert not approvals.has_open_tasks(closure.CLOSURE_APPROVAL, review)
