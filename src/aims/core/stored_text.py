@@ -13,6 +13,21 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
 
+class Text:
+    """A translatable message with its own parameters, for a parameter that is itself a sentence ("To approve:
+    %(what)s", where `what` is "Closure grid of “%(system)s”"). It reads in the active language wherever it is shown,
+    and a notification or task keeps it as a fact (message and parameters), rendered in each reader's language."""
+
+    def __init__(self, message: Promise, **params):
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return str(self.message) % {key: localised(value) for key, value in self.params.items()}
+
+    def __repr__(self) -> str:
+        return f"Text({message_of(self.message)!r}, {self.params!r})"
+
+
 def message_of(text) -> str:
     """The English message behind a lazy gettext text; "" for plain text (typed by a person: shown as typed)."""
     if not isinstance(text, Promise):
@@ -28,6 +43,8 @@ def stored_params(params: dict | None) -> dict:
             stored[key] = {"datetime": value.isoformat()}
         elif isinstance(value, date):
             stored[key] = {"date": value.isoformat()}
+        elif isinstance(value, Text):
+            stored[key] = {"message": message_of(value.message), "params": stored_params(value.params)}
         elif isinstance(value, Promise):
             stored[key] = {"message": message_of(value)}
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -53,7 +70,10 @@ def _loaded(value):
         if "date" in value:
             return date.fromisoformat(value["date"])
         if "message" in value:
-            return translation.gettext(value["message"])
+            text = translation.gettext(value["message"])
+            if "params" in value:
+                text = text % {key: localised(_loaded(inner)) for key, inner in value["params"].items()}
+            return text
     return value
 
 

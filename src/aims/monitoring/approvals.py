@@ -4,10 +4,10 @@ preparer. Registered from MonitoringConfig.ready()."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import approvals
+from aims.core.stored_text import Text
 
 from .models import ClosureReview
 from .services.closure import CLOSURE_APPROVAL, eligible_signers, sign_closure_review
@@ -28,6 +28,7 @@ def register() -> None:
         waiting=_waiting, approvers=eligible_signers,
         author=lambda review: review.prepared_by, since=lambda review: review.submitted_at,
         url=lambda review: review.get_absolute_url(), approve=_sign,
-        describe=lambda review: _("Closure grid of “%(system)s” (%(decision)s)")
-        % {"system": review.system, "decision": review.get_decision_display()},
+        describe=lambda review: Text(gettext_lazy("Closure grid of “%(system)s” (%(decision)s)"),
+                                     system=str(review.system),
+                                     decision=ClosureReview.Decision(review.decision).label),
     ))
