@@ -65,6 +65,7 @@ class MeRead(Schema):
 
 
 class MeUpdate(InputSchema):
+    NOT_NULL = ("first_name", "last_name", "job_title", "language")
     version: int
     first_name: str | None = None
     last_name: str | None = None
@@ -110,6 +111,7 @@ class OrgUnitCreate(InputSchema):
 
 
 class OrgUnitUpdate(InputSchema):
+    NOT_NULL = ("name", "code", "description", "is_active")  # parent_id: null makes it a top-level unit
     version: int
     name: str | None = None
     code: str | None = None

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, create_model, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
 DEFAULT_LIMIT = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
@@ -45,10 +45,39 @@ def _refuse_nul(value):
     return value
 
 
-class InputSchema(Schema):
-    """Base of every request body: unknown fields are an error (a typo must not be silently ignored)."""
+def _without_null(schema: dict, model: type) -> None:
+    """json_schema_extra of every input schema: the fields named in NOT_NULL are documented without null."""
+    for name in getattr(model, "NOT_NULL", ()):
+        field = schema.get("properties", {}).get(name)
+        if field is None or "anyOf" not in field:
+            continue
+        kept = [option for option in field["anyOf"] if option.get("type") != "null"]
+        if len(kept) == 1:
+            del field["anyOf"]
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
+        if field.get("default", 0) is None:
+            del field["default"]
 
-    model_config = ConfigDict(extra="forbid")
+
+class InputSchema(Schema):
+    """Base of every request body: unknown fields are an error (a typo must not be silently ignored).
+
+    An update (PATCH) declares its fields `X | None = None` so that a field left out means "unchanged"; the fields that
+    cannot be cleared are named in NOT_NULL: the schema documents them without null and an explicit null is refused
+    with a field error (only clearable fields, such as an optional manager, accept null)."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_it_clears(cls, value, info: ValidationInfo):
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError(_("This field cannot be emptied: leave it out to keep its value."))
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

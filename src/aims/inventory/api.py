@@ -122,6 +122,9 @@ class SystemCreate(_SystemFields):
 
 
 class SystemUpdate(_SystemFields):
+    # Null clears the optional people and the review date, empties the free texts; these cannot be cleared:
+    NOT_NULL = ("name", "reference_code", "unit_id", "owner_id", "criticality", "personal_data",
+                "special_category_data", "confidential_data", "external_exposure", "autonomy", "priority", "links")
     version: int
     name: str | None = Field(None, max_length=200)
     reference_code: str | None = Field(None, max_length=40)

@@ -99,6 +99,7 @@ class ComponentCreate(_ComponentFields):
 
 
 class ComponentUpdate(_ComponentFields):
+    NOT_NULL = ("kind", "name", "origin", "contains_personal_data", "evidence_links")
     version: int
     kind: Literal[tuple(ComponentKind.values)] | None = None
     name: str | None = Field(None, max_length=200)
@@ -195,6 +196,7 @@ class DependencyCreate(_DependencyFields):
 
 
 class DependencyUpdate(_DependencyFields):
+    NOT_NULL = ("kind", "name")
     version: int
     kind: Literal[tuple(DependencyKind.values)] | None = None
     name: str | None = Field(None, max_length=200)

@@ -120,6 +120,10 @@ class RiskCreate(_RiskFields):
 
 
 class RiskUpdate(_RiskFields):
+    # Null clears the unit, the review date and the scores; texts are emptied with "", not null.
+    NOT_NULL = ("title", "category", "owner_id", "treatment", "treatment_rationale", "target_level", "risk_source",
+                "event", "consequence", "ebios_risk_source", "ebios_target_objective", "ebios_operational_scenario",
+                "existing_measures")
     version: int
     title: str | None = Field(None, min_length=1, max_length=300)
     category: CATEGORIES | None = None
@@ -264,6 +268,7 @@ class ActionCreate(InputSchema):
 
 
 class ActionUpdate(InputSchema):
+    NOT_NULL = ("title", "description", "status")  # owner_id: null keeps the owner
     version: int
     title: str | None = Field(None, min_length=1, max_length=300)
     owner_id: int | None = None

@@ -52,6 +52,8 @@ class MethodDraftCreate(InputSchema):
 
 
 class MethodUpdate(InputSchema):
+    NOT_NULL = ("name", "description", "acceptance_criteria", "likelihood_scale", "impact_scale", "levels", "matrix",
+                "appetite_level", "appetite_by_category")
     version: int
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=20000)

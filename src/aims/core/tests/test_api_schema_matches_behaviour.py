@@ -56,3 +56,4 @@ def test_integers_carry_their_range_and_sorts_their_values(schema):
     assert parameters["sort"]["schema"]["anyOf"][0]["enum"] == ["id", "-id"]
     people = {p["name"]: p for p in schema["paths"]["/api/v1/people"]["get"]["parameters"]}
     assert "-email" in people["sort"]["schema"]["anyOf"][0]["enum"]
+
