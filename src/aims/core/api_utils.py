@@ -15,6 +15,7 @@ A list endpoint looks like:
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -181,6 +182,7 @@ def list_sorts(api, path_prefix: str) -> dict[tuple[str, str], dict]:
     for router_prefix, router in api._routers:
         for path, view in router.path_operations.items():
             full = "/" + "/".join(part.strip("/") for part in (path_prefix, router_prefix, path) if part.strip("/"))
+            full = re.sub(r"{\w+:(\w+)}", r"{\1}", full)  # /systems/{int:system_id} is /systems/{system_id} there
             for operation in view.operations:
                 for param in operation.signature.params:
                     sorts = getattr(param.annotation, "SORTS", None)

@@ -139,6 +139,7 @@ class RiskUpdate(_RiskFields):
 
 
 class RiskFilters(ListParams):
+    SORTS = register.RISK_SORTS
     system: str | None = Field(None, max_length=60, description="A system id or reference code.")
     category: CATEGORIES | None = None
     owner: int | None = None
