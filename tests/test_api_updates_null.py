@@ -13,6 +13,8 @@ def targets(org, admin_user):
     from aims.core import services
     from aims.core.testing import UserFactory
     from aims.inventory.services import create_component, create_dependency, create_system
+    from aims.monitoring import services as monitoring
+    from aims.monitoring.services.closure import start_closure_review
     from aims.risks import services as risk_services
     from aims.risks.services.impact import start_impact_assessment
 
@@ -27,6 +29,9 @@ def targets(org, admin_user):
     risk = risk_services.create_risk(actor=admin_user, title="Bias", category="privacy", owner=admin_user, unit=north)
     action = risk_services.add_treatment_action(actor=admin_user, risk=risk, title="Audit", owner=admin_user)
     assessment = start_impact_assessment(actor=admin_user, system=system)
+    kpi = monitoring.create_kpi(actor=admin_user, system=system, catalogue_key="accuracy", owner=admin_user, target=90,
+                                warning=85, critical=80)
+    closure = start_closure_review(actor=admin_user, system=system)
     return {
         "/api/v1/me": ("/api/v1/me", admin_user),
         "/api/v1/org-units/{unit_id}": (f"/api/v1/org-units/{org['south'].pk}", org["south"]),
@@ -39,6 +44,8 @@ def targets(org, admin_user):
         "/api/v1/risks/{risk_id}/actions/{action_id}": (f"/api/v1/risks/{risk.pk}/actions/{action.pk}", action),
         "/api/v1/risk-methods/{method_id}": (f"/api/v1/risk-methods/{draft.pk}", draft),
         "/api/v1/impact-assessments/{assessment_id}": (f"/api/v1/impact-assessments/{assessment.pk}", assessment),
+        "/api/v1/monitoring/kpis/{kpi_id}": (f"/api/v1/monitoring/kpis/{kpi.pk}", kpi),
+        "/api/v1/monitoring/closure-reviews/{closure_id}": (f"/api/v1/monitoring/closure-reviews/{closure.pk}", closure),
     }
 
 
@@ -85,6 +92,7 @@ def test_null_is_accepted_exactly_where_the_schema_documents_it(client, admin_us
 
 
 def test_every_field_named_as_not_null_is_a_field_of_its_schema():
+    import aims.api  # noqa: F401  (every module's schemas)
     from aims.core.api_utils import InputSchema
 
     def subclasses(cls):

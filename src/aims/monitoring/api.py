@@ -148,6 +148,7 @@ class KpiCreate(InputSchema):
 
 
 class KpiUpdate(InputSchema):
+    NOT_NULL = ("name", "description", "unit", "frequency", "owner_id", "data_source", "is_active")
     version: int
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20000)
@@ -179,17 +180,18 @@ class ThresholdRead(Schema):
     changed_at: datetime
 
 
+KPI_SORTS = {"key": ("key",), "system": ("system__name", "key"), "status": ("status", "key"),
+             "updated": ("updated_at",), "measured": ("last_measured_at",)}
+
+
 class KpiFilters(ListParams):
+    SORTS = KPI_SORTS
     system: int | None = None
     family: FAMILIES | None = None
     status: Literal[tuple(KpiStatus.values)] | None = None
     stale: bool | None = None
     owner: int | None = None
     active: bool | None = None
-
-
-KPI_SORTS = {"key": ("key",), "system": ("system__name", "key"), "status": ("status", "key"),
-             "updated": ("updated_at",), "measured": ("last_measured_at",)}
 
 
 def _kpis(user):
@@ -426,14 +428,15 @@ class AlertRead(Schema):
         return describe(obj)
 
 
+ALERT_SORTS = {"opened": ("opened_at",), "severity": ("severity", "opened_at"), "system": ("system__name",)}
+
+
 class AlertFilters(ListParams):
+    SORTS = ALERT_SORTS
     system: int | None = None
     kind: Literal[tuple(Alert.Kind.values)] | None = None
     severity: Literal[tuple(Alert.Severity.values)] | None = None
     state: Literal[tuple(Alert.State.values) + ("unresolved",)] | None = None
-
-
-ALERT_SORTS = {"opened": ("opened_at",), "severity": ("severity", "opened_at"), "system": ("system__name",)}
 
 
 class AlertAction(InputSchema):
@@ -514,13 +517,18 @@ def alert_resolve(request, alert_id: int, payload: AlertResolve):
     return visible(_alerts(request.user), alert_id)
 
 
+class CreatedFilters(ListParams):
+    """The lists sorted by creation only (change suggestions, closure grids)."""
+    SORTS = {"created": ("created_at",)}
+
+
 @router.get("/monitoring/change-suggestions", response=page_of(SuggestionRead),
             summary="Change decisions suggested by alerts")
-def suggestion_list(request, filters: Query[ListParams], state: str | None = None):
+def suggestion_list(request, filters: Query[CreatedFilters], state: str | None = None):
     suggestions = ChangeSuggestion.objects.restrict(request.user, VIEW)
     if state:
         suggestions = suggestions.filter(state=state)
-    return paginate(suggestions, filters, sorts={"created": ("created_at",)}, default="-created")
+    return paginate(suggestions, filters, sorts=CreatedFilters.SORTS, default="-created")
 
 
 def _suggestion(user, suggestion_id):

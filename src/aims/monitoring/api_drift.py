@@ -106,6 +106,7 @@ class RunDetail(RunRead):
 
 
 class RunFilters(ListParams):
+    SORTS = {"created": ("created_at",)}
     system: int | None = None
     status: Literal[tuple(DriftRun.Status.values)] | None = None
 
@@ -177,7 +178,7 @@ def run_list(request, filters: Query[RunFilters]):
         runs = runs.filter(system_id=filters.system)
     if filters.status:
         runs = runs.filter(status=filters.status)
-    return paginate(runs, filters, sorts={"created": ("created_at",)}, default="-created")
+    return paginate(runs, filters, sorts=RunFilters.SORTS, default="-created")
 
 
 @router.post("/monitoring/systems/{int:system_id}/drift-runs", response={202: RunRead},

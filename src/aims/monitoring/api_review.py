@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema, Status
 
 from aims.core.api import visible
-from aims.core.api_utils import InputSchema, ListParams, page_of, paginate
+from aims.core.api_utils import InputSchema, page_of, paginate
 from aims.core.permissions import VIEW, can_anywhere
 
 from . import dashboards
-from .api import _system
+from .api import CreatedFilters, _system
 from .models import ClosureReview
 from .services import closure as closure_services
 
@@ -60,11 +60,11 @@ def _reviews(user):
 
 
 @router.get("/monitoring/closure-reviews", response=page_of(ClosureRead), summary="Closure grids in the caller's scope")
-def closure_list(request, filters: Query[ListParams], system: int | None = None):
+def closure_list(request, filters: Query[CreatedFilters], system: int | None = None):
     reviews = _reviews(request.user)
     if system is not None:
         reviews = reviews.filter(system_id=system)
-    return paginate(reviews, filters, sorts={"created": ("created_at",)}, default="-created")
+    return paginate(reviews, filters, sorts=CreatedFilters.SORTS, default="-created")
 
 
 @router.post("/monitoring/systems/{int:system_id}/closure-reviews", response={201: ClosureRead},
