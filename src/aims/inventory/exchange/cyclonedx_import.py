@@ -512,62 +512,85 @@ def _service_problems(error: Exception, path: str = "") -> list[Problem]:
 
 def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = None, unit=None,
               progress: Callable[[int, int], None] | None = None) -> BomResult:
-    """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing)."""
+    """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing), through the
+    inventory's bulk services: the same checks and one ledger event per object, paid once per import."""
     plan = plan_bom(actor=actor, data=data, filename=filename, system=system, unit=unit)
     result = BomResult(plan=plan, applied=False)
     if not plan.ok:
         result.problems = list(plan.problems)
         return result
     reason = _("Imported from %(file)s") % {"file": filename}
-    system = plan.system
-    total, done = len(plan.items), 0
     with transaction.atomic():
-        objects: dict[int, Component | Dependency] = {}
-        for item in plan.items:
-            try:
-                if item.existing is not None:
-                    objects[id(item)] = item.existing
-                elif item.target == "component":
-                    fields = {k: v for k, v in item.fields.items() if k != "name"}
-                    objects[id(item)] = services.create_component(
-                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
-                        **fields)
-                    result.created_components += 1
-                else:
-                    fields = {k: v for k, v in item.fields.items() if k != "name"}
-                    objects[id(item)] = services.create_dependency(
-                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
-                        **fields)
-                    result.created_dependencies += 1
-            except (ValidationError, PermissionDenied) as error:
-                result.problems.extend(_service_problems(error, item.path))
-            done += 1
-            if progress:
-                progress(done, total)
+        objects = _create_items(actor, plan, result, reason, progress)
         if not result.problems:
             _link(actor, plan, objects, result, reason)
-        if not result.problems and system is not None:
-            for card_plan in plan.cards:
-                component = objects[id(card_plan.item)] if card_plan.item is not None else None
-                changes = dict(card_plan.changes)
-                if "datasets" in changes:
-                    changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
-                current = ModelCard.objects.filter(system=system, component=component).first()
-                changes = {name: value for name, value in changes.items()
-                           if current is None or getattr(current, name) != value}  # only what the BOM changes
-                if not changes:
-                    continue
-                try:
-                    services.save_model_card(actor=actor, system=system, changes=changes, component=component,
-                                             reason=reason)
-                    result.model_cards += 1
-                except (ValidationError, PermissionDenied) as error:
-                    result.problems.extend(_service_problems(error, "modelCard"))
+        if not result.problems and plan.system is not None:
+            _save_cards(actor, plan, objects, result, reason)
         if result.problems:
             transaction.set_rollback(True)
             return BomResult(plan=plan, applied=False, problems=result.problems)
     result.applied = True
     return result
+
+
+def _bulk(result: BomResult, paths: list[str], call, **kwargs) -> list:
+    """Run a bulk service; its refusals become problems at the JSON path of each refused row."""
+    try:
+        return call(**kwargs)
+    except services.RowErrors as error:
+        for index, row_error in error.rows.items():
+            result.problems.extend(_service_problems(row_error, paths[index] if index < len(paths) else ""))
+    except (ValidationError, PermissionDenied) as error:
+        result.problems.extend(_service_problems(error, paths[0] if len(paths) == 1 else ""))
+    return []
+
+
+def _create_items(actor, plan: BomPlan, result: BomResult, reason: str, progress) -> dict:
+    objects: dict[int, Component | Dependency] = {id(i): i.existing for i in plan.items if i.existing is not None}
+    done = len(objects)
+    for target, create in (("component", services.create_components),
+                           ("dependency", services.create_dependencies)):
+        new = [item for item in plan.items if item.existing is None and item.target == target]
+        created = _bulk(result, [item.path for item in new], create, actor=actor, owner_unit=plan.unit,
+                        rows=[{"kind": item.kind, **item.fields} for item in new], reason=reason)
+        objects.update((id(item), obj) for item, obj in zip(new, created))
+        if target == "component":
+            result.created_components = len(created)
+        else:
+            result.created_dependencies = len(created)
+        done += len(new)
+        if progress:
+            progress(done, len(plan.items))
+    return objects
+
+
+def _save_cards(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -> None:
+    """New cards of models in one go; the system's own card and cards that exist already, field by field."""
+    system = plan.system
+    current = {card.component_id: card for card in ModelCard.objects.filter(system=system)}
+    new, paths = [], []
+    for card_plan in plan.cards:
+        component = objects[id(card_plan.item)] if card_plan.item is not None else None
+        changes = dict(card_plan.changes)
+        if "datasets" in changes:
+            changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+        card = current.get(component.pk if component is not None else None)
+        if component is not None and card is None:
+            new.append((component, changes))
+            paths.append(card_plan.item.path + ".modelCard")
+            continue
+        changes = {name: value for name, value in changes.items()
+                   if card is None or getattr(card, name) != value}  # only what the BOM changes
+        if not changes:
+            continue
+        try:
+            services.save_model_card(actor=actor, system=system, changes=changes, component=component, reason=reason)
+            result.model_cards += 1
+        except (ValidationError, PermissionDenied) as error:
+            where = card_plan.item.path if card_plan.item is not None else "$.metadata.component"
+            result.problems.extend(_service_problems(error, where + ".modelCard"))
+    result.model_cards += len(_bulk(result, paths, services.create_model_cards, actor=actor, system=system,
+                                    cards=new, reason=reason))
 
 
 def _dataset_entry(entry: dict, plan: BomPlan, objects: dict) -> dict:
@@ -589,34 +612,29 @@ def _link(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -
     component_deps = {(a, b) for a, b in plan.edges if a and items_by_ref[a].target == "component"
                       and items_by_ref[b].target == "dependency"}
     used_by_components = {b for _a, b in component_deps}
-    linked = set()
     if system is not None:
-        linked = set(SystemComponent.objects.filter(system=system).values_list("component_id", flat=True))
-        linked_deps = set(SystemDependency.objects.filter(system=system).values_list("dependency_id", flat=True))
+        linked_components = set(SystemComponent.objects.filter(system=system).values_list("component_id", flat=True))
+        linked_dependencies = set(SystemDependency.objects.filter(system=system)
+                                  .values_list("dependency_id", flat=True))
         direct = {b for a, b in plan.edges if a == ""}
+        components, dependencies = {}, {}  # pk -> (object, JSON path), in document order
         for item in plan.items:
             obj = objects[id(item)]
-            try:
-                if item.target == "component" and obj.pk not in linked:
-                    services.link_component(actor=actor, system=system, component=obj, reason=reason)
-                    linked.add(obj.pk)
-                    result.links += 1
-                elif (item.target == "dependency" and obj.pk not in linked_deps
-                      and (item.ref in direct or item.ref not in used_by_components)):
-                    services.link_system_dependency(actor=actor, system=system, dependency=obj, reason=reason)
-                    linked_deps.add(obj.pk)
-                    result.links += 1
-            except (ValidationError, PermissionDenied) as error:
-                result.problems.extend(_service_problems(error, item.path))
+            if item.target == "component" and obj.pk not in linked_components:
+                components.setdefault(obj.pk, (obj, item.path))
+            elif (item.target == "dependency" and obj.pk not in linked_dependencies
+                  and (item.ref in direct or item.ref not in used_by_components)):
+                dependencies.setdefault(obj.pk, (obj, item.path))
+        for call, keyword, rows in ((services.link_components, "components", components),
+                                    (services.link_system_dependencies, "dependencies", dependencies)):
+            if rows:
+                result.links += len(_bulk(result, [path for _obj, path in rows.values()], call, actor=actor,
+                                          system=system, reason=reason,
+                                          **{keyword: [obj for obj, _path in rows.values()]}))
     pairs = [(objects[id(items_by_ref[a])], objects[id(items_by_ref[b])]) for a, b in sorted(component_deps)]
-    existing = set(ComponentDependency.objects.filter(component__in=[c for c, _d in pairs])
+    existing = set(ComponentDependency.objects.filter(component__in={c.pk for c, _d in pairs})
                    .values_list("component_id", "dependency_id"))
-    for component, dependency in pairs:
-        if (component.pk, dependency.pk) in existing:
-            continue
-        try:
-            services.link_component_dependency(actor=actor, component=component, dependency=dependency, reason=reason)
-            existing.add((component.pk, dependency.pk))
-            result.links += 1
-        except (ValidationError, PermissionDenied) as error:
-            result.problems.extend(_service_problems(error, "$.dependencies"))
+    new = list({(c.pk, d.pk): (c, d) for c, d in pairs if (c.pk, d.pk) not in existing}.values())
+    if new:
+        result.links += len(_bulk(result, ["$.dependencies"] * len(new), services.link_component_dependencies,
+                                  actor=actor, pairs=new, reason=reason))
