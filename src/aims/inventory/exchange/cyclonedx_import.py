@@ -53,6 +53,9 @@ class BomItem:
     fields: dict
     existing: Component | Dependency | None = None
     card: dict | None = None  # the raw modelCard, for models
+    stated: frozenset = frozenset()  # the fields the document states (a later BOM never blanks the others)
+    refresh: dict = field(default_factory=dict)  # known item: the stated fields that differ, as they would be stored
+    diff: list[dict] = field(default_factory=list)  # known item: [{field, label, before, after}]
 
     @property
     def key(self) -> tuple:
@@ -93,7 +96,8 @@ class BomPlan:
         return {"spec_version": self.spec_version, "system": self.system.reference_code if self.system else "",
                 "components_to_create": sum(1 for i in new if i.target == "component"),
                 "dependencies_to_create": sum(1 for i in new if i.target == "dependency"),
-                "already_known": len(self.items) - len(new), "model_card": bool(self.cards),
+                "already_known": len(self.items) - len(new),
+                "components_to_refresh": sum(1 for i in self.items if i.refresh), "model_card": bool(self.cards),
                 "model_cards": len(self.cards), "model_card_changes": sum(len(c.diff) for c in self.cards),
                 "errors": len(self.problems), "warnings": len(self.warnings)}
 
@@ -344,6 +348,48 @@ def _system_of(actor, metadata_component: dict, plan: "BomPlan") -> AISystem | N
 
 # --- Planning --------------------------------------------------------------------------------------------------
 
+KEY_FIELDS = frozenset({"name", "version_label", "provider", "supplier"})
+
+
+def _stated(fields: dict, props: dict) -> frozenset:
+    """The fields a component of the document states: those with a value, the natural key aside, and the origin only
+    when our own property gives it (otherwise it is inferred from the supplier, not stated)."""
+    return frozenset(name for name, value in fields.items()
+                     if value not in ("", None, {}, [], False) and name not in KEY_FIELDS
+                     and (name != "origin" or "origin" in props))
+
+
+def _refresh(item: BomItem) -> tuple[dict, list[dict]]:
+    """For a component or dependency already in the inventory: the stated fields that differ from it (as they would
+    be stored; the BOM's kept details merged key by key over the current ones) and the rows showing the difference."""
+    existing, changes, rows = item.existing, {}, []
+    for name in sorted(item.stated):
+        model_field = type(existing)._meta.get_field(name)
+        before = getattr(existing, name)
+        if name == "cyclonedx":
+            after = {**(before or {}), **item.fields[name]}
+            for key in sorted(k for k in after if (before or {}).get(k) != after[k]):
+                rows.append({"field": f"cyclonedx.{key}", "label": f"CycloneDX {key}",
+                             "before": _compact((before or {}).get(key)), "after": _compact(after[key])})
+        else:
+            try:
+                after = model_field.to_python(item.fields[name])
+            except ValidationError:
+                continue  # the row check reports it when the item is created; a known item keeps its value
+            if before != after:
+                rows.append({"field": name, "label": str(model_field.verbose_name), "before": _shown(before),
+                             "after": _shown(after)})
+        if before != after:
+            changes[name] = after
+    return changes, rows
+
+
+def _compact(value) -> str:
+    if value is None:
+        return "—"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= 160 else text[:159] + "…"
+
 def _check_lengths(item: BomItem, plan: BomPlan) -> None:
     model = Component if item.target == "component" else Dependency
     for name, value in item.fields.items():
@@ -409,7 +455,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
             continue
         fields = (_component_fields(component, kind, props) if target == "component"
                   else _dependency_fields(component, props))
-        item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields)
+        item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields,
+                       stated=_stated(fields, props))
         item = by_key.setdefault(item.key, item)  # the same component listed twice is one component
         if component.get("bom-ref"):
             ref_map[component["bom-ref"]] = item
@@ -440,6 +487,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
                   for d in Dependency.objects.filter(name__in=names)})
     for item in plan.items:
         item.existing = known.get(item.key)
+        if item.existing is not None:
+            item.refresh, item.diff = _refresh(item)
     if any(i.existing is None for i in plan.items) and not can_in_unit(actor, ADD, "inventory", plan.unit):
         plan.problems.append(Problem(_("You may not add components to the inventory here (choose a system in a unit "
                                        "where you may add to the inventory).")))
@@ -495,6 +544,7 @@ class BomResult:
     created_dependencies: int = 0
     links: int = 0
     model_cards: int = 0  # cards created or changed
+    refreshed: int = 0  # known components and dependencies refreshed from the document (refresh=True)
 
     @property
     def model_card(self) -> bool:
@@ -511,9 +561,12 @@ def _service_problems(error: Exception, path: str = "") -> list[Problem]:
 
 
 def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = None, unit=None,
-              progress: Callable[[int, int], None] | None = None) -> BomResult:
+              progress: Callable[[int, int], None] | None = None, refresh: bool = False) -> BomResult:
     """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing), through the
-    inventory's bulk services: the same checks and one ledger event per object, paid once per import."""
+    inventory's bulk services: the same checks and one ledger event per object, paid once per import.
+
+    Components and dependencies already in the inventory are reused as they are, unless the user confirmed a refresh
+    (`refresh`): then each takes what the document states about it and differs (BomItem.refresh), nothing else."""
     plan = plan_bom(actor=actor, data=data, filename=filename, system=system, unit=unit)
     result = BomResult(plan=plan, applied=False)
     if not plan.ok:
@@ -522,6 +575,8 @@ def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = No
     reason = _("Imported from %(file)s") % {"file": filename}
     with transaction.atomic():
         objects = _create_items(actor, plan, result, reason, progress)
+        if refresh and not result.problems:
+            _refresh_known(actor, plan, result, reason)
         if not result.problems:
             _link(actor, plan, objects, result, reason)
         if not result.problems and plan.system is not None:
@@ -562,6 +617,22 @@ def _create_items(actor, plan: BomPlan, result: BomResult, reason: str, progress
         if progress:
             progress(done, len(plan.items))
     return objects
+
+
+def _refresh_known(actor, plan: BomPlan, result: BomResult, reason: str) -> None:
+    for item in plan.items:
+        if not item.refresh:
+            continue
+        try:
+            if item.target == "component":
+                services.update_component(actor=actor, component=item.existing, changes=dict(item.refresh),
+                                          reason=reason)
+            else:
+                services.update_dependency(actor=actor, dependency=item.existing, changes=dict(item.refresh),
+                                           reason=reason)
+            result.refreshed += 1
+        except (ValidationError, PermissionDenied) as error:
+            result.problems.extend(_service_problems(error, item.path))
 
 
 def _save_cards(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -> None:
