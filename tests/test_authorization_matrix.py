@@ -36,6 +36,9 @@ from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
 from aims.core.testing import OrgUnitFactory, UserFactory
 from aims.inventory import services as inventory
+from aims.monitoring import services as monitoring
+from aims.monitoring.services import closure, drift
+from aims.monitoring.models import Alert, ChangeSuggestion
 from aims.risks import services as risks
 from aims.risks.models import RiskSuggestion
 
@@ -46,7 +49,7 @@ from aims.inventory.testing import CV_SCREENING  # noqa: E402
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
 WHOLE_ORGANISATION = {"administrator", "auditor"}
-BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "organisation", "people"}
+BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "organisation", "people"}
 READS = {
     "administrator": BASE | {"roles", "ledger"},
     "aims_manager": BASE | {"roles", "ledger"},
@@ -57,9 +60,9 @@ READS = {
 }
 WRITES = {
     "administrator": BASE | {"roles"},
-    "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "organisation"},
+    "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "organisation"},
     "risk_manager": {"risks"},
-    "system_owner": {"inventory", "risks", "obligations", "evidence"},
+    "system_owner": {"inventory", "risks", "obligations", "evidence", "monitoring"},
     "contributor": {"inventory", "risks", "obligations", "evidence"},
     "auditor": set(), "viewer": set(), "no_role": set(),
 }
@@ -189,6 +192,22 @@ PAGES = {
     "evidence:delete": P("evidence"), "evidence:request_list": LOGIN, "evidence:request_create": W("evidence"),
     "evidence:request_detail": R("evidence", "evidence_request"), "evidence:request_fulfil": P("evidence_request"),
     "evidence:request_cancel": P("evidence_request"),
+    # Monitoring
+    "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
+    "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
+    "monitoring:kpi_create": W("monitoring", "system"), "monitoring:token_create": W("monitoring", "system"),
+    "monitoring:policy_edit": W("monitoring", "system"), "monitoring:token_revoke": W("monitoring", "push_token"),
+    "monitoring:kpi_detail": R("monitoring", "kpi"), "monitoring:kpi_edit": W("monitoring", "kpi"),
+    "monitoring:kpi_thresholds": W("monitoring", "kpi"), "monitoring:kpi_measure": W("monitoring", "kpi"),
+    "monitoring:alert_list": R("monitoring"), "monitoring:alert_detail": R("monitoring", "alert"),
+    "monitoring:alert_acknowledge": W("monitoring", "alert"), "monitoring:alert_resolve": W("monitoring", "alert"),
+    "monitoring:suggestion_confirm": W("monitoring", "change_suggestion"),
+    "monitoring:suggestion_dismiss": W("monitoring", "change_suggestion"),
+    "monitoring:drift_reference": W("monitoring", "system"), "monitoring:drift_run": W("monitoring", "system"),
+    "monitoring:drift_settings": W("monitoring", "system"), "monitoring:drift_detail": R("monitoring", "drift_run"),
+    "monitoring:drift_progress": R("monitoring", "drift_run"),
+    "monitoring:closure_start": W("monitoring", "system"), "monitoring:closure_detail": R("monitoring", "closure"),
+    "monitoring:closure_save": W("monitoring", "closure"), "monitoring:closure_sign": P("closure"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
@@ -198,7 +217,9 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"action_add|action_status|risk_accept|review_request|review_complete|method_activate|"
                        r"impact_save|impact_approve|impact_return|impact_reopen|suggestion_|suggestions_refresh|"
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
-                       r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start)")
+                       r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start|"
+                       r"kpi_thresholds|kpi_measure|token_create|policy_edit|alert_acknowledge|alert_resolve|drift_reference|"
+                       r"drift_run$|closure_start|closure_save|closure_sign)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -302,6 +323,38 @@ API = {
     "evidence_api_request_list": LOGIN, "evidence_api_request_create": W("evidence"),
     "evidence_api_request_detail": R("evidence", "evidence_request"),
     "evidence_api_request_fulfil": P("evidence_request"), "evidence_api_request_cancel": P("evidence_request"),
+    "monitoring_api_kpi_catalogue": LOGIN,
+    "monitoring_api_kpi_list": R("monitoring"), "monitoring_api_kpi_create": W("monitoring"),
+    "monitoring_api_kpi_detail": R("monitoring", "kpi"), "monitoring_api_kpi_update": W("monitoring", "kpi"),
+    "monitoring_api_kpi_thresholds": W("monitoring", "kpi"),
+    "monitoring_api_kpi_threshold_history": R("monitoring", "kpi"),
+    "monitoring_api_measurement_push": W("monitoring"), "monitoring_api_measurement_list": R("monitoring", "kpi"),
+    "monitoring_api_daily_list": R("monitoring", "kpi"),
+    "monitoring_api_push_token_list": R("monitoring", "system"),
+    "monitoring_api_push_token_create": W("monitoring", "system"),
+    "monitoring_api_push_token_revoke": W("monitoring", "push_token"),
+    "monitoring_api_alert_list": R("monitoring"), "monitoring_api_alert_detail": R("monitoring", "alert"),
+    "monitoring_api_alert_acknowledge": W("monitoring", "alert"),
+    "monitoring_api_alert_resolve": W("monitoring", "alert"),
+    "monitoring_api_suggestion_list": R("monitoring"),
+    "monitoring_api_suggestion_confirm": W("monitoring", "change_suggestion"),
+    "monitoring_api_suggestion_dismiss": W("monitoring", "change_suggestion"),
+    "monitoring_api_policy_detail": R("monitoring", "system"),
+    "monitoring_api_policy_update": W("monitoring", "system"),
+    "monitoring_api_drift_drift_settings_detail": R("monitoring", "system"),
+    "monitoring_api_drift_drift_settings_update": W("monitoring", "system"),
+    "monitoring_api_drift_reference_list": R("monitoring", "system"),
+    "monitoring_api_drift_reference_upload": W("monitoring", "system"),
+    "monitoring_api_drift_run_list": R("monitoring"), "monitoring_api_drift_run_request": W("monitoring", "system"),
+    "monitoring_api_drift_run_detail": R("monitoring", "drift_run"),
+    "monitoring_api_drift_histogram_push": W("monitoring", "system"),
+    "monitoring_api_review_closure_list": R("monitoring"),
+    "monitoring_api_review_closure_start": W("monitoring", "system"),
+    "monitoring_api_review_closure_detail": R("monitoring", "closure"),
+    "monitoring_api_review_closure_update": W("monitoring", "closure"),
+    "monitoring_api_review_closure_submit": W("monitoring", "closure"),
+    "monitoring_api_review_closure_sign": P("closure"), "monitoring_api_review_closure_return": P("closure"),
+    "monitoring_api_review_dashboard": R("monitoring"),
 }
 
 
@@ -381,6 +434,15 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
                                              file=SimpleUploadedFile(f"{tag}.pdf", b"%PDF-1.7\n%" + tag.encode()))
     evidence_request = evidence.request_evidence(actor=admin, requested_from=person, title=f"Logs {tag}",
                                                  due_date=date.today() + timedelta(days=7), unit=unit)
+    kpi = monitoring.create_kpi(actor=admin, system=system, catalogue_key="accuracy", owner=owner, warning=85,
+                                critical=80)
+    monitoring.push_measurements(actor=admin, rows=[{"kpi_id": kpi.pk, "at": "2026-01-05T06:00:00Z", "value": 70}])
+    alert = Alert.objects.get(kpi=kpi)
+    push_token, _secret = monitoring.create_push_token(actor=admin, system=system, name=f"CI {tag}")
+    closure_review = closure.start_closure_review(actor=admin, system=system)
+    drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
+        {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
+         "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
     return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
@@ -389,6 +451,9 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "control": control, "control_test": control_test, "obligation": obligation,
             "evidence": evidence_item, "evidence_link": evidence_item.links.get(), "evidence_request": evidence_request,
             "history": system}
+            "history": system, "kpi": kpi, "alert": alert, "push_token": push_token,
+            "change_suggestion": ChangeSuggestion.objects.get(alert=alert), "drift_run": drift_run,
+            "closure": closure_review}
 
 
 @pytest.fixture
@@ -498,6 +563,7 @@ API_ARGUMENT_OBJECTS = {
     "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request", "control_id": "control",
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
+    "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
 }
 
 
@@ -512,6 +578,8 @@ def api_url(path: str, objects: dict) -> str:
             return "inventory.classification"
         if argument == "number":
             return "1"
+        if argument == "level":
+            return "tactical"
         return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
 
     return re.sub(r"\{(\w+)\}", fill, path)

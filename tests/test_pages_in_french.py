@@ -57,6 +57,7 @@ NOT_REACHED = {
     "risks:method_activate": "the demo's only method version is active, and only drafts are activated",
     "compliance:obligation_detail": "the demo classifies no AI system yet, so none has AI Act obligations (issue 16, "
                                     "point 9)",
+    "monitoring:drift_progress": "a drift run's page polls it only while the worker runs it; the demo's runs are done",
     **{name: _DEMO_HAS_NONE for name in (
         "inventory:change_detail", "inventory:playbook_edit", "inventory:component_detail", "inventory:component_edit",
         "inventory:dependency_detail", "inventory:dependency_edit", "inventory:shadow_detail", "risks:risk_detail",
@@ -103,7 +104,9 @@ class _Page(HTMLParser):
             if attributes.get(name):
                 self.links.append(attributes[name])
         other_language = tag != "html" and attributes.get("lang", self.language) != self.language
-        skipped = self._skipping() or tag in ("script", "style", "template") or other_language
+        # A journal note is what a person wrote, in their words and language ("Meets **monthly**" is not a code).
+        written = "note-body" in (attributes.get("class") or "").split()
+        skipped = self._skipping() or tag in ("script", "style", "template") or other_language or written
         if not skipped:
             self.texts.extend(attributes[name] for name in READ_ATTRIBUTES if attributes.get(name))
         if tag not in _VOID:

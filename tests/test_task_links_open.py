@@ -39,6 +39,8 @@ from aims.inventory import services as inventory
 from aims.inventory.models import Stage
 from aims.inventory.services.reminders import send_end_of_support_reminders
 from aims.inventory.testing import CV_SCREENING, answers
+from aims.monitoring import services as monitoring
+from aims.monitoring.services import closure
 from aims.risks import catalogs
 from aims.risks import services as risks
 from aims.risks import tasks as risk_jobs
@@ -70,6 +72,8 @@ ACTIONS = {
     "evidence.reconfirm.": "It still holds",
     "evidence.expiry.": "Upload the new version",
     "evidence.request.": "Send the evidence",
+    "monitoring.suggestion.": "Confirm: request this change",
+    "approval.monitoring.closure_review.": 'id="sign-form"',
 }
 
 
@@ -186,6 +190,25 @@ def scenario(org, settings) -> None:
 
     compliance_scenario(manager=manager, owner=owner, contributor=contributor, referent=referent,
                         declarant=declarant, committee=committee, system=system, unit=north)
+    # Monitoring: a critical breach (owners notified, a change suggested to the owner); a closure grid sent back, then
+    # signed by the committee.
+    accuracy = monitoring.create_kpi(actor=owner, system=system, catalogue_key="accuracy", owner=owner, target=90,
+                                     warning=85, critical=80)
+    now = timezone.now()
+    monitoring.push_measurements(actor=owner, rows=[{"kpi_id": accuracy.pk, "at": now - timedelta(days=1), "value": 91},
+                                                    {"kpi_id": accuracy.pk, "at": now, "value": 78}])
+    grid = closure.start_closure_review(actor=owner, system=system)
+    grid = closure.update_closure_review(actor=owner, review=grid, assessments={k: "met" for k in grid.axes},
+                                            decision="continue", rationale="Adoption on track")
+    grid = closure.submit_closure_review(actor=owner, review=grid)
+    grid = closure.return_closure_review(actor=committee, review=grid, comment="Add the April survey")
+    grid = closure.submit_closure_review(actor=owner, review=grid)
+    closure.sign_closure_review(actor=committee, review=grid, comment="Agreed")
+    waiting = closure.start_closure_review(actor=manager, system=system)
+    waiting = closure.update_closure_review(actor=manager, review=waiting,
+                                               assessments={k: "partly" for k in waiting.axes},
+                                               decision="corrective_plan", rationale="Satisfaction below target")
+    closure.submit_closure_review(actor=manager, review=waiting)
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)

@@ -29,8 +29,9 @@ api = AimsAPI(
     auth=API_AUTH,
     renderer=SafeJSONRenderer(),
     # No online validator badge: it would send the schema's address to validator.swagger.io (and the CSP
-    # refuses the image anyway).
-    docs=Swagger(settings={"validatorUrl": None}),
+    # refuses the image anyway). The schemas section stays folded: with every module's routes, laying it out kept the
+    # page busy for seconds (each operation still shows its own schemas).
+    docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": -1}),
     description=(
         "Authenticate with a personal token (`Authorization: Bearer aims_...`, created on your profile page) or the "
         "browser session (send the CSRF token on changes). Lists take `limit`, `offset`, `sort` (prefix `-` for "
@@ -50,6 +51,9 @@ from aims.inventory.api_components import router as inventory_components_router 
 from aims.risks.api import router as risks_router  # noqa: E402
 from aims.compliance.api import router as compliance_router  # noqa: E402
 from aims.evidence.api import router as evidence_router  # noqa: E402
+from aims.monitoring.api import router as monitoring_router  # noqa: E402
+from aims.monitoring.api_drift import router as monitoring_drift_router  # noqa: E402
+from aims.monitoring.api_review import router as monitoring_review_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
@@ -59,3 +63,6 @@ api.add_router("/", inventory_components_router)
 api.add_router("/", risks_router)
 api.add_router("/", compliance_router)
 api.add_router("/", evidence_router)
+api.add_router("/", monitoring_router)
+api.add_router("/", monitoring_drift_router)
+api.add_router("/", monitoring_review_router)

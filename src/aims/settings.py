@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "aims.risks",
     "aims.compliance",
     "aims.evidence",
+    "aims.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("risks/", include("aims.risks.urls")),
     path("compliance/", include("aims.compliance.urls")),
     path("evidence/", include("aims.evidence.urls")),
+    path("monitoring/", include("aims.monitoring.urls")),
     path("", include("aims.core.urls")),
 ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from aims.core import approvals
-from aims.core.stored_text import Phrase
+from aims.core.stored_text import Text
 
 from .models import SoAVersion
 from .services import soa
@@ -23,8 +23,8 @@ def register() -> None:
         url=lambda version: version.get_absolute_url() + "#sign-off",
         approve=lambda *, actor, obj, comment="", **details: soa.approve_soa_version(actor=actor, version=obj,
                                                                                      comment=comment),
-        describe=lambda version: Phrase(gettext_lazy("Statement of Applicability, version %(number)s"),
-                                        {"number": version.number}),
+        describe=lambda version: Text(gettext_lazy("Statement of Applicability, version %(number)s"),
+                                      number=version.number),
         order=60,
     ))
 
@@ -44,7 +44,7 @@ def register_policies() -> None:
         url=lambda version: version.get_absolute_url() + "#sign-off",
         approve=lambda *, actor, obj, comment="", **details: policies.approve_policy_version(
             actor=actor, version=obj, comment=comment),
-        describe=lambda version: Phrase(gettext_lazy("Policy “%(title)s”, version %(number)s"),
-                                        {"title": version.policy.title, "number": version.number}),
+        describe=lambda version: Text(gettext_lazy("Policy “%(title)s”, version %(number)s"),
+                                      title=version.policy.title, number=version.number),
         order=61,
     ))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from . import approvals, ledger, registry, services
-from .api_utils import InputSchema, ListParams, page_of, paginate, search, visible_or_field_error
+from .api_utils import InputSchema, ListParams, ordering_for, page_of, paginate, search, visible_or_field_error
 from .models import JournalNote, LedgerEvent, Notification, OrgUnit, Task, User
 from .permissions import VIEW, can_in_unit, readable_data, user_scopes
 
@@ -65,6 +65,7 @@ class MeRead(Schema):
 
 
 class MeUpdate(InputSchema):
+    NOT_NULL = ("first_name", "last_name", "job_title", "language")
     version: int
     first_name: str | None = None
     last_name: str | None = None
@@ -110,6 +111,7 @@ class OrgUnitCreate(InputSchema):
 
 
 class OrgUnitUpdate(InputSchema):
+    NOT_NULL = ("name", "code", "description", "is_active")  # parent_id: null makes it a top-level unit
     version: int
     name: str | None = None
     code: str | None = None
@@ -194,9 +196,13 @@ class NoteCreate(InputSchema):
 NOTE_SORTS = {"created": ("created_at",)}
 
 
+class NoteFilters(ListParams):
+    SORTS = NOTE_SORTS
+
+
 @router.get("/journal/{object_type}/{object_id}/notes", response=page_of(NoteRead),
             summary="Notes on an object (object_type like core.orgunit)")
-def note_list(request, object_type: str, object_id: str, filters: Query[ListParams]):
+def note_list(request, object_type: str, object_id: str, filters: Query[NoteFilters]):
     obj = registry.resolve(object_type, object_id, request.user, VIEW)
     notes = (JournalNote.objects.filter(object_type=ledger.object_type_of(obj), object_id=str(obj.pk))
              .select_related("author"))
@@ -267,8 +273,12 @@ class TaskRead(Schema):
 TASK_SORTS = {"due": ("due_date", "created_at"), "created": ("created_at",)}
 
 
+class TaskFilters(ListParams):
+    SORTS = TASK_SORTS
+
+
 @router.get("/tasks", response=page_of(TaskRead), summary="The caller's open tasks")
-def task_list(request, filters: Query[ListParams]):
+def task_list(request, filters: Query[TaskFilters]):
     tasks = search(Task.objects.filter(assignee=request.user, done_at__isnull=True), filters.q, ["title"])
     return paginate(tasks, filters, sorts=TASK_SORTS, default="due")
 
@@ -287,6 +297,7 @@ class ApprovalRead(Schema):
 
 
 class ApprovalFilters(ListParams):
+    SORTS = {"since": ("since",)}  # waiting since: oldest first unless -since
     kind: str | None = Field(None, max_length=60, description="Only this kind of sign-off.")
 
 
@@ -310,6 +321,8 @@ def _approval_row(row) -> dict:
             "sign-offs together (oldest first)")
 def approval_list(request, filters: Query[ApprovalFilters]):
     rows = approvals.waiting_for(request.user)
+    if ordering_for(filters.sort, ApprovalFilters.SORTS, "since")[0] == "-since":
+        rows = sorted(rows, key=lambda row: row.since, reverse=True)
     if filters.kind:
         rows = [row for row in rows if row.kind.key == filters.kind]
     for term in (filters.q or "").lower().split()[:10]:

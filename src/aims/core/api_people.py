@@ -61,6 +61,7 @@ class PersonCreate(InputSchema):
 
 
 class PersonUpdate(InputSchema):
+    NOT_NULL = ("email", "first_name", "last_name", "job_title", "language", "is_active", "mfa_required")
     version: int
     email: str | None = Field(None, max_length=254)
     first_name: str | None = None
@@ -164,6 +165,7 @@ class GroupCreate(InputSchema):
 
 
 class GroupUpdate(InputSchema):
+    NOT_NULL = ("name", "description")  # member_ids: null leaves the members as they are
     version: int
     name: str | None = None
     description: str | None = None

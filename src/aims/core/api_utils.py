@@ -15,6 +15,7 @@ A list endpoint looks like:
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, create_model, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
 DEFAULT_LIMIT = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
@@ -45,10 +46,39 @@ def _refuse_nul(value):
     return value
 
 
-class InputSchema(Schema):
-    """Base of every request body: unknown fields are an error (a typo must not be silently ignored)."""
+def _without_null(schema: dict, model: type) -> None:
+    """json_schema_extra of every input schema: the fields named in NOT_NULL are documented without null."""
+    for name in getattr(model, "NOT_NULL", ()):
+        field = schema.get("properties", {}).get(name)
+        if field is None or "anyOf" not in field:
+            continue
+        kept = [option for option in field["anyOf"] if option.get("type") != "null"]
+        if len(kept) == 1:
+            del field["anyOf"]
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
+        if field.get("default", 0) is None:
+            del field["default"]
 
-    model_config = ConfigDict(extra="forbid")
+
+class InputSchema(Schema):
+    """Base of every request body: unknown fields are an error (a typo must not be silently ignored).
+
+    An update (PATCH) declares its fields `X | None = None` so that a field left out means "unchanged"; the fields that
+    cannot be cleared are named in NOT_NULL: the schema documents them without null and an explicit null is refused
+    with a field error (only clearable fields, such as an optional manager, accept null)."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_it_clears(cls, value, info: ValidationInfo):
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError(_("This field cannot be emptied: leave it out to keep its value."))
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -152,6 +182,7 @@ def list_sorts(api, path_prefix: str) -> dict[tuple[str, str], dict]:
     for router_prefix, router in api._routers:
         for path, view in router.path_operations.items():
             full = "/" + "/".join(part.strip("/") for part in (path_prefix, router_prefix, path) if part.strip("/"))
+            full = re.sub(r"{\w+:(\w+)}", r"{\1}", full)  # /systems/{int:system_id} is /systems/{system_id} there
             for operation in view.operations:
                 for param in operation.signature.params:
                     sorts = getattr(param.annotation, "SORTS", None)

@@ -9,7 +9,7 @@ Each module registers its kinds of sign-off at start-up (AppConfig.ready), witho
         author=lambda c: c.classified_by, since=lambda c: c.classified_at,
         url=lambda c: f"{c.system.get_absolute_url()}?tab=classification#sign-off",
         approve=lambda *, actor, obj, comment="", **details: sign_off_classification(actor=actor, ...),
-        describe=lambda c: _("Classification of “%(system)s”") % {"system": c.system},
+        describe=lambda c: Text(gettext_lazy("Classification of “%(system)s”"), system=str(c.system)),
     ))
 
 Then the module's services call `request(key, obj)` when something starts waiting (a task and a notification for
@@ -38,7 +38,7 @@ from . import context
 from .models import Notification, OrgUnit, Task
 from .notifications import close_tasks, notify, open_task
 from .permissions import people_holding, user_scopes
-from .stored_text import Phrase
+from .stored_text import Text
 
 CATALOGUE = "approvals"
 REMINDER_KIND = "approval.reminder"
@@ -54,7 +54,7 @@ class ApprovalKind:
     since: Callable[[Any], datetime]  # waiting since
     url: Callable[[Any], str]  # the page where one approves (it names the approvers, with a button for them only)
     approve: Callable[..., Any]  # the service: approve(actor=..., obj=..., comment=..., **details)
-    describe: Callable[[Any], Any] = str  # what waits, in the active language (or a stored_text.Phrase)
+    describe: Callable[[Any], Any] = str  # what waits: a stored_text.Text (read in each reader's language) or text
     # The objects `user` may approve, when the module can say it faster than waiting() filtered by approvers().
     waiting_for: Callable[[Any], Iterable] | None = None
     order: int = 100
@@ -186,11 +186,13 @@ def task_source(key: str, obj) -> str:
 
 
 def _describe_for(kind: ApprovalKind, obj, person):
-    described = kind.describe(obj)
-    if isinstance(described, Phrase):  # kept as a message: each reader reads it in their language
-        return described
+    """What waits, as a stored fact when the kind describes it with `stored_text.Text` (each reader reads it in their
+    language, whenever they read it), else as text in the approver's language."""
+    description = kind.describe(obj)
+    if isinstance(description, Text):
+        return description
     with translation.override(getattr(person, "language", None) or settings.LANGUAGE_CODE):
-        return str(described)
+        return str(description)
 
 
 def request(key: str, obj, *, body="", notify_approvers: bool = True) -> list:

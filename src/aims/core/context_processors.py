@@ -16,7 +16,7 @@ MODULES = [
     ("incidents", _("Incidents"), "incidents"),
     ("suppliers", _("Suppliers"), "suppliers"),
     ("people", _("People"), None),
-    ("monitoring", _("Monitoring"), "monitoring"),
+    ("monitoring", _("Monitoring"), "monitoring:dashboard"),
     ("audits", _("Audits"), "audits"),
     ("reports", _("Reports"), "reports"),
 ]

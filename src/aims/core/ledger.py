@@ -34,6 +34,8 @@ from .models import LedgerEvent
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Advisory lock key used on PostgreSQL so concurrent writers append one after another to a single chain.
 _PG_LOCK_KEY = 4242_0001
+# Rows per INSERT round trip when record_many() appends a batch of events.
+_BATCH = 500
 
 
 def canonical_json(value) -> str:
@@ -55,6 +57,10 @@ def object_type_of(obj_or_type) -> str:
 def snapshot(obj: Model, fields: Iterable[str] | None = None) -> dict:
     """The ledger-relevant values of an object, JSON-ready."""
     names = fields if fields is not None else getattr(obj, "ledger_fields", ())
+    return json.loads(canonical_json(_snapshot_values(obj, names)))
+
+
+def _snapshot_values(obj: Model, names: Iterable[str]) -> dict:
     data = {}
     for name in names:
         value = getattr(obj, name)
@@ -65,7 +71,7 @@ def snapshot(obj: Model, fields: Iterable[str] | None = None) -> dict:
         elif isinstance(value, (set, frozenset)):
             value = sorted(value)
         data[name] = value
-    return json.loads(canonical_json(data))
+    return data
 
 
 def diff(before: dict, after: dict) -> tuple[dict, dict]:
@@ -242,3 +248,61 @@ def verify_export(lines: Iterable[str], anchors: Path | None = None, checkpoint_
 def history(obj: Model):
     """Events about one object, newest first."""
     return LedgerEvent.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).order_by("-id")
+
+
+def _json_of(value: dict | str | None) -> str:
+    return value if isinstance(value, str) else canonical_json(value or {})
+
+
+def snapshot_json(obj: Model) -> str:
+    """snapshot(obj) as the canonical JSON text the ledger stores (for record_many: no round trip through a dict)."""
+    return canonical_json(_snapshot_values(obj, getattr(obj, "ledger_fields", ())))
+
+
+def record_many(*, actor, changes: Iterable[tuple[str, Model, dict | str | None, dict | str | None]],
+                reason: str = "") -> int:
+    """Append one event per (action, obj, before, after), exactly as record() would one after another (same chain,
+    same fields, same webhooks), with one head read and batched inserts: an import of 20,000 components keeps one
+    event per object, so each object's history stays whole, without paying a round trip per event. `before` and
+    `after` are dicts, or their canonical JSON text (snapshot_json). Returns the number of events appended."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger.record_many() must run inside transaction.atomic()")
+    if isinstance(reason, Promise):
+        with translation.override(None):
+            reason = str(reason)
+    reason = _clean(reason, 5000)
+    _lock_chain()
+    if actor is not None and getattr(actor, "pk", None):
+        actor_id, actor_label = actor.pk, _clean(actor.get_username(), 200)
+    else:
+        actor_id, actor_label = None, _clean(actor if isinstance(actor, str) else context.system_actor(), 200)
+    request_id, now = _clean(context.request_id(), 64), context.now()
+    created = canonical_time(now)
+    stored_at = created if connection.vendor == "sqlite" else now  # as record() stores it
+    appended: list[tuple[int, str]] = []  # (id, action), for the webhooks
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["head"])
+        last = cursor.fetchone()
+        seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        first, rows = seq + 1, []
+        for action, obj, before, after in changes:
+            seq += 1
+            texts = (actor_label, _clean(action, 60), _clean(object_type_of(obj), 60), _clean(obj.pk, 64),
+                     _clean(str(obj), 300), _json_of(before), _json_of(after), reason, request_id)
+            digest = hash_v2(prev_hash, seq, created, actor_id, *texts)
+            rows.append((seq, stored_at, actor_id, *texts, prev_hash, digest, CURRENT_RECIPE))
+            appended.append((seq, texts[1]))
+            prev_hash = digest
+            if len(rows) == _BATCH:
+                cursor.executemany(_SQL["insert"], rows)
+                rows = []
+        if rows:
+            cursor.executemany(_SQL["insert"], rows)
+    if appended:
+        every = settings.LEDGER_CHECKPOINT_EVERY
+        crossed = (seq // every) * every if every else 0  # the last N-th event of the batch, if any
+        if first <= crossed < seq:
+            ledger_checkpoints.after_append(crossed)
+        ledger_checkpoints.after_append(seq)
+    webhooks.dispatch_many_on_commit(appended)
+    return len(appended)

@@ -13,16 +13,19 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
 
-class Phrase:
-    """A product message with its own parameters, used as a parameter of another message ("To approve: %(what)s"
-    where `what` is "Policy “%(title)s”, version %(number)s"): stored as a message and parameters too, so it reads
-    in each reader's language, not in the language of whoever caused it."""
+class Text:
+    """A translatable message with its own parameters, for a parameter that is itself a sentence ("To approve:
+    %(what)s", where `what` is "Closure grid of “%(system)s”"). It reads in the active language wherever it is shown,
+    and a notification or task keeps it as a fact (message and parameters), rendered in each reader's language."""
 
-    def __init__(self, message, params: dict | None = None):
-        self.message, self.params = message, params or {}
+    def __init__(self, message: Promise, **params):
+        self.message, self.params = message, params
 
     def __str__(self) -> str:
         return str(self.message) % {key: localised(value) for key, value in self.params.items()}
+
+    def __repr__(self) -> str:
+        return f"Text({message_of(self.message)!r}, {self.params!r})"
 
 
 def message_of(text) -> str:
@@ -40,7 +43,7 @@ def stored_params(params: dict | None) -> dict:
             stored[key] = {"datetime": value.isoformat()}
         elif isinstance(value, date):
             stored[key] = {"date": value.isoformat()}
-        elif isinstance(value, Phrase):
+        elif isinstance(value, Text):
             stored[key] = {"message": message_of(value.message), "params": stored_params(value.params)}
         elif isinstance(value, Promise):
             stored[key] = {"message": message_of(value)}
@@ -68,7 +71,7 @@ def _loaded(value):
             return date.fromisoformat(value["date"])
         if "message" in value:
             text = translation.gettext(value["message"])
-            if value.get("params"):
+            if "params" in value:
                 text = text % {key: localised(_loaded(inner)) for key, inner in value["params"].items()}
             return text
     return value

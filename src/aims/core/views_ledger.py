@@ -44,9 +44,12 @@ def _field_of(model: type[Model] | None, key: str):
         if not name:
             continue
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        # A key that names a reverse relation ("kpis" of a system) is the event's own fact, not a field of the object.
+        if getattr(field, "concrete", False) or getattr(field, "many_to_many", False) and hasattr(field, "verbose_name"):
+            return field
     return None
 
 

@@ -82,6 +82,19 @@ def dispatch_webhooks_on_commit(event) -> None:
         transaction.on_commit(lambda pk=delivery.pk: deliver_webhook(pk))
 
 
+def dispatch_many_on_commit(events: list[tuple[int, str]]) -> None:
+    """dispatch_webhooks_on_commit for a batch of (event id, action) (ledger.record_many), reading the endpoints
+    once."""
+    endpoints = _active_endpoints()
+    if not endpoints:
+        return
+    deliveries = WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(endpoint_id=pk, event_id=event_id)
+        for event_id, action in events for pk, actions in endpoints if not actions or action in actions])
+    for delivery in deliveries:
+        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook(pk))
+
+
 def _active_endpoints() -> list[tuple[int, list]]:
     """(id, subscribed actions) of the active endpoints.
 

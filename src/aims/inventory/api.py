@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aims.core.api import changes_of, visible
 from aims.core.api_errors import error_body
-from aims.core.api_utils import InputSchema, ListParams, page_of, visible_or_field_error
+from aims.core.api_utils import InputSchema, ListParams, page_of, paginate, visible_or_field_error
 from aims.core.models import OrgUnit, User
 from aims.core.permissions import VIEW
 
@@ -122,6 +122,9 @@ class SystemCreate(_SystemFields):
 
 
 class SystemUpdate(_SystemFields):
+    # Null clears the optional people and the review date, empties the free texts; these cannot be cleared:
+    NOT_NULL = ("name", "reference_code", "unit_id", "owner_id", "criticality", "personal_data",
+                "special_category_data", "confidential_data", "external_exposure", "autonomy", "priority", "links")
     version: int
     name: str | None = Field(None, max_length=200)
     reference_code: str | None = Field(None, max_length=40)
@@ -130,6 +133,7 @@ class SystemUpdate(_SystemFields):
 
 
 class SystemFilters(ListParams):
+    SORTS = portfolio.SORTS
     tier: Literal[tuple(v for v in AiActTier.values if v) + (portfolio.UNCLASSIFIED,)] | None = None
     stage: STAGES | None = None
     unit: int | None = Field(None, description="Systems of this unit or any unit below it.")
@@ -356,12 +360,16 @@ def decision_for(request, decision_id: int) -> ChangeDecision:
     raise Http404
 
 
+class ChangeDecisionFilters(ListParams):
+    SORTS = {"requested": ("requested_at",)}
+
+
 @router.get("/systems/{int:system_id}/change-decisions", response=page_of(ChangeDecisionRead),
             summary="Change decisions of a system, newest first")
-def change_list(request, system_id: int, filters: Query[ListParams]):
+def change_list(request, system_id: int, filters: Query[ChangeDecisionFilters]):
     system = system_for(request, system_id)
-    decisions = system.change_decisions.prefetch_related("approvals").order_by("-requested_at", "-id")
-    return {"count": decisions.count(), "items": list(decisions[filters.offset:filters.offset + filters.limit])}
+    return paginate(system.change_decisions.prefetch_related("approvals"), filters, sorts=ChangeDecisionFilters.SORTS,
+                    default="-requested")
 
 
 @router.post("/systems/{int:system_id}/change-decisions", response={201: ChangeDecisionRead},

@@ -99,18 +99,20 @@ class ComponentCreate(_ComponentFields):
 
 
 class ComponentUpdate(_ComponentFields):
+    NOT_NULL = ("kind", "name", "origin", "contains_personal_data", "evidence_links")
     version: int
     kind: Literal[tuple(ComponentKind.values)] | None = None
     name: str | None = Field(None, max_length=200)
 
 
+COMPONENT_SORTS = {"name": ("name", "version_label"), "kind": ("kind", "name"), "updated": ("updated_at",)}
+
+
 class ComponentFilters(ListParams):
+    SORTS = COMPONENT_SORTS
     kind: Literal[tuple(ComponentKind.values)] | None = None
     origin: Literal[tuple(Origin.values)] | None = None
     system: int | None = Field(None, description="Components used by this system.")
-
-
-COMPONENT_SORTS = {"name": ("name", "version_label"), "kind": ("kind", "name"), "updated": ("updated_at",)}
 
 
 @router.get("/components", response=page_of(ComponentRead), summary="Shared components (models, datasets...)")
@@ -195,18 +197,20 @@ class DependencyCreate(_DependencyFields):
 
 
 class DependencyUpdate(_DependencyFields):
+    NOT_NULL = ("kind", "name")
     version: int
     kind: Literal[tuple(DependencyKind.values)] | None = None
     name: str | None = Field(None, max_length=200)
 
 
-class DependencyFilters(ListParams):
-    kind: Literal[tuple(DependencyKind.values)] | None = None
-    support: Literal["soon", "overdue"] | None = Field(None, description="End of support within 60 days, or past.")
-
-
 DEPENDENCY_SORTS = {"name": ("name", "version_label"), "end_of_support": ("end_of_support", "name"),
                     "updated": ("updated_at",)}
+
+
+class DependencyFilters(ListParams):
+    SORTS = DEPENDENCY_SORTS
+    kind: Literal[tuple(DependencyKind.values)] | None = None
+    support: Literal["soon", "overdue"] | None = Field(None, description="End of support within 60 days, or past.")
 
 
 class SystemRef(Schema):
@@ -374,7 +378,11 @@ class ShadowCreate(InputSchema):
     data_involved: str = Field("", max_length=5000)
 
 
+SHADOW_SORTS = {"declared": ("declared_at",), "tool": ("tool_name",)}
+
+
 class ShadowFilters(ListParams):
+    SORTS = SHADOW_SORTS
     status: Literal[tuple(ShadowAIDeclaration.Status.values)] | None = None
     mine: bool = Field(False, description="Only my own declarations.")
 
@@ -388,9 +396,6 @@ class ShadowConvert(InputSchema):
 
 class ShadowReject(InputSchema):
     reason: str = Field(..., max_length=5000)
-
-
-SHADOW_SORTS = {"declared": ("declared_at",), "tool": ("tool_name",)}
 
 
 @router.post("/shadow-ai", response={201: ShadowRead}, summary="Declare an AI tool you use (anyone signed in)")

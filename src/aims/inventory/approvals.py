@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import approvals
+from aims.core.stored_text import Text
 
 from .models import ChangeApproval, ChangeDecision, Classification
 from .services.changes import APPROVAL as CHANGE_DECISION
@@ -80,12 +80,13 @@ def register() -> None:
             approvals.in_approver_scope(user, CLASSIFICATION, "system__unit")).exclude(classified_by=user),
         author=lambda c: c.classified_by, since=lambda c: c.classified_at, url=classification_url,
         approve=_sign_off,
-        describe=lambda c: _("AI Act classification of “%(system)s”") % {"system": c.system},
+        describe=lambda c: Text(gettext_lazy("AI Act classification of “%(system)s”"), system=str(c.system)),
     ))
     approvals.register(approvals.ApprovalKind(
         key=CHANGE_DECISION, label=gettext_lazy("Change decision"), order=30,
         waiting=_waiting_decisions, approvers=decision_approvers, waiting_for=_decisions_for,
         author=lambda d: d.requested_by, since=lambda d: d.requested_at, url=decision_url,
         approve=_give_approval,
-        describe=lambda d: _("%(kind)s of “%(system)s”") % {"kind": d.get_kind_display(), "system": d.system},
+        describe=lambda d: Text(gettext_lazy("%(kind)s of “%(system)s”"), kind=ChangeDecision.Kind(d.kind).label,
+                                system=str(d.system)),
     ))

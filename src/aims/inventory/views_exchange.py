@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from aims.core import exports
@@ -83,7 +84,7 @@ def _forget_upload(request) -> None:
         default_storage.delete(f"{STORAGE_DIR}/{pending['token']}")
 
 
-def _plan(request, data: bytes, pending: dict, apply: bool):
+def _plan(request, data: bytes, pending: dict, apply: bool, refresh: bool = False):
     """(result or plan, problems, is_bom) for the stored file."""
     system = None
     if pending.get("system"):
@@ -93,7 +94,7 @@ def _plan(request, data: bytes, pending: dict, apply: bool):
     if files.detect_format(pending["filename"], data) == "json":
         if apply:
             result = cyclonedx_import.apply_bom(actor=request.user, data=data, filename=pending["filename"],
-                                                system=system)
+                                                system=system, refresh=refresh)
             return result, result.problems, True
         plan = cyclonedx_import.plan_bom(actor=request.user, data=data, filename=pending["filename"], system=system)
         return plan, plan.problems, True
@@ -147,7 +148,8 @@ def import_page(request):
             return redirect("inventory:import")
 
     try:
-        outcome, problems, is_bom = _plan(request, data, pending, apply=(step == "apply"))
+        outcome, problems, is_bom = _plan(request, data, pending, apply=(step == "apply"),
+                                          refresh=request.POST.get("refresh") == "1")
     except ImportFileError as error:
         _forget_upload(request)
         context.update(file_problems=error.problems, filename=pending["filename"])
@@ -164,6 +166,11 @@ def import_page(request):
                                         "added%(card)s.") % {
                 "c": outcome.created_components, "d": outcome.created_dependencies, "l": outcome.links,
                 "card": _(", model card saved") if outcome.model_card else ""})
+            if outcome.refreshed:
+                messages.success(request, ngettext(
+                    "%(n)s component already in the inventory refreshed from the document.",
+                    "%(n)s components already in the inventory refreshed from the document.",
+                    outcome.refreshed) % {"n": outcome.refreshed})
             if outcome.plan.system is not None:
                 return redirect(outcome.plan.system.get_absolute_url())
         else:

@@ -120,6 +120,10 @@ class RiskCreate(_RiskFields):
 
 
 class RiskUpdate(_RiskFields):
+    # Null clears the unit, the review date and the scores; texts are emptied with "", not null.
+    NOT_NULL = ("title", "category", "owner_id", "treatment", "treatment_rationale", "target_level", "risk_source",
+                "event", "consequence", "ebios_risk_source", "ebios_target_objective", "ebios_operational_scenario",
+                "existing_measures")
     version: int
     title: str | None = Field(None, min_length=1, max_length=300)
     category: CATEGORIES | None = None
@@ -135,6 +139,7 @@ class RiskUpdate(_RiskFields):
 
 
 class RiskFilters(ListParams):
+    SORTS = register.RISK_SORTS
     system: str | None = Field(None, max_length=60, description="A system id or reference code.")
     category: CATEGORIES | None = None
     owner: int | None = None
@@ -264,6 +269,7 @@ class ActionCreate(InputSchema):
 
 
 class ActionUpdate(InputSchema):
+    NOT_NULL = ("title", "description", "status")  # owner_id: null keeps the owner
     version: int
     title: str | None = Field(None, min_length=1, max_length=300)
     owner_id: int | None = None

@@ -52,6 +52,8 @@ class MethodDraftCreate(InputSchema):
 
 
 class MethodUpdate(InputSchema):
+    NOT_NULL = ("name", "description", "acceptance_criteria", "likelihood_scale", "impact_scale", "levels", "matrix",
+                "appetite_level", "appetite_by_category")
     version: int
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=20000)
@@ -70,11 +72,12 @@ class MethodActivate(InputSchema):
     reason: str = Field("", max_length=5000)
 
 
-class MethodFilters(ListParams):
-    status: Literal["draft", "active", "retired"] | None = None
-
-
 METHOD_SORTS = {"number": ("number",), "name": ("name",), "status": ("status",)}
+
+
+class MethodFilters(ListParams):
+    SORTS = METHOD_SORTS
+    status: Literal["draft", "active", "retired"] | None = None
 
 
 def _methods(user):
@@ -183,12 +186,13 @@ class ImpactDecision(InputSchema):
     comment: str = Field("", max_length=20000)
 
 
+IMPACT_SORTS = {"updated": ("updated_at",), "number": ("number",), "status": ("status",)}
+
+
 class ImpactFilters(ListParams):
+    SORTS = IMPACT_SORTS
     system: int | None = None
     status: Literal[tuple(ImpactAssessment.Status.values)] | None = None
-
-
-IMPACT_SORTS = {"updated": ("updated_at",), "number": ("number",), "status": ("status",)}
 
 
 def _assessments(user):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aims.core import approvals
+from aims.core.stored_text import Text
 
 from .models import ImpactAssessment
 from .services.acceptance import APPROVAL as ACCEPTANCE
@@ -45,8 +46,8 @@ def register() -> None:
             approvals.in_approver_scope(user, IMPACT_ASSESSMENT, "system__unit")).exclude(author=user),
         author=lambda a: a.author, since=lambda a: a.submitted_at, url=impact_url,
         approve=_approve_assessment,
-        describe=lambda a: _("Impact assessment of “%(system)s” (run %(number)s)")
-        % {"system": a.system, "number": a.number},
+        describe=lambda a: Text(gettext_lazy("Impact assessment of “%(system)s” (run %(number)s)"),
+                                system=str(a.system), number=a.number),
     ))
     approvals.register(approvals.ApprovalKind(
         key=ACCEPTANCE, label=gettext_lazy("Risk acceptance"), order=40,
@@ -54,5 +55,5 @@ def register() -> None:
         # The owner decided to accept; the date of the risk's last change stands for when it started waiting.
         author=lambda r: r.owner, since=lambda r: r.updated_at,
         url=lambda r: f"/risks/{r.pk}/#acceptance", approve=_accept,
-        describe=lambda r: _("Acceptance of the risk “%(title)s” above appetite") % {"title": r.title},
+        describe=lambda r: Text(gettext_lazy("Acceptance of the risk “%(title)s” above appetite"), title=r.title),
     ))

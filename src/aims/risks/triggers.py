@@ -22,7 +22,7 @@ from .models import ImpactAssessment, Risk, RiskReview
 from .services.impact import reopen_impact_assessment
 from .services.reviews import open_review
 
-SOURCES = ("incident", "major_change", "go_live", "supplier_change", "drift")
+SOURCES = ("incident", "major_change", "go_live", "supplier_change", "drift", "kpi_breach")
 # Changes that invalidate an approved impact assessment of the system.
 IMPACT_REOPENING_SOURCES = ("major_change",)
 

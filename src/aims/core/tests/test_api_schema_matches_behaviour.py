@@ -56,3 +56,16 @@ def test_integers_carry_their_range_and_sorts_their_values(schema):
     assert parameters["sort"]["schema"]["anyOf"][0]["enum"] == ["id", "-id"]
     people = {p["name"]: p for p in schema["paths"]["/api/v1/people"]["get"]["parameters"]}
     assert "-email" in people["sort"]["schema"]["anyOf"][0]["enum"]
+
+
+
+def test_every_list_that_sorts_documents_its_sort_values(schema):
+    undocumented = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "sort" and "enum" not in parameter["schema"].get("anyOf", [{}])[0]:
+                    undocumented.append(f"{method.upper()} {path}")
+    assert not undocumented, undocumented
+    systems = {p["name"]: p for p in schema["paths"]["/api/v1/systems"]["get"]["parameters"]}
+    assert {"name", "-name", "review"} <= set(systems["sort"]["schema"]["anyOf"][0]["enum"])

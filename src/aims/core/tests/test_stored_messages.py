@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from aims.core.models import User
 from aims.core.notifications import notify, open_task
+from aims.core.stored_text import Text
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +35,17 @@ def test_typed_text_and_old_rows_are_shown_as_stored(org, role_user):
     assert typed.title_message == "" and typed.display_title == "Typed by a person: 100%"
     typed.title_message, typed.params = "%(gone)s", {}
     assert typed.display_title == "Typed by a person: 100%"  # a message whose parameters no longer fit
+
+
+def test_a_sentence_inside_a_message_also_reads_in_the_readers_language(org, role_user):
+    """An approval request names what waits with a sentence of its own (stored_text.Text): both parts follow the
+    reader's language, whatever the language of the moment the request was written."""
+    person = role_user("viewer", org["north"])
+    what = Text(gettext_lazy("Impact assessment of “%(system)s” (run %(number)s)"), system="HR bot", number=2)
+    note = notify(recipient=person, title=gettext_lazy("Your approval is requested: %(what)s"), params={"what": what},
+                  email=False)
+    assert note.title == "Your approval is requested: Impact assessment of “HR bot” (run 2)"
+    note.refresh_from_db()
+    with translation.override("fr"):
+        assert note.display_title == ("Votre approbation est demandée : Analyse d'impact de « HR bot » (itération n° 2)")
+        assert str(what) == "Analyse d'impact de « HR bot » (itération n° 2)"

@@ -20,7 +20,11 @@ from .files import ImportFileError, detect_format
 
 # Options the shared commands add for this target: (flags, argparse keyword arguments).
 IMPORT_OPTIONS = [(("--system",), {"metavar": "REF", "help": "CycloneDX only: the AI system (reference code or id) "
-                                                             "the components, links and model card belong to."})]
+                                                             "the components, links and model card belong to."}),
+                  (("--refresh",), {"action": "store_true",
+                                    "help": "CycloneDX only: also update the components and dependencies already in "
+                                            "the inventory with what the file states about them (the dry run lists "
+                                            "the differences)."})]
 
 
 class OperatorActor:
@@ -66,7 +70,8 @@ def find_system(actor, text: str | None) -> AISystem | None:
     return system
 
 
-def import_file(*, actor, path, dry_run: bool = False, progress=None, system: str | None = None) -> Report:
+def import_file(*, actor, path, dry_run: bool = False, progress=None, system: str | None = None,
+                refresh: bool = False) -> Report:
     actor = actor or OperatorActor()
     data = Path(path).read_bytes()
     name = Path(path).name
@@ -81,7 +86,7 @@ def import_file(*, actor, path, dry_run: bool = False, progress=None, system: st
                 problems = plan.problems
             else:
                 result = cyclonedx_import.apply_bom(actor=actor, data=data, filename=name, system=target,
-                                                    progress=step)
+                                                    progress=step, refresh=refresh)
                 plan, problems, report.applied = result.plan, result.problems, result.applied
             summary = plan.summary()
             report.rows = len(plan.items)
@@ -89,6 +94,15 @@ def import_file(*, actor, path, dry_run: bool = False, progress=None, system: st
             report.unchanged = summary["already_known"]
             report.to_update = sum(1 for card in plan.cards if card.diff)
             report.unchanged += sum(1 for card in plan.cards if card.exists and not card.diff)
+            if refresh:
+                report.to_update += summary["components_to_refresh"]
+                report.unchanged -= summary["components_to_refresh"]
+            for item in plan.items:
+                if item.diff:
+                    label = f"{item.fields['name']} {item.fields.get('version_label', '')}".strip()
+                    report.notes.append(f"{label}: {len(item.diff)} field(s) differ"
+                                        + ("" if refresh else " (add --refresh to update it)"))
+                    report.notes.extend(f"    {row['label']}: {row['before']} -> {row['after']}" for row in item.diff)
             report.warnings = [str(w) for w in plan.warnings]
             for card in plan.cards:
                 report.notes.append(f"model card of {card.source!r} in {plan.system}: "

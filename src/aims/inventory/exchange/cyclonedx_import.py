@@ -53,6 +53,9 @@ class BomItem:
     fields: dict
     existing: Component | Dependency | None = None
     card: dict | None = None  # the raw modelCard, for models
+    stated: frozenset = frozenset()  # the fields the document states (a later BOM never blanks the others)
+    refresh: dict = field(default_factory=dict)  # known item: the stated fields that differ, as they would be stored
+    diff: list[dict] = field(default_factory=list)  # known item: [{field, label, before, after}]
 
     @property
     def key(self) -> tuple:
@@ -93,7 +96,8 @@ class BomPlan:
         return {"spec_version": self.spec_version, "system": self.system.reference_code if self.system else "",
                 "components_to_create": sum(1 for i in new if i.target == "component"),
                 "dependencies_to_create": sum(1 for i in new if i.target == "dependency"),
-                "already_known": len(self.items) - len(new), "model_card": bool(self.cards),
+                "already_known": len(self.items) - len(new),
+                "components_to_refresh": sum(1 for i in self.items if i.refresh), "model_card": bool(self.cards),
                 "model_cards": len(self.cards), "model_card_changes": sum(len(c.diff) for c in self.cards),
                 "errors": len(self.problems), "warnings": len(self.warnings)}
 
@@ -344,6 +348,48 @@ def _system_of(actor, metadata_component: dict, plan: "BomPlan") -> AISystem | N
 
 # --- Planning --------------------------------------------------------------------------------------------------
 
+KEY_FIELDS = frozenset({"name", "version_label", "provider", "supplier"})
+
+
+def _stated(fields: dict, props: dict) -> frozenset:
+    """The fields a component of the document states: those with a value, the natural key aside, and the origin only
+    when our own property gives it (otherwise it is inferred from the supplier, not stated)."""
+    return frozenset(name for name, value in fields.items()
+                     if value not in ("", None, {}, [], False) and name not in KEY_FIELDS
+                     and (name != "origin" or "origin" in props))
+
+
+def _refresh(item: BomItem) -> tuple[dict, list[dict]]:
+    """For a component or dependency already in the inventory: the stated fields that differ from it (as they would
+    be stored; the BOM's kept details merged key by key over the current ones) and the rows showing the difference."""
+    existing, changes, rows = item.existing, {}, []
+    for name in sorted(item.stated):
+        model_field = type(existing)._meta.get_field(name)
+        before = getattr(existing, name)
+        if name == "cyclonedx":
+            after = {**(before or {}), **item.fields[name]}
+            for key in sorted(k for k in after if (before or {}).get(k) != after[k]):
+                rows.append({"field": f"cyclonedx.{key}", "label": f"CycloneDX {key}",
+                             "before": _compact((before or {}).get(key)), "after": _compact(after[key])})
+        else:
+            try:
+                after = model_field.to_python(item.fields[name])
+            except ValidationError:
+                continue  # the row check reports it when the item is created; a known item keeps its value
+            if before != after:
+                rows.append({"field": name, "label": str(model_field.verbose_name), "before": _shown(before),
+                             "after": _shown(after)})
+        if before != after:
+            changes[name] = after
+    return changes, rows
+
+
+def _compact(value) -> str:
+    if value is None:
+        return "—"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= 160 else text[:159] + "…"
+
 def _check_lengths(item: BomItem, plan: BomPlan) -> None:
     model = Component if item.target == "component" else Dependency
     for name, value in item.fields.items():
@@ -409,7 +455,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
             continue
         fields = (_component_fields(component, kind, props) if target == "component"
                   else _dependency_fields(component, props))
-        item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields)
+        item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields,
+                       stated=_stated(fields, props))
         item = by_key.setdefault(item.key, item)  # the same component listed twice is one component
         if component.get("bom-ref"):
             ref_map[component["bom-ref"]] = item
@@ -440,6 +487,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
                   for d in Dependency.objects.filter(name__in=names)})
     for item in plan.items:
         item.existing = known.get(item.key)
+        if item.existing is not None:
+            item.refresh, item.diff = _refresh(item)
     if any(i.existing is None for i in plan.items) and not can_in_unit(actor, ADD, "inventory", plan.unit):
         plan.problems.append(Problem(_("You may not add components to the inventory here (choose a system in a unit "
                                        "where you may add to the inventory).")))
@@ -495,6 +544,7 @@ class BomResult:
     created_dependencies: int = 0
     links: int = 0
     model_cards: int = 0  # cards created or changed
+    refreshed: int = 0  # known components and dependencies refreshed from the document (refresh=True)
 
     @property
     def model_card(self) -> bool:
@@ -511,63 +561,107 @@ def _service_problems(error: Exception, path: str = "") -> list[Problem]:
 
 
 def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = None, unit=None,
-              progress: Callable[[int, int], None] | None = None) -> BomResult:
-    """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing)."""
+              progress: Callable[[int, int], None] | None = None, refresh: bool = False) -> BomResult:
+    """Plan again from the bytes and, if clean, import everything in one transaction (all or nothing), through the
+    inventory's bulk services: the same checks and one ledger event per object, paid once per import.
+
+    Components and dependencies already in the inventory are reused as they are, unless the user confirmed a refresh
+    (`refresh`): then each takes what the document states about it and differs (BomItem.refresh), nothing else."""
     plan = plan_bom(actor=actor, data=data, filename=filename, system=system, unit=unit)
     result = BomResult(plan=plan, applied=False)
     if not plan.ok:
         result.problems = list(plan.problems)
         return result
     reason = _("Imported from %(file)s") % {"file": filename}
-    system = plan.system
-    total, done = len(plan.items), 0
     with transaction.atomic():
-        objects: dict[int, Component | Dependency] = {}
-        for item in plan.items:
-            try:
-                if item.existing is not None:
-                    objects[id(item)] = item.existing
-                elif item.target == "component":
-                    fields = {k: v for k, v in item.fields.items() if k != "name"}
-                    objects[id(item)] = services.create_component(
-                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
-                        **fields)
-                    result.created_components += 1
-                else:
-                    fields = {k: v for k, v in item.fields.items() if k != "name"}
-                    objects[id(item)] = services.create_dependency(
-                        actor=actor, kind=item.kind, name=item.fields["name"], owner_unit=plan.unit, reason=reason,
-                        **fields)
-                    result.created_dependencies += 1
-            except (ValidationError, PermissionDenied) as error:
-                result.problems.extend(_service_problems(error, item.path))
-            done += 1
-            if progress:
-                progress(done, total)
+        objects = _create_items(actor, plan, result, reason, progress)
+        if refresh and not result.problems:
+            _refresh_known(actor, plan, result, reason)
         if not result.problems:
             _link(actor, plan, objects, result, reason)
-        if not result.problems and system is not None:
-            for card_plan in plan.cards:
-                component = objects[id(card_plan.item)] if card_plan.item is not None else None
-                changes = dict(card_plan.changes)
-                if "datasets" in changes:
-                    changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
-                current = ModelCard.objects.filter(system=system, component=component).first()
-                changes = {name: value for name, value in changes.items()
-                           if current is None or getattr(current, name) != value}  # only what the BOM changes
-                if not changes:
-                    continue
-                try:
-                    services.save_model_card(actor=actor, system=system, changes=changes, component=component,
-                                             reason=reason)
-                    result.model_cards += 1
-                except (ValidationError, PermissionDenied) as error:
-                    result.problems.extend(_service_problems(error, "modelCard"))
+        if not result.problems and plan.system is not None:
+            _save_cards(actor, plan, objects, result, reason)
         if result.problems:
             transaction.set_rollback(True)
             return BomResult(plan=plan, applied=False, problems=result.problems)
     result.applied = True
     return result
+
+
+def _bulk(result: BomResult, paths: list[str], call, **kwargs) -> list:
+    """Run a bulk service; its refusals become problems at the JSON path of each refused row."""
+    try:
+        return call(**kwargs)
+    except services.RowErrors as error:
+        for index, row_error in error.rows.items():
+            result.problems.extend(_service_problems(row_error, paths[index] if index < len(paths) else ""))
+    except (ValidationError, PermissionDenied) as error:
+        result.problems.extend(_service_problems(error, paths[0] if len(paths) == 1 else ""))
+    return []
+
+
+def _create_items(actor, plan: BomPlan, result: BomResult, reason: str, progress) -> dict:
+    objects: dict[int, Component | Dependency] = {id(i): i.existing for i in plan.items if i.existing is not None}
+    done = len(objects)
+    for target, create in (("component", services.create_components),
+                           ("dependency", services.create_dependencies)):
+        new = [item for item in plan.items if item.existing is None and item.target == target]
+        created = _bulk(result, [item.path for item in new], create, actor=actor, owner_unit=plan.unit,
+                        rows=[{"kind": item.kind, **item.fields} for item in new], reason=reason)
+        objects.update((id(item), obj) for item, obj in zip(new, created))
+        if target == "component":
+            result.created_components = len(created)
+        else:
+            result.created_dependencies = len(created)
+        done += len(new)
+        if progress:
+            progress(done, len(plan.items))
+    return objects
+
+
+def _refresh_known(actor, plan: BomPlan, result: BomResult, reason: str) -> None:
+    for item in plan.items:
+        if not item.refresh:
+            continue
+        try:
+            if item.target == "component":
+                services.update_component(actor=actor, component=item.existing, changes=dict(item.refresh),
+                                          reason=reason)
+            else:
+                services.update_dependency(actor=actor, dependency=item.existing, changes=dict(item.refresh),
+                                           reason=reason)
+            result.refreshed += 1
+        except (ValidationError, PermissionDenied) as error:
+            result.problems.extend(_service_problems(error, item.path))
+
+
+def _save_cards(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -> None:
+    """New cards of models in one go; the system's own card and cards that exist already, field by field."""
+    system = plan.system
+    current = {card.component_id: card for card in ModelCard.objects.filter(system=system)}
+    new, paths = [], []
+    for card_plan in plan.cards:
+        component = objects[id(card_plan.item)] if card_plan.item is not None else None
+        changes = dict(card_plan.changes)
+        if "datasets" in changes:
+            changes["datasets"] = [_dataset_entry(entry, plan, objects) for entry in changes["datasets"]]
+        card = current.get(component.pk if component is not None else None)
+        if component is not None and card is None:
+            new.append((component, changes))
+            paths.append(card_plan.item.path + ".modelCard")
+            continue
+        changes = {name: value for name, value in changes.items()
+                   if card is None or getattr(card, name) != value}  # only what the BOM changes
+        if not changes:
+            continue
+        try:
+            services.save_model_card(actor=actor, system=system, changes=changes, component=component, reason=reason)
+            result.model_cards += 1
+        except (ValidationError, PermissionDenied) as error:
+            where = card_plan.item.path if card_plan.item is not None else "$.metadata.component"
+            result.problems.extend(_service_problems(error, where + ".modelCard"))
+    result.model_cards += len(_bulk(result, paths, services.create_model_cards, actor=actor, system=system,
+                                    cards=new, reason=reason))
 
 
 def _dataset_entry(entry: dict, plan: BomPlan, objects: dict) -> dict:
@@ -589,34 +683,29 @@ def _link(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -
     component_deps = {(a, b) for a, b in plan.edges if a and items_by_ref[a].target == "component"
                       and items_by_ref[b].target == "dependency"}
     used_by_components = {b for _a, b in component_deps}
-    linked = set()
     if system is not None:
-        linked = set(SystemComponent.objects.filter(system=system).values_list("component_id", flat=True))
-        linked_deps = set(SystemDependency.objects.filter(system=system).values_list("dependency_id", flat=True))
+        linked_components = set(SystemComponent.objects.filter(system=system).values_list("component_id", flat=True))
+        linked_dependencies = set(SystemDependency.objects.filter(system=system)
+                                  .values_list("dependency_id", flat=True))
         direct = {b for a, b in plan.edges if a == ""}
+        components, dependencies = {}, {}  # pk -> (object, JSON path), in document order
         for item in plan.items:
             obj = objects[id(item)]
-            try:
-                if item.target == "component" and obj.pk not in linked:
-                    services.link_component(actor=actor, system=system, component=obj, reason=reason)
-                    linked.add(obj.pk)
-                    result.links += 1
-                elif (item.target == "dependency" and obj.pk not in linked_deps
-                      and (item.ref in direct or item.ref not in used_by_components)):
-                    services.link_system_dependency(actor=actor, system=system, dependency=obj, reason=reason)
-                    linked_deps.add(obj.pk)
-                    result.links += 1
-            except (ValidationError, PermissionDenied) as error:
-                result.problems.extend(_service_problems(error, item.path))
+            if item.target == "component" and obj.pk not in linked_components:
+                components.setdefault(obj.pk, (obj, item.path))
+            elif (item.target == "dependency" and obj.pk not in linked_dependencies
+                  and (item.ref in direct or item.ref not in used_by_components)):
+                dependencies.setdefault(obj.pk, (obj, item.path))
+        for call, keyword, rows in ((services.link_components, "components", components),
+                                    (services.link_system_dependencies, "dependencies", dependencies)):
+            if rows:
+                result.links += len(_bulk(result, [path for _obj, path in rows.values()], call, actor=actor,
+                                          system=system, reason=reason,
+                                          **{keyword: [obj for obj, _path in rows.values()]}))
     pairs = [(objects[id(items_by_ref[a])], objects[id(items_by_ref[b])]) for a, b in sorted(component_deps)]
-    existing = set(ComponentDependency.objects.filter(component__in=[c for c, _d in pairs])
+    existing = set(ComponentDependency.objects.filter(component__in={c.pk for c, _d in pairs})
                    .values_list("component_id", "dependency_id"))
-    for component, dependency in pairs:
-        if (component.pk, dependency.pk) in existing:
-            continue
-        try:
-            services.link_component_dependency(actor=actor, component=component, dependency=dependency, reason=reason)
-            existing.add((component.pk, dependency.pk))
-            result.links += 1
-        except (ValidationError, PermissionDenied) as error:
-            result.problems.extend(_service_problems(error, "$.dependencies"))
+    new = list({(c.pk, d.pk): (c, d) for c, d in pairs if (c.pk, d.pk) not in existing}.values())
+    if new:
+        result.links += len(_bulk(result, ["$.dependencies"] * len(new), services.link_component_dependencies,
+                                  actor=actor, pairs=new, reason=reason))

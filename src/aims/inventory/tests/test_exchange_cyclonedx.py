@@ -165,12 +165,13 @@ def test_a_service_refusal_rolls_everything_back(manager, make_system, bom_bytes
     card_version = ModelCard.objects.get(system=system).version
 
     def refusing(**kwargs):
-        raise ValidationError({"task": "refused for the test"})
+        raise services.RowErrors({0: ValidationError({"task": "refused for the test"})})
 
-    monkeypatch.setattr(services, "save_model_card", refusing)
+    monkeypatch.setattr(services, "create_model_cards", refusing)
     result = cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="b.json", system=system)
 
     assert not result.applied and "refused for the test" in str(result.problems[0])
+    assert result.problems[0].path == "$.components[0].modelCard"  # the refused row, where the document has it
     assert not Component.objects.exists() and not Dependency.objects.exists()
     assert not SystemComponent.objects.filter(system=system).exists()
     assert ModelCard.objects.get(system=system).version == card_version

@@ -205,6 +205,7 @@ class RiskReview(VersionedModel):
         GO_LIVE = "go_live", _("Go-live")
         SUPPLIER_CHANGE = "supplier_change", _("Supplier change")
         DRIFT = "drift", _("Drift alert")
+        KPI_BREACH = "kpi_breach", _("KPI breach")
         ACCEPTANCE_EXPIRED = "acceptance_expired", _("Acceptance expired")
         MANUAL = "manual", _("Requested manually")
 
