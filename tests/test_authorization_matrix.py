@@ -450,7 +450,6 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "review": review, "impact": impact, "suggestion": suggestion, "assignment": assignment,
             "control": control, "control_test": control_test, "obligation": obligation,
             "evidence": evidence_item, "evidence_link": evidence_item.links.get(), "evidence_request": evidence_request,
-            "history": system}
             "history": system, "kpi": kpi, "alert": alert, "push_token": push_token,
             "change_suggestion": ChangeSuggestion.objects.get(alert=alert), "drift_run": drift_run,
             "closure": closure_review}
