@@ -4,7 +4,8 @@ counts for everything built without core knowing the modules:
     dashboard.register_card("inventory.systems", _("AI systems"), "inventory:portfolio",
                             count=lambda user: AISystem.objects.restrict(user, "view").count(), domain="inventory")
 
-A card shows only to people who may read its domain; its count must itself be restricted to what they may see.
+A card shows only to people who may do its `action` on its domain ("view" for a figure to read, "change" for work
+to do: a viewer is never told to decide what he cannot); its count must be restricted the same way.
 """
 
 from __future__ import annotations
@@ -26,21 +27,22 @@ class Card:
     count: Callable
     domain: str
     order: int
+    action: str = "view"
 
 
 _CARDS: dict[str, Card] = {}
 
 
 def register_card(key: str, label, url_name: str, *, count: Callable, domain: str, query: str = "",
-                  order: int = 100) -> None:
-    _CARDS[key] = Card(key, label, url_name, query, count, domain, order)
+                  order: int = 100, action: str = "view") -> None:
+    _CARDS[key] = Card(key, label, url_name, query, count, domain, order, action)
 
 
 def cards_for(user) -> list[dict]:
     """The cards `user` may see, in order, with their counts (one COUNT query each)."""
     shown = []
     for card in sorted(_CARDS.values(), key=lambda c: (c.order, c.key)):
-        if not can_anywhere(user, "view", card.domain):
+        if not can_anywhere(user, card.action, card.domain):
             continue
         url = reverse(card.url_name) + (f"?{card.query}" if card.query else "")
         shown.append({"key": card.key, "label": card.label, "url": url, "count": card.count(user)})

@@ -274,3 +274,14 @@ def role_for_assignment(action: str, domain: str) -> str | None:
         if action in ROLE_GRANTS[role].get(domain, frozenset()):
             return role
     return None
+
+
+def may_write_notes(user) -> bool:
+    """Journal notes are written by everyone who may see the object, except people whose only role is viewer: a viewer
+    reads. (Someone with no role at all sees only what is theirs, e.g. their own shadow-AI declaration, and may note it.)"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = {scope.role for scope in user_scopes(user)}
+    return not roles or roles != {Role.VIEWER}

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -18,7 +18,7 @@ from .markdown import render_markdown
 from .models import (
     ApiToken, JournalNote, LedgerEvent, Notification, OrgUnit, PeopleGroup, RoleAssignment, User, WebhookEndpoint,
 )
-from .permissions import ADD, CHANGE, DELETE, VIEW, forget_scopes, require
+from .permissions import ADD, CHANGE, DELETE, VIEW, forget_scopes, may_write_notes, require
 
 
 class StaleVersion(Exception):
@@ -347,8 +347,11 @@ def revoke_role(*, actor, assignment: RoleAssignment, reason: str = "") -> None:
 
 @transaction.atomic
 def add_note(*, actor, obj: Model, body: str) -> JournalNote:
-    """Anyone who may see an object may write a note on it."""
+    """Anyone who may see an object may write a note on it, except people who only hold the viewer role: they read
+    (docs/decisions/0008-journal-notes.md). Auditors' notes are their working notes."""
     require(actor, VIEW, obj)
+    if not may_write_notes(actor):
+        raise PermissionDenied(_("Viewers read the journal; they do not add notes to it."))
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("A note cannot be empty.")})

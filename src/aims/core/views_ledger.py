@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from . import labels, ledger, registry, services
 from .forms import LedgerFilterForm, NoteForm, errors_on
 from .models import JournalNote, LedgerEvent
-from .permissions import SIGN_IN_DETAILS, can_in_unit, sees_sign_in_details
+from .permissions import SIGN_IN_DETAILS, can_in_unit, may_write_notes, sees_sign_in_details
 
 HISTORY_PER_PAGE = 25
 JOURNAL_PER_PAGE = 25
@@ -203,6 +203,7 @@ def journal_context(request, obj: Model, form: NoteForm | None = None, page_numb
     detail = registry.detail_url(object_type, obj.pk)
     return {"journal_page": page, "journal_form": form or NoteForm(), "journal_object": obj,
             "journal_object_type": object_type, "journal_object_id": obj.pk,
+            "journal_can_write": may_write_notes(request.user),
             "journal_next": f"{detail}?tab=journal" if detail else ""}
 
 

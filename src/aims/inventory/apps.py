@@ -35,6 +35,6 @@ class InventoryConfig(AppConfig):
             count=lambda user: AISystem.objects.restrict(user, "view").count(), order=10)
         dashboard.register_card(
             "inventory.reclassify", _("AI systems to re-classify"), "inventory:portfolio", domain="inventory",
-            query="reclassify=1", order=11,
-            count=lambda user: AISystem.objects.restrict(user, "view").filter(needs_reclassification=True).count())
+            query="reclassify=1", order=11, action="change",
+            count=lambda user: AISystem.objects.restrict(user, "change").filter(needs_reclassification=True).count())
         approvals.register()

@@ -34,12 +34,13 @@ class RisksConfig(AppConfig):
             count=lambda user: Risk.objects.restrict(user, "view").filter(above_appetite=True)
             .exclude(status=Risk.Status.CLOSED).count())
         dashboard.register_card(
-            "risks.reviews", _("risk reviews waiting"), "risks:reviews", domain="risks", order=21,
-            count=lambda user: RiskReview.objects.restrict(user, "view").filter(status=RiskReview.Status.PENDING)
+            "risks.reviews", _("risk reviews waiting"), "risks:reviews", domain="risks", order=21, action="change",
+            count=lambda user: RiskReview.objects.restrict(user, "change").filter(status=RiskReview.Status.PENDING)
             .count())
         dashboard.register_card(
             "risks.suggestions", _("suggested risks to decide"), "risks:suggestions", domain="risks", order=22,
-            count=lambda user: RiskSuggestion.objects.restrict(user, "view")
+            action="change",
+            count=lambda user: RiskSuggestion.objects.restrict(user, "change")
             .filter(status=RiskSuggestion.Status.PENDING).count())
         receivers.connect()
         cli.register()
