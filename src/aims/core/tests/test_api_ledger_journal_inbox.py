@@ -100,17 +100,20 @@ def test_ledger_verify_reports_intact_then_the_first_tampered_event(as_user, org
 
 # --- Journal ------------------------------------------------------------------------------------------------------------
 
-def test_anyone_who_sees_an_object_can_read_and_add_notes(as_user, org, role_user):
-    viewer = role_user("viewer", org["north"])
-    client = as_user(viewer)
+def test_auditors_add_notes_and_viewers_read_them(as_user, org, role_user):
+    auditor = role_user("auditor", org["north"])
     path = f"/journal/core.orgunit/{org['north'].pk}/notes"
-    added = call(client, "POST", path, {"body": "Checked the **charter**."})
+    added = call(as_user(auditor), "POST", path, {"body": "Checked the **charter**."})
     assert added.status_code == 201, added.content
     note = added.json()
-    assert note["author_id"] == viewer.pk and "<strong>charter</strong>" in note["body_html"]
+    assert note["author_id"] == auditor.pk and "<strong>charter</strong>" in note["body_html"]
     assert LedgerEvent.objects.filter(action="core.journal.add", object_id=str(org["north"].pk)).exists()
-    listed = call(client, "GET", path).json()
+    viewer = as_user(role_user("viewer", org["north"]))
+    listed = call(viewer, "GET", path).json()
     assert listed["count"] == 1 and listed["items"][0]["body"] == "Checked the **charter**."
+    before = fingerprint()
+    assert_error(call(viewer, "POST", path, {"body": "A viewer's remark"}), 403, "permission_denied")
+    assert fingerprint() == before
 
 
 @pytest.mark.parametrize("object_type, which", [
@@ -135,7 +138,7 @@ def test_notes_on_invisible_unknown_or_unregistered_objects_are_404(as_user, org
     ({"body": 42}, {"body"}),
 ])
 def test_invalid_notes_are_422(as_user, org, role_user, body, fields):
-    client = as_user(role_user("viewer"))
+    client = as_user(role_user("contributor"))
     before = fingerprint()
     assert_error(call(client, "POST", f"/journal/core.orgunit/{org['north'].pk}/notes", body), 422,
                  "validation_error", fields)
