@@ -3,7 +3,7 @@ decisions. Registered from InventoryConfig.ready()."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -23,10 +23,24 @@ def classification_url(classification: Classification) -> str:
     return f"{classification.system.get_absolute_url()}?tab=classification#sign-off"
 
 
+# What the inbox shows of a system and of a person: the wide text and JSON columns stay in the database (reading
+# them for every row of an organisation-wide inbox cost more than the rest of the page: benchmarks/approvals.py).
+SYSTEM_FIELDS = ("id", "name", "reference_code", "unit_id", "owner_id", "backup_owner_id", "technical_lead_id",
+                 "business_referent_id", "is_frozen")
+PERSON_FIELDS = ("id", "first_name", "last_name", "email", "username", "is_active", "language")
+
+
+def _only(prefix: str, fields) -> list[str]:
+    return [f"{prefix}__{field}" for field in fields]
+
+
 def _waiting_classifications():
     return (Classification.objects.filter(status=Classification.Status.AWAITING_SIGN_OFF, provisional=False,
                                           system__is_frozen=False)
-            .select_related("system", "system__unit", "classified_by"))
+            .select_related("system", "system__unit", "classified_by")
+            .only("id", "status", "classified_at", "system_id", "classified_by_id", *_only("system", SYSTEM_FIELDS),
+                  "system__unit__id", "system__unit__path", "system__unit__name",
+                  *_only("classified_by", PERSON_FIELDS)))
 
 
 def _sign_off(*, actor, obj, comment: str = "", **_details):
@@ -40,17 +54,25 @@ def decision_url(decision: ChangeDecision) -> str:
 
 
 def _waiting_decisions():
+    people = ("owner", "backup_owner", "technical_lead", "business_referent")
     return (ChangeDecision.objects.filter(status=ChangeDecision.Status.PENDING, system__is_frozen=False)
-            .select_related("system", "system__unit", "system__owner", "system__backup_owner",
-                            "system__technical_lead", "system__business_referent", "requested_by")
+            .select_related("system", "system__unit", *(f"system__{p}" for p in people), "requested_by")
+            .only("id", "kind", "status", "requested_at", "required_approvers", "system_id", "requested_by_id",
+                  *_only("system", SYSTEM_FIELDS), "system__unit__id", "system__unit__path",
+                  *(f for p in people for f in _only(f"system__{p}", PERSON_FIELDS)),
+                  *_only("requested_by", PERSON_FIELDS))
             .prefetch_related(Prefetch("approvals", queryset=ChangeApproval.objects.only("decision_id", "slot",
                                                                                            "approver_id"))))
 
 
 def _decisions_for(user) -> list[ChangeDecision]:
     group_names = set(user.people_groups.values_list("name", flat=True))
+    candidates = _waiting_decisions()
+    if not group_names:  # then only the people named on the system can be asked: read just their decisions
+        candidates = candidates.filter(Q(system__owner=user) | Q(system__backup_owner=user)
+                                       | Q(system__technical_lead=user) | Q(system__business_referent=user))
     mine = []
-    for decision in _waiting_decisions():
+    for decision in candidates:
         if decision.requested_by_id == user.pk or any(a.approver_id == user.pk for a in decision.approvals.all()):
             continue
         filled = {approval.slot for approval in decision.approvals.all()}

@@ -21,7 +21,7 @@ from .services.impact import approve_impact_assessment, impact_url
 
 def _waiting_assessments():
     return (ImpactAssessment.objects.filter(status=ImpactAssessment.Status.SUBMITTED)
-            .select_related("system", "system__unit", "author"))
+            .select_related("system", "system__unit", "author").defer("answers"))
 
 
 def _approve_assessment(*, actor, obj, comment: str = "", **_details):

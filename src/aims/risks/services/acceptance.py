@@ -15,7 +15,7 @@ from aims.core.notifications import notify
 from aims.core.permissions import CHANGE, Role, people_holding, people_who_can, user_scopes
 from aims.core.services import _create, _save_with_changes
 
-from ..models import Risk, RiskAcceptance
+from ..models import Risk, RiskAcceptance, RiskMethod
 from ._common import clean_text, require_or_system, risk_url, today
 
 
@@ -60,9 +60,22 @@ def awaits_acceptance(risk: Risk) -> bool:
 
 
 def waiting_acceptances():
+    # Only what deciding and listing need: a risk row is wide (scenario texts) and the register may be large.
     return (Risk.objects.filter(treatment=Risk.Treatment.ACCEPT, above_appetite=True)
             .exclude(inherent_level="").exclude(status__in=[Risk.Status.ACCEPTED, Risk.Status.CLOSED])
-            .select_related("method", "unit", "owner"))
+            .select_related("unit", "owner")
+            .only("id", "title", "category", "treatment", "status", "above_appetite", "inherent_level",
+                  "residual_level", "method_id", "unit_id", "owner_id", "updated_at", "unit__id", "unit__path",
+                  "unit__name", "owner__id", "owner__first_name", "owner__last_name", "owner__email",
+                  "owner__username", "owner__is_active", "owner__language"))
+
+
+def _with_shared_methods(risks: list[Risk]) -> list[Risk]:
+    """Give every risk the one instance of its method version: the definition is parsed once, not once per risk."""
+    methods = {m.pk: m for m in RiskMethod.objects.filter(pk__in={r.method_id for r in risks})}
+    for risk in risks:
+        risk.method = methods[risk.method_id]
+    return risks
 
 
 def acceptance_approvers(risk: Risk) -> list[User]:
@@ -89,7 +102,8 @@ def acceptances_for(user) -> list[Risk]:
     if not getattr(user, "is_authenticated", False):
         return []
     group_names = set(user.people_groups.values_list("name", flat=True))
-    candidates = waiting_acceptances().exclude(owner=user).filter(pk__in=Risk.objects.restrict(user, CHANGE).values("pk"))
+    candidates = _with_shared_methods(list(
+        waiting_acceptances().exclude(owner=user).filter(pk__in=Risk.objects.restrict(user, CHANGE).values("pk"))))
     return [risk for risk in candidates if may_accept(user, risk, group_names=group_names)]
 
 
