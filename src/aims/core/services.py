@@ -348,7 +348,7 @@ def revoke_role(*, actor, assignment: RoleAssignment, reason: str = "") -> None:
 @transaction.atomic
 def add_note(*, actor, obj: Model, body: str) -> JournalNote:
     """Anyone who may see an object may write a note on it, except people who only hold the viewer role: they read
-    (docs/decisions/0008-journal-notes.md). Auditors' notes are their working notes."""
+    (docs/decisions/0012-journal-notes.md). Auditors' notes are their working notes."""
     require(actor, VIEW, obj)
     if not may_write_notes(actor):
         raise PermissionDenied(_("Viewers read the journal; they do not add notes to it."))
