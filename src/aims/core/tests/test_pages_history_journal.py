@@ -95,7 +95,7 @@ def test_profile_has_a_history_tab(client, org):
 
 
 def test_note_added_with_htmx_returns_the_journal_newest_first(client, org, role_user):
-    viewer = role_user("viewer")
+    viewer = role_user("contributor")  # viewers read the journal without writing in it (decision 0012)
     client.force_login(viewer)
     client.post(journal_url(org["north"]), {"body": "first"}, **HTMX)
     response = client.post(journal_url(org["north"]), {"body": "**second** note"}, **HTMX)
