@@ -117,7 +117,8 @@ def bench_appends(scale: float) -> dict:
     settings.LEDGER_CHECKPOINT_EVERY, settings.LEDGER_CHECKPOINT_SECONDS = CHECKPOINT_EVERY, 60
     off = figures["checkpoints_off_cpu_ms_per_change"]
     figures["signing_cost_ratio_every_change"] = ratio(figures["checkpoints_every_change_cpu_ms_per_change"], off)
-    figures["signing_cost_ratio_default"] = ratio(1000 / figures["appends_per_cpu_s"] if cpu else None, off)
+    per_cpu_s = figures["appends_per_cpu_s"]  # None when a tiny run took no measurable CPU time
+    figures["signing_cost_ratio_default"] = ratio(1000 / per_cpu_s, off) if per_cpu_s else None
     figures.update(append_floor(count))
     figures["appends_ratio_to_floor"] = ratio(figures["append_floor_per_s"], figures["appends_per_s"])
     return figures

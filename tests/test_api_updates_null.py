@@ -10,8 +10,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def targets(org, admin_user):
     """One object for each update of the API: {operation path in the schema: (url, object)}."""
+    from aims.compliance import services as compliance
+    from aims.compliance.models import Framework, SoAEntry
     from aims.core import services
     from aims.core.testing import UserFactory
+    from aims.evidence.services import create_evidence
     from aims.inventory.services import create_component, create_dependency, create_system
     from aims.monitoring import services as monitoring
     from aims.monitoring.services.closure import start_closure_review
@@ -32,6 +35,16 @@ def targets(org, admin_user):
     kpi = monitoring.create_kpi(actor=admin_user, system=system, catalogue_key="accuracy", owner=admin_user, target=90,
                                 warning=85, critical=80)
     closure = start_closure_review(actor=admin_user, system=system)
+    compliance.load_packaged_frameworks(actor=None)
+    control = compliance.create_control(actor=admin_user, title="Model validation", owner=admin_user, unit=north)
+    gap = compliance.start_assessment(actor=admin_user, framework=Framework.objects.get(key="iso42001"),
+                                      title="2026 review")
+    row = gap.rows.first()
+    compliance.sync_obligations(system=system, obligations=[{"key": "ai_literacy", "article": "Art. 4"}])
+    obligation = system.obligations.get()
+    entry = SoAEntry.objects.first()
+    item = create_evidence(actor=admin_user, title="Validation report", unit=north, kind="link",
+                           url="https://example.org/report")
     return {
         "/api/v1/me": ("/api/v1/me", admin_user),
         "/api/v1/org-units/{unit_id}": (f"/api/v1/org-units/{org['south'].pk}", org["south"]),
@@ -46,11 +59,18 @@ def targets(org, admin_user):
         "/api/v1/impact-assessments/{assessment_id}": (f"/api/v1/impact-assessments/{assessment.pk}", assessment),
         "/api/v1/monitoring/kpis/{kpi_id}": (f"/api/v1/monitoring/kpis/{kpi.pk}", kpi),
         "/api/v1/monitoring/closure-reviews/{closure_id}": (f"/api/v1/monitoring/closure-reviews/{closure.pk}", closure),
+        "/api/v1/controls/{control_id}": (f"/api/v1/controls/{control.pk}", control),
+        "/api/v1/assessments/{gap_assessment_id}/requirements/{row_id}": (
+            f"/api/v1/assessments/{gap.pk}/requirements/{row.pk}", row),
+        "/api/v1/obligations/{obligation_id}": (f"/api/v1/obligations/{obligation.pk}", obligation),
+        "/api/v1/soa/{entry_id}": (f"/api/v1/soa/{entry.pk}", entry),
+        "/api/v1/evidence/{evidence_id}": (f"/api/v1/evidence/{item.pk}", item),
     }
 
 
 # What an update needs besides its version (the impact assessment's answers are required).
-REQUIRED = {"/api/v1/impact-assessments/{assessment_id}": {"answers": {}}}
+REQUIRED = {"/api/v1/impact-assessments/{assessment_id}": {"answers": {}},
+            "/api/v1/assessments/{gap_assessment_id}/requirements/{row_id}": {"status": "conforming"}}
 
 
 def _request_body(schema, operation):

@@ -71,8 +71,12 @@ class RequirementDetail(RequirementRead):
                 for r in queries.mapped_requirements([obj.pk]).get(obj.pk, [])]
 
 
+FRAMEWORK_SORTS = {"key": ("key",), "position": ("position", "key")}
+REQUIREMENT_SORTS = {"position": ("framework__position", "framework_id", "position"), "ref": ("ref",)}
+
+
 class FrameworkFilters(ListParams):
-    pass
+    SORTS = FRAMEWORK_SORTS
 
 
 class RequirementFilters(ListParams):
@@ -81,9 +85,7 @@ class RequirementFilters(ListParams):
     kind: str | None = Field(None, max_length=30)
     include_retired: bool = False
 
-
-FRAMEWORK_SORTS = {"key": ("key",), "position": ("position", "key")}
-REQUIREMENT_SORTS = {"position": ("framework__position", "framework_id", "position"), "ref": ("ref",)}
+    SORTS = REQUIREMENT_SORTS
 
 
 @router.get("/frameworks", response=page_of(FrameworkRead), summary="Frameworks loaded")

@@ -78,11 +78,15 @@ class SnapshotRead(Schema):
 
 
 class AssessmentFilters(ListParams):
+    SORTS = {"started": ("started_at",)}
+
     framework: str | None = Field(None, max_length=40)
     status: Literal["open", "closed"] | None = None
 
 
 class SnapshotFilters(ListParams):
+    SORTS = {"taken": ("taken_at",)}
+
     framework: str | None = Field(None, max_length=40)
 
 
@@ -97,7 +101,7 @@ def assessment_list(request, filters: Query[AssessmentFilters]):
         assessments = assessments.filter(framework__key=filters.framework)
     if filters.status:
         assessments = assessments.filter(status=filters.status)
-    return paginate(assessments, filters, sorts={"started": ("started_at",)}, default="-started")
+    return paginate(assessments, filters, sorts=AssessmentFilters.SORTS, default="-started")
 
 
 @router.post("/assessments", response={201: AssessmentRead}, summary="Start an assessment of a framework")
@@ -156,6 +160,6 @@ def snapshot_list(request, filters: Query[SnapshotFilters]):
     snapshots = GapSnapshot.objects.restrict(request.user, "view").select_related("framework")
     if filters.framework:
         snapshots = snapshots.filter(framework__key=filters.framework)
-    return paginate(snapshots, filters, sorts={"taken": ("taken_at",)}, default="taken")
+    return paginate(snapshots, filters, sorts=SnapshotFilters.SORTS, default="taken")
 
 

@@ -122,6 +122,13 @@ class ControlUpdate(_ControlLinks):
     frequency: FREQUENCIES | None = None
     status: STATUSES | None = None
 
+    NOT_NULL = ("title", "reference", "owner_id", "description", "control_type", "automation", "how_it_operates",
+                "frequency", "status")  # backup_id and unit_id: null clears them (an organisation-wide control)
+
+
+CONTROL_SORTS = {"reference": ("reference",), "title": ("title",), "status": ("status", "reference"),
+                 "ready": ("is_ready", "reference")}
+
 
 class ControlFilters(ListParams):
     status: STATUSES | None = None
@@ -130,9 +137,7 @@ class ControlFilters(ListParams):
     framework: str | None = Field(None, max_length=40, description="Controls linked to requirements of this framework.")
     requirement: int | None = Field(None, description="Controls linked to this requirement.")
 
-
-CONTROL_SORTS = {"reference": ("reference",), "title": ("title",), "status": ("status", "reference"),
-                 "ready": ("is_ready", "reference")}
+    SORTS = CONTROL_SORTS
 
 
 def _with_links(controls, user):
@@ -216,8 +221,6 @@ def control_update(request, control_id: int, payload: ControlUpdate):
         if f"{field}_id" in sent:
             model = OrgUnit if field == "unit" else User
             changes[field] = visible_or_field_error(model, user, sent[f"{field}_id"], f"{field}_id")
-    if "owner" in changes and changes["owner"] is None:
-        raise ValidationError({"owner_id": _("Every control needs an owner.")})
     with transaction.atomic():
         control = services.update_control(actor=user, control=control, changes=changes,
                                           expected_version=payload.version, reason=payload.reason)

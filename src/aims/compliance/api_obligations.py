@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from aims.core.api import changes_of, visible
@@ -48,6 +46,8 @@ class ObligationUpdate(InputSchema):
     notes: str | None = Field(None, max_length=20000)
     reason: str = Field("", max_length=5000)
 
+    NOT_NULL = ("status", "owner_id", "notes")
+
 
 class ExceptionCreate(InputSchema):
     justification: str = Field(..., min_length=1, max_length=20000)
@@ -58,6 +58,8 @@ class ObligationFilters(ListParams):
     status: STATUSES | None = None
     in_force: bool = Field(False, description="Only obligations whose date of application has come.")
     include_retired: bool = False
+
+    SORTS = {"applies": ("applies_from", "key"), "system": ("system_id", "key")}
 
 
 def _obligations(user):
@@ -77,8 +79,7 @@ def obligation_list(request, filters: Query[ObligationFilters]):
         obligations = obligations.filter(status=filters.status)
     if filters.in_force:
         obligations = obligations.filter(applies_from__lte=context.today())
-    return paginate(obligations, filters, sorts={"applies": ("applies_from", "key"), "system": ("system_id", "key")},
-                    default="applies")
+    return paginate(obligations, filters, sorts=ObligationFilters.SORTS, default="applies")
 
 
 @router.get("/systems/{int:system_id}/obligations", response=list[ObligationRead],
@@ -100,8 +101,6 @@ def obligation_update(request, obligation_id: int, payload: ObligationUpdate):
     changes = changes_of(payload, exclude=("version", "reason", "owner_id"))
     if "owner_id" in payload.model_fields_set:
         changes["owner"] = visible_or_field_error(User, user, payload.owner_id, "owner_id")
-        if changes["owner"] is None:
-            raise ValidationError({"owner_id": _("Name an owner.")})
     return services.update_obligation(actor=user, obligation=obligation, changes=changes,
                                       expected_version=payload.version, reason=payload.reason)
 

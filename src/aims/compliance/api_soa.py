@@ -82,6 +82,8 @@ class EntryUpdate(InputSchema):
     control_ids: list[int] | None = Field(None, description="The controls implementing it (replaces the list).")
     reason: str = Field("", max_length=5000)
 
+    NOT_NULL = ("applicability", "justification", "implementation")  # owner_id: null clears the owner
+
 
 class VersionRead(Schema):
     id: int

@@ -22,7 +22,7 @@ from aims.core.models import OrgUnit, User
 
 from . import services, storage
 from .models import EvidenceItem, EvidenceLink, EvidenceRequest, EvidenceVersion
-from .views import FRESHNESS_FILTERS, SORTS, freshness_filter
+from .views import FRESHNESS_FILTERS, SORTS as EVIDENCE_SORTS, freshness_filter
 
 router = Router(tags=["evidence"])
 
@@ -85,6 +85,8 @@ class EvidenceUpdate(InputSchema):
     renewal_months: int | None = Field(None, ge=1, le=120)
     reason: str = Field("", max_length=5000)
 
+    NOT_NULL = ("title", "description", "evidence_type", "owner_id", "unit_id")  # dates, renewal: null clears them
+
 
 class EvidenceFilters(ListParams):
     type: str | None = Field(None, max_length=40)
@@ -95,6 +97,8 @@ class EvidenceFilters(ListParams):
     object_type: str | None = Field(None, max_length=60, description="Only items linked to this object (with "
                                                                      "object_id), e.g. compliance.control.")
     object_id: str | None = Field(None, max_length=64)
+
+    SORTS = EVIDENCE_SORTS
 
 
 class LinkRead(Schema):
@@ -157,7 +161,7 @@ def evidence_list(request, filters: Query[EvidenceFilters]):
         items = items.filter(unit_id=filters.unit)
     if filters.object_type:
         items = items.filter(links__object_type=filters.object_type, links__object_id=filters.object_id or "")
-    return paginate(items, filters, sorts=SORTS, default="-updated")
+    return paginate(items, filters, sorts=EVIDENCE_SORTS, default="-updated")
 
 
 @router.post("/evidence", response={201: EvidenceRead},
@@ -191,9 +195,9 @@ def evidence_update(request, evidence_id: int, payload: EvidenceUpdate):
     item = visible(_items(user), evidence_id)
     changes = changes_of(payload)
     if "owner_id" in changes:
-        changes["owner"] = visible_or_field_error(User, user, changes.pop("owner_id"), "owner_id") or item.owner
+        changes["owner"] = visible_or_field_error(User, user, changes.pop("owner_id"), "owner_id")
     if "unit_id" in changes:
-        changes["unit"] = visible_or_field_error(OrgUnit, user, changes.pop("unit_id"), "unit_id") or item.unit
+        changes["unit"] = visible_or_field_error(OrgUnit, user, changes.pop("unit_id"), "unit_id")
     services.update_evidence(actor=user, item=item, changes=changes, expected_version=payload.version,
                              reason=payload.reason)
     return visible(_items(user), evidence_id)
@@ -334,6 +338,8 @@ class RequestFilters(ListParams):
     status: str | None = Field(None, max_length=10)
     mine: bool = Field(False, description="Only requests asked of the caller.")
 
+    SORTS = {"due": ("due_date",)}
+
 
 class RequestAnswer(InputSchema):
     item_id: int = Field(..., description="An existing evidence item answering the request (upload it first).")
@@ -355,7 +361,7 @@ def request_list(request, filters: Query[RequestFilters]):
         requests = requests.filter(status=filters.status)
     if filters.mine:
         requests = requests.filter(requested_from=request.user)
-    return paginate(requests, filters, sorts={"due": ("due_date",)}, default="due")
+    return paginate(requests, filters, sorts=RequestFilters.SORTS, default="due")
 
 
 @router.post("/evidence-requests", response={201: RequestRead}, summary="Ask a person for evidence by a date")
