@@ -58,6 +58,11 @@ class OrgUnit(VersionedModel):
         ordering = ["path"]
         verbose_name = _("organisation unit")
         verbose_name_plural = _("organisation units")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name"], name="orgunit_name_sort"),
+            models.Index(fields=["updated_at"], name="orgunit_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,6 +112,13 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["last_name", "first_name"], name="person_name_sort"),
+            models.Index(fields=["job_title", "last_name"], name="person_job_title_sort"),
+            models.Index(fields=["unit", "last_name"], name="person_unit_sort"),
+            models.Index(fields=["updated_at"], name="person_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email or self.username
@@ -136,6 +148,11 @@ class PeopleGroup(VersionedModel):
         ordering = ["name"]
         verbose_name = _("group")
         verbose_name_plural = _("groups")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name"], name="group_name_sort"),
+            models.Index(fields=["updated_at"], name="group_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -163,6 +180,11 @@ class RoleAssignment(VersionedModel):
                 condition=models.Q(user__isnull=False, group__isnull=True) | models.Q(user__isnull=True, group__isnull=False),
                 name="role_assignment_user_xor_group",
             )
+        ]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["role"], name="role_assignment_role_sort"),
+            models.Index(fields=["created_at"], name="role_assignment_created_sort"),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +259,11 @@ class JournalNote(models.Model):
         verbose_name = _("journal note")
         verbose_name_plural = _("journal notes")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["created_at"], name="journalnote_created_sort"),
+        ]
 
 
 class Notification(models.Model):
@@ -293,6 +319,11 @@ class Task(models.Model):
         verbose_name_plural = _("tasks")
         ordering = ["due_date", "created_at"]
         constraints = [models.UniqueConstraint(fields=["assignee", "source"], name="task_unique_source_per_assignee")]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["due_date", "created_at"], name="task_due_sort"),
+            models.Index(fields=["created_at"], name="task_created_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.display_title

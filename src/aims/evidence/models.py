@@ -96,6 +96,8 @@ class EvidenceItem(VersionedModel):
             models.Index(fields=["updated_at", "id"], name="evidence_updated"),
             models.Index(fields=["evidence_type", "updated_at"], name="evidence_type_updated"),
             models.Index(fields=["owner"], name="evidence_owner"),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["title"], name="evidence_title_sort"),
         ]
 
     def __str__(self) -> str:

@@ -7,30 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from aims.core.models import OrgUnit
 
-from .models import STAGE_ORDER, AiActTier, AISystem, Criticality
+from .models import AISystem
+from .models.systems import CRITICALITY_RANK, STAGE_RANK, TIER_RANK
 
-TIER_ORDER = ["", AiActTier.MINIMAL, AiActTier.TRANSPARENCY, AiActTier.HIGH_RISK, AiActTier.PROHIBITED]
-CRITICALITY_ORDER = [c.value for c in Criticality]
 UNCLASSIFIED = "unclassified"  # how the filter names the empty tier (an empty parameter means "any")
 
-
-def _rank(field: str, order: list[str]):
-    return Case(*[When(**{field: value}, then=Value(i)) for i, value in enumerate(order)],
-                default=Value(len(order)), output_field=IntegerField())
-
-
-# Sort key -> ordering expressions (the primary key is appended to make the order total).
+# Sort key -> ordering expressions (the primary key is appended to make the order total). Each has an index.
 SORTS = {
     "name": ("name",),
     "reference": ("reference_code",),
-    "stage": (_rank("stage", STAGE_ORDER), "name"),
-    "tier": (_rank("ai_act_tier", TIER_ORDER), "name"),
-    "criticality": (_rank("criticality", CRITICALITY_ORDER), "name"),
+    "stage": (STAGE_RANK, "name"),
+    "tier": (TIER_RANK, "name"),
+    "criticality": (CRITICALITY_RANK, "name"),
     "unit": ("unit__name", "name"),
     "owner": ("owner__last_name", "owner__first_name", "name"),
     "review": (F("next_review_date"), "name"),  # systems without a review date come last

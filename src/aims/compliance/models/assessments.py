@@ -48,6 +48,10 @@ class GapAssessment(OrganisationWideCompliance, VersionedModel):
         ordering = ["-started_at", "-id"]
         verbose_name = _("gap assessment")
         verbose_name_plural = _("gap assessments")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["started_at"], name="gap_assessment_started_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -97,8 +97,14 @@ class Control(VersionedModel):
         ordering = ["reference"]
         verbose_name = _("control")
         verbose_name_plural = _("controls")
-        indexes = [models.Index(fields=["unit", "reference"], name="control_unit_reference"),
-                   models.Index(fields=["owner"], name="control_owner")]
+        indexes = [
+            models.Index(fields=["unit", "reference"], name="control_unit_reference"),
+            models.Index(fields=["owner"], name="control_owner"),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["title"], name="control_title_sort"),
+            models.Index(fields=["status", "reference"], name="control_status_sort"),
+            models.Index(fields=["is_ready", "reference"], name="control_ready_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.title}"

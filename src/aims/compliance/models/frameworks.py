@@ -37,6 +37,10 @@ class Framework(OrganisationWideCompliance, VersionedModel):
         ordering = ["position", "key"]
         verbose_name = _("framework")
         verbose_name_plural = _("frameworks")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["position", "key"], name="framework_position_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name_en
@@ -81,7 +85,11 @@ class Requirement(OrganisationWideCompliance, VersionedModel):
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
         constraints = [models.UniqueConstraint(fields=["framework", "ref"], name="requirement_unique_ref")]
-        indexes = [models.Index(fields=["framework", "position"], name="requirement_order")]
+        indexes = [
+            models.Index(fields=["framework", "position"], name="requirement_order"),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["ref"], name="requirement_ref_sort"),
+        ]
 
     def __str__(self) -> str:
         from django.utils.translation import get_language

@@ -57,7 +57,11 @@ class SystemObligation(VersionedModel):
         verbose_name = _("AI Act obligation of a system")
         verbose_name_plural = _("AI Act obligations of systems")
         constraints = [models.UniqueConstraint(fields=["system", "key"], name="system_obligation_once")]
-        indexes = [models.Index(fields=["system", "is_active"], name="obligation_system_active")]
+        indexes = [
+            models.Index(fields=["system", "is_active"], name="obligation_system_active"),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["applies_from", "key"], name="obligation_applies_sort"),
+        ]
 
     def __str__(self) -> str:
         from django.utils.translation import get_language

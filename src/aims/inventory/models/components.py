@@ -39,7 +39,7 @@ class Component(VersionedModel):
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=ComponentKind.choices, db_index=True)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)  # indexed with the version (Meta)
     version_label = models.CharField(_("version"), max_length=100, blank=True)
     previous_version = models.ForeignKey("self", verbose_name=_("previous version"), null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="next_versions")
@@ -84,6 +84,12 @@ class Component(VersionedModel):
         verbose_name_plural = _("components")
         constraints = [models.UniqueConstraint(fields=["kind", "name", "version_label", "provider"],
                                                name="component_unique_kind_name_version_provider")]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name", "version_label"], name="component_name_sort"),
+            models.Index(fields=["kind", "name"], name="component_kind_sort"),
+            models.Index(fields=["updated_at"], name="component_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.version_label}".strip()
@@ -137,10 +143,10 @@ class Dependency(VersionedModel):
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=DependencyKind.choices, db_index=True)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)  # indexed with the version (Meta)
     version_label = models.CharField(_("version"), max_length=100, blank=True)
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
-    end_of_support = models.DateField(_("validity or end of support"), null=True, blank=True, db_index=True)
+    end_of_support = models.DateField(_("validity or end of support"), null=True, blank=True)  # indexed with the name (Meta)
     cost_per_year = models.DecimalField(_("cost per year"), max_digits=14, decimal_places=2, null=True, blank=True,
                                         validators=[MinValueValidator(0)])
     sla = models.TextField(_("service level agreement"), blank=True)
@@ -165,6 +171,12 @@ class Dependency(VersionedModel):
         verbose_name_plural = _("dependencies")
         constraints = [models.UniqueConstraint(fields=["kind", "name", "version_label", "supplier"],
                                                name="dependency_unique_kind_name_version_supplier")]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name", "version_label"], name="dependency_name_sort"),
+            models.Index(fields=["end_of_support", "name"], name="dependency_support_sort"),
+            models.Index(fields=["updated_at"], name="dependency_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.version_label}".strip()

@@ -161,6 +161,10 @@ class ChangeDecision(VersionedModel):
         ordering = ["-requested_at", "-id"]
         verbose_name = _("change decision")
         verbose_name_plural = _("change decisions")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["requested_at"], name="change_requested_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system} · {self.get_kind_display()}"

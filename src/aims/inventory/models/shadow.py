@@ -50,6 +50,11 @@ class ShadowAIDeclaration(VersionedModel):
         ordering = ["-declared_at", "-id"]
         verbose_name = _("shadow AI declaration")
         verbose_name_plural = _("shadow AI declarations")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["declared_at"], name="shadow_declared_sort"),
+            models.Index(fields=["tool_name"], name="shadow_tool_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.tool_name

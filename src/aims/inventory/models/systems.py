@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import OrgUnit, VersionedModel
+from aims.core.ordering import Rank
 
 from .common import page_url, validate_links
 
@@ -63,6 +64,13 @@ class AiActTier(models.TextChoices):
     TRANSPARENCY = "transparency", _("Transparency obligations")
     MINIMAL = "minimal", _("Minimal risk")
     OUT_OF_SCOPE = "out_of_scope", _("Outside the AI Act")
+
+
+# The portfolio's rank sorts (aims.inventory.portfolio.SORTS), indexed below in the same expressions.
+TIER_ORDER = ["", "minimal", "transparency", "high_risk", "prohibited"]  # out of scope ranks last, with the unknown
+CRITICALITY_ORDER = ["low", "medium", "high", "critical"]
+STAGE_RANK, TIER_RANK, CRITICALITY_RANK = (Rank("stage", STAGE_ORDER), Rank("ai_act_tier", TIER_ORDER),
+                                           Rank("criticality", CRITICALITY_ORDER))
 
 
 class AiActRole(models.TextChoices):
@@ -151,7 +159,18 @@ class AISystem(VersionedModel):
         ordering = ["name", "id"]
         verbose_name = _("AI system")
         verbose_name_plural = _("AI systems")
-        indexes = [models.Index(fields=["unit", "stage"]), models.Index(fields=["owner"])]
+        indexes = [
+            models.Index(fields=["unit", "stage"]),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name"], name="system_name_sort"),
+            models.Index(STAGE_RANK, "name", name="system_stage_sort"),
+            models.Index(TIER_RANK, "name", name="system_tier_sort"),
+            models.Index(CRITICALITY_RANK, "name", name="system_criticality_sort"),
+            models.Index(fields=["unit", "name"], name="system_unit_sort"),
+            models.Index(fields=["owner", "name"], name="system_owner_sort"),
+            models.Index(fields=["next_review_date", "name"], name="system_review_sort"),
+            models.Index(fields=["updated_at"], name="system_updated_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference_code} · {self.name}" if self.reference_code else self.name

@@ -106,7 +106,11 @@ class Alert(VersionedModel):
         ordering = ["-opened_at", "-id"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        indexes = [models.Index(fields=["system", "state"]), models.Index(fields=["kpi", "kind", "state"])]
+        indexes = [
+            models.Index(fields=["system", "state"]), models.Index(fields=["kpi", "kind", "state"]),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["severity", "opened_at"], name="alert_severity_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.reference_code} · {self.get_kind_display()} · {self.get_severity_display()}"
@@ -149,6 +153,10 @@ class ChangeSuggestion(VersionedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("suggested change")
         verbose_name_plural = _("suggested changes")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["created_at"], name="suggestion_created_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.reference_code} · {self.get_kind_display()}"

@@ -57,6 +57,10 @@ class ClosureReview(VersionedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("closure grid")
         verbose_name_plural = _("closure grids")
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["created_at"], name="closure_created_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.reference_code} · {_('closure grid')} {self.pk}"

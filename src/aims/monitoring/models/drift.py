@@ -113,7 +113,11 @@ class DriftRun(VersionedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("drift run")
         verbose_name_plural = _("drift runs")
-        indexes = [models.Index(fields=["system", "-created_at"])]
+        indexes = [
+            models.Index(fields=["system", "-created_at"]),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["created_at"], name="drift_run_created_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.reference_code} · {_('drift run')} {self.pk}"

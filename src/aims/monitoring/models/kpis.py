@@ -111,7 +111,13 @@ class Kpi(VersionedModel):
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
         constraints = [models.UniqueConstraint(fields=["system", "key"], name="monitoring_kpi_key_per_system")]
-        indexes = [models.Index(fields=["owner", "is_active"]), models.Index(fields=["system", "is_active"])]
+        indexes = [
+            models.Index(fields=["owner", "is_active"]), models.Index(fields=["system", "is_active"]),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["status", "key"], name="kpi_status_sort"),
+            models.Index(fields=["updated_at"], name="kpi_updated_sort"),
+            models.Index(fields=["last_measured_at"], name="kpi_measured_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system.reference_code} · {self.label()}" if self.system_id else self.label()

@@ -57,6 +57,11 @@ class ImpactAssessment(VersionedModel):
             models.UniqueConstraint(fields=["system"], condition=models.Q(status__in=["draft", "submitted"]),
                                     name="impact_assessment_one_open_run"),
         ]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["updated_at"], name="impact_updated_sort"),
+            models.Index(fields=["number"], name="impact_number_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.system} · #{self.number}"

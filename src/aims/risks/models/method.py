@@ -71,6 +71,10 @@ class RiskMethod(OrganisationWideReference, VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"), name="risk_method_one_active"),
         ]
+        indexes = [
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["name"], name="risk_method_name_sort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"

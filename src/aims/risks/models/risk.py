@@ -107,6 +107,10 @@ class Risk(VersionedModel):
             # organisation-wide map scans this index, not the table). See benchmarks/risks.py.
             models.Index(fields=["unit", "method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                                  "residual_impact", "status"], name="risk_heatmap"),
+            # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
+            models.Index(fields=["title"], name="risk_title_sort"),
+            models.Index(fields=["category"], name="risk_category_sort"),
+            models.Index(fields=["updated_at"], name="risk_updated_sort"),
         ]
 
     def __str__(self) -> str:
