@@ -8,6 +8,7 @@ import hashlib
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -72,7 +73,9 @@ def risk_register(request):
     visible = Risk.objects.restrict(user, "view")
     systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
     system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
-    owner_list = list(User.objects.filter(pk__in=visible.values("owner_id")).order_by("last_name", "first_name")
+    # People owning a visible risk: one index probe per person (in name order, up to the limit), not a pass over
+    # every risk (31 ms at 200,000 risks, issue 10).
+    owner_list = list(User.objects.filter(Exists(visible.filter(owner=OuterRef("pk")))).order_by("last_name", "first_name")
                       .only("pk", "first_name", "last_name", "email", "username")[:OWNER_SELECT_LIMIT + 1])
     query = request.GET.copy()
     query.pop("page", None)
