@@ -103,3 +103,105 @@ def time_requests(client, urls: list[str], repeat: int) -> dict:
         statuses.add(response.status_code)
     return {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries), "queries_max": max(queries),
             "statuses": sorted(statuses)}
+
+
+# --- Floors: the same database work without the product around it ------------------------------------------------
+
+def _replayable(sql: str) -> bool:
+    head = sql.lstrip()[:6].upper()
+    # The session lookup is the test client's login, not the list; savepoints and the like are not reads.
+    return head == "SELECT" and '"django_session"' not in sql
+
+
+def replay_seconds(statements: list[str]) -> tuple[float, float, int]:
+    """Run `statements` (SQL as the request ran it, values inlined) on the raw DB-API connection and fetch every row:
+    (wall seconds, CPU seconds, rows fetched). The floor a page or API list is compared with: the same queries, the
+    same rows, columns, sort, page size, counts and facet counts, without the ORM, the views or the templates."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    started, started_cpu, rows = time.perf_counter(), time.process_time(), 0
+    cursor = raw.cursor()
+    for sql in statements:
+        cursor.execute(sql)
+        rows += len(cursor.fetchall())
+    cursor.close()
+    return time.perf_counter() - started, time.process_time() - started_cpu, rows
+
+
+def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
+    """GET each of `urls` in turn (`repeat` requests after one warm-up each): wall and CPU percentiles, queries per
+    request (min/max), statuses; then the floor, the SQL each URL ran replayed raw the same number of times (p50/p95
+    wall and CPU), and the ratios product/floor. `rows_of(url)` (optional) gives the rows the URL shows: URLs that
+    show none are counted apart (`empty_pages`), an empty page being cheaper than a full one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    statements = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        statements[url] = [q["sql"] for q in captured.captured_queries if _replayable(q["sql"])]
+    samples, cpu, queries, statuses, shown_json = [], [], [], set(), []
+    for n in range(repeat):
+        url = urls[n % len(urls)]
+        with CaptureQueriesContext(connection) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        queries.append(len(captured.captured_queries))
+        statuses.add(response.status_code)
+        if n < len(urls) and rows_of is None and response.get("Content-Type", "").startswith("application/json"):
+            items = response.json().get("items") if isinstance(response.json(), dict) else None
+            if items is not None:
+                shown_json.append(len(items))
+    floor_wall, floor_cpu = [], []
+    for n in range(repeat):
+        seconds, cpu_seconds_, _rows = replay_seconds(statements[urls[n % len(urls)]])
+        floor_wall.append(seconds * 1000)
+        floor_cpu.append(cpu_seconds_ * 1000)
+    figures = {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries),
+               "queries_max": max(queries), "statuses": sorted(statuses)}
+    floor = percentiles(floor_wall, floor_cpu)
+    figures.update({f"floor_{k}": v for k, v in floor.items() if k != "max_ms"})
+    figures["floor_ratio_p95"] = _ratio(figures["p95_ms"], floor["p95_ms"])
+    figures["floor_ratio_p50"] = _ratio(figures["p50_ms"], floor["p50_ms"])
+    figures["floor_cpu_ratio_p95"] = _ratio(figures["cpu_p95_ms"], floor["cpu_p95_ms"])
+    shown = [rows_of(url) for url in urls] if rows_of is not None else shown_json
+    if shown:
+        figures["empty_pages"] = sum(1 for count in shown if count == 0)
+        figures["urls"] = len(shown)
+    return figures
+
+
+def _ratio(a, b):
+    return round(a / b, 1) if a and b else None
+
+
+# --- Growth: the same lists at a smaller scale, in a process of its own ------------------------------------------
+
+def baseline(script: str, base_scale: float, args: list[str]) -> dict:
+    """Run `script` at `base_scale` (a fresh process: Django is configured once per process) and give its figures."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([sys.executable, script, "--scale", str(base_scale), "--growth-base", "0", *args,
+                        "--json", out.name], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        return json.loads(Path(out.name).read_text())
+
+
+def growth(figures: dict, base: dict, keys: list[str]) -> dict:
+    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs."""
+    out = {}
+    for key in keys:
+        for metric in ("p95_ms", "cpu_p95_ms"):
+            here, there = figures.get(f"{key}_{metric}"), base.get(f"{key}_{metric}")
+            if here is not None and there:
+                out[f"{key}_growth_{metric.replace('_ms', '')}"] = round(here / there, 2)
+    return out

@@ -1,6 +1,6 @@
 """Risk register benchmark: the register page, the API list and the heatmaps at 50,000 risks over 5,000 systems.
 
-    python benchmarks/risks.py [--scale N] [--repeat N] --json OUT
+    python benchmarks/risks.py [--scale N] [--repeat N] [--growth-base S] --json OUT
 
 Data (x scale): 50,000 risks over 5,000 AI systems in 50 units, written with bulk_create (not through the services:
 the set-up is not what is measured) on a fresh SQLite database in a temporary AIMS_DATA_DIR. Each risk is scored
@@ -34,13 +34,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds, load_average, machine, setup_django, time_calls, time_requests  # noqa: E402
+from _common import (  # noqa: E402
+    baseline, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
+)
 
 RISKS_AT_SCALE_1 = 50_000
 SYSTEMS_AT_SCALE_1 = 5_000
 UNITS = 50
 PEOPLE_AT_SCALE_1 = 500
 GOALS = {"register_p95_ms": 150, "api_p95_ms": 150, "heatmap_p95_ms": 50}
+GROWTH_GOAL = 1.3  # p95 at 200,000 risks / p95 at 10,000
+SCENARIOS = ("register", "register_filtered", "register_search", "register_sorted", "api", "api_filtered",
+             "api_sorted")
 REGISTER_URL_NAMES = ("risks:register", "risks:risk_list")
 API_PATH = "/api/v1/risks"
 BATCH = 5_000
@@ -171,14 +176,31 @@ def measure_pages(client, user, who: str, repeat: int, figures: dict, unavailabl
         scenarios["register_search"] = [f"{base}?q=drift&page={p}" for p in (1, 2)]
     elif "register" not in unavailable:
         unavailable.append("register")
+    if base:  # every offered sort, both ways (a sort without an index grows with the table)
+        from aims.risks.register import RISK_SORTS
+
+        scenarios["register_sorted"] = [f"{base}?sort={d}{key}&page=2" for key in RISK_SORTS for d in ("", "-")]
+        scenarios["api_sorted"] = [f"{API_PATH}?limit=50&offset={offsets[-1]}&sort={d}{key}" for key in RISK_SORTS
+                                   for d in ("", "-")]
     if client.get(f"{API_PATH}?limit=1").status_code != 404:
         scenarios["api"] = [f"{API_PATH}?limit=50&offset={o}" for o in offsets]
         scenarios["api_filtered"] = [f"{API_PATH}?limit=50&status=open&category=security&sort=-residual&offset={o}"
                                      for o in sorted({0, visible // 40 // 50 * 50})]
     elif "api" not in unavailable:
         unavailable.append("api")
+    def rows_of(url):
+        # The rows a register URL shows, read from the API list with the same filters (not timed).
+        if url.startswith(API_PATH):
+            return None
+        from urllib.parse import parse_qsl, urlencode, urlsplit
+
+        params = {k: ("true" if v == "yes" else v) for k, v in parse_qsl(urlsplit(url).query)
+                  if k not in ("page", "sort")}
+        return client.get(f"{API_PATH}?{urlencode({**params, 'limit': 1})}").json()["count"]
+
     for name, urls in scenarios.items():
-        result = time_requests(client, urls, repeat)
+        result = measure_list(client, urls, max(repeat, len(urls)),
+                              rows_of=None if name.startswith("api") else rows_of)
         for key, value in result.items():
             figures[f"{who}_{name}_{key}"] = value
 
@@ -251,11 +273,15 @@ def verdicts(figures: dict) -> dict:
     out = {}
     for who in ("manager", "owner"):
         for scenario, goal in (("register", "register_p95_ms"), ("register_filtered", "register_p95_ms"),
-                               ("register_search", "register_p95_ms"), ("api", "api_p95_ms"),
-                               ("api_filtered", "api_p95_ms"), ("heatmap", "heatmap_p95_ms"),
-                               ("heatmap_system", "heatmap_p95_ms")):
+                               ("register_search", "register_p95_ms"), ("register_sorted", "register_p95_ms"),
+                               ("api", "api_p95_ms"), ("api_filtered", "api_p95_ms"), ("api_sorted", "api_p95_ms"),
+                               ("heatmap", "heatmap_p95_ms"), ("heatmap_system", "heatmap_p95_ms")):
             value = figures.get(f"{who}_{scenario}_p95_ms")
             out[f"{who}_{scenario}"] = None if value is None else value <= GOALS[goal]
+            grown = [figures[k] for k in (f"{who}_{scenario}_growth_p95", f"{who}_{scenario}_growth_cpu_p95")
+                     if k in figures]
+            if grown:
+                out[f"{who}_{scenario}_growth"] = max(grown) <= GROWTH_GOAL
     return out
 
 
@@ -266,17 +292,28 @@ def summary(figures: dict) -> str:
              f"{figures['load_average_after']}"]
     for who, label in (("manager", "AIMS manager, whole organisation"), ("owner", "system owner, one unit")):
         lines.append(f"  {label}:")
-        for scenario in ("register", "register_filtered", "register_search", "api", "api_filtered", "register_query",
-                         "heatmap", "heatmap_system"):
+        for scenario in (*SCENARIOS, "register_query", "heatmap", "heatmap_system"):
             key = f"{who}_{scenario}"
             if f"{key}_p95_ms" not in figures:
                 continue
             queries = figures.get(f"{key}_queries_max", figures.get(f"{key}_queries"))
             met = figures["goals_met"].get(key)
             verdict = "" if met is None else (" goal met" if met else " goal NOT met")
-            lines.append(f"    {scenario:<18} p50 {figures[f'{key}_p50_ms']:>7.1f} ms  p95 {figures[f'{key}_p95_ms']:>7.1f} ms"
-                         f"  [CPU p50 {figures[f'{key}_cpu_p50_ms']:>6.1f} p95 {figures[f'{key}_cpu_p95_ms']:>6.1f}]"
-                         + (f"  queries {queries}" if queries is not None else "") + verdict)
+            line = (f"    {scenario:<18} p50 {figures[f'{key}_p50_ms']:>7.1f} ms  p95 {figures[f'{key}_p95_ms']:>7.1f} ms"
+                    f"  [CPU p50 {figures[f'{key}_cpu_p50_ms']:>6.1f} p95 {figures[f'{key}_cpu_p95_ms']:>6.1f}]"
+                    + (f"  queries {queries}" if queries is not None else "") + verdict)
+            if f"{key}_floor_p95_ms" in figures:
+                line += (f"\n{'':<23}floor (its SQL replayed raw) p50 {figures[f'{key}_floor_p50_ms']} / p95 "
+                         f"{figures[f'{key}_floor_p95_ms']} ms, ratio p95 {figures[f'{key}_floor_ratio_p95']}x, "
+                         f"p50 {figures[f'{key}_floor_ratio_p50']}x, CPU p95 {figures[f'{key}_floor_cpu_ratio_p95']}x")
+                if f"{key}_empty_pages" in figures:
+                    line += f"; empty pages {figures[f'{key}_empty_pages']}/{figures[f'{key}_urls']}"
+            if f"{key}_growth_p95" in figures:
+                grown = figures["goals_met"].get(f"{key}_growth")
+                line += (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} "
+                         f"CPU from {figures['growth_base_risks']:,} risks "
+                         f"({'met' if grown else 'NOT met'}: goal <= {GROWTH_GOAL})")
+            lines.append(line)
     if figures["unavailable"]:
         lines.append(f"  not measured (not installed yet): {', '.join(figures['unavailable'])}")
     lines.append(f"  queries per request constant: {figures['queries_constant']}")
@@ -287,11 +324,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every count (0.01 runs in seconds)")
     parser.add_argument("--repeat", type=int, default=50, help="requests / calls measured per scenario")
+    parser.add_argument("--growth-base", type=float, default=None,
+                        help="the smaller scale growth is measured from (default 0.2 when --scale is larger; 0: none)")
     parser.add_argument("--json", required=True, help="where to write the figures")
     args = parser.parse_args(argv)
+    base_scale = args.growth_base if args.growth_base is not None else (0.2 if args.scale > 0.2 else 0)
     figures: dict = {"benchmark": "risks", "scale": args.scale, "repeat": args.repeat, "machine": machine(),
-                     "goals": GOALS, "load_average_before": load_average()}
+                     "goals": GOALS, "growth_goal": GROWTH_GOAL, "load_average_before": load_average()}
     figures.update(run(args.scale, max(1, args.repeat)))
+    if base_scale:
+        base = baseline(__file__, base_scale, ["--repeat", str(args.repeat)])
+        figures.update(growth_base_scale=base_scale, growth_base_risks=base["risks"],
+                       growth_base_load_average=base["load_average_before"])
+        figures.update(growth(figures, base, [f"{who}_{scenario}" for who in ("manager", "owner")
+                                              for scenario in SCENARIOS]))
     figures["load_average_after"] = load_average()
     figures["goals_met"] = verdicts(figures)
     Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")

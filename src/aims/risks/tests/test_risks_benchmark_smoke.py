@@ -12,7 +12,8 @@ BENCHMARK = Path(__file__).resolve().parents[4] / "benchmarks" / "risks.py"
 def test_risks_benchmark_runs_and_writes_its_figures(tmp_path):
     out = tmp_path / "risks.json"
     env = {k: v for k, v in os.environ.items() if k not in ("AIMS_DATA_DIR", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
-    done = subprocess.run([sys.executable, str(BENCHMARK), "--scale", "0.002", "--repeat", "3", "--json", str(out)],
+    done = subprocess.run([sys.executable, str(BENCHMARK), "--scale", "0.002", "--repeat", "3", "--growth-base", "0.001",
+                           "--json", str(out)],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(out.read_text())
@@ -23,12 +24,18 @@ def test_risks_benchmark_runs_and_writes_its_figures(tmp_path):
             assert figures[f"{who}_{scenario}_p50_ms"] <= figures[f"{who}_{scenario}_p95_ms"]
             assert 0 <= figures[f"{who}_{scenario}_cpu_p50_ms"] <= figures[f"{who}_{scenario}_cpu_p95_ms"]
         assert figures[f"{who}_heatmap_risks"] > figures[f"{who}_heatmap_system_risks"] > 0
-        for scenario in ("register", "register_filtered", "register_search", "api", "api_filtered"):
+        for scenario in ("register", "register_filtered", "register_search", "register_sorted", "api", "api_filtered",
+                         "api_sorted"):
             if scenario.split("_")[0] in figures["unavailable"]:
                 continue
             assert figures[f"{who}_{scenario}_statuses"] == [200]
             assert figures[f"{who}_{scenario}_queries_min"] == figures[f"{who}_{scenario}_queries_max"] > 0
+            # Beside its floor (its SQL replayed raw) and its growth from the smaller scale, empty pages counted.
+            assert figures[f"{who}_{scenario}_floor_p95_ms"] > 0 and figures[f"{who}_{scenario}_floor_ratio_p95"] > 0
+            assert f"{who}_{scenario}_growth_p95" in figures and f"{who}_{scenario}_growth_cpu_p95" in figures
+            assert 0 <= figures[f"{who}_{scenario}_empty_pages"] <= figures[f"{who}_{scenario}_urls"]
     # The scoped owner sees one unit of the organisation, not all of it.
     assert figures["owner_heatmap_risks"] < figures["manager_heatmap_risks"]
     assert figures["queries_constant"] is True
-    assert "heatmap" in done.stdout and "p95" in done.stdout
+    assert figures["growth_base_risks"] < figures["risks"]
+    assert "heatmap" in done.stdout and "floor" in done.stdout and "growth" in done.stdout
