@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aims.compliance",
     "aims.evidence",
     "aims.monitoring",
+    "aims.suppliers",
 ]
 
 MIDDLEWARE = [

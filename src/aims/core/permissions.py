@@ -55,7 +55,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSTEM_OWNER: {
         **{d: READ for d in BUSINESS_DOMAINS},
         "inventory": WRITE, "risks": WRITE, "obligations": WRITE, "evidence": WRITE, "incidents": WRITE,
-        "monitoring": WRITE, "organisation": READ, "people": READ,
+        "monitoring": WRITE, "suppliers": WRITE, "organisation": READ, "people": READ,
     },
     Role.CONTRIBUTOR: {
         **{d: READ for d in BUSINESS_DOMAINS},

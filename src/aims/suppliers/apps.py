@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SuppliersConfig(AppConfig):
+    name = "aims.suppliers"
+    label = "suppliers"
+    verbose_name = _("Suppliers")
+
+    def ready(self) -> None:
+        from aims.core import demo, labels, registry
+
+        from . import approvals, gates, tasks  # noqa: F401  (periodic jobs register with Huey)
+        from . import demo as suppliers_demo
+        from . import labels as suppliers_labels
+        from .models import Assessment, Certification, Contact, Supplier, Supply
+
+        registry.register(Supplier, url_name="suppliers:supplier_detail")
+        for model in (Assessment, Certification, Contact, Supply):
+            registry.register(model)
+        labels.register_actions(suppliers_labels.ACTIONS)
+        approvals.register()
+        gates.register()
+        demo.register("suppliers", suppliers_demo.load, order=70)

@@ -1,0 +1,392 @@
+"""State changes of the supplier register. Each function checks permission, changes state and writes its ledger event
+in one transaction; pages, API, imports and the demo all call these.
+
+Onboarding (ISO/IEC 42001 A.10): a supplier is approved through the "To approve" inbox, never by the person who
+submitted it, and only when `onboarding_gaps` finds nothing missing: a named owner and backup, a completed
+assessment at or above the required score (or a justified exception), and the contract clauses its criticality needs.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.catalogs import load_catalog, localised
+from aims.core import approvals, context, ledger
+from aims.core.assignment import check_assignee
+from aims.core.notifications import notify
+from aims.core.permissions import ADD, CHANGE, require
+from aims.core.services import _create, _delete, _save_with_changes, stamp_new
+from aims.core.stored_text import Text
+
+from .models import (
+    CRITICALITY_ORDER, Assessment, Certification, Contact, Status, Supplier, Supply,
+)
+
+APPROVAL = "suppliers.onboarding"
+CATALOG = "suppliers"
+EDITABLE = ("legal_name", "registration_number", "vat_number", "lei", "country", "website", "unit", "owner", "backup",
+            "services", "required_score", "score_exception", "clauses", "dpa_signed_on", "hosting_countries",
+            "subprocessors", "trains_on_our_data", "prompt_retention_days", "output_retention_days",
+            "model_change_notice_days", "model_provenance", "value_chain_role", "art25_agreement")
+
+
+# --- Catalogue ---------------------------------------------------------------------------------------------------------
+
+def catalogue() -> dict:
+    return load_catalog(CATALOG)
+
+
+def clause_catalogue() -> list[dict]:
+    return catalogue()["clauses"]
+
+
+def clause_label(key: str, language: str = "en") -> str:
+    found = next((c for c in clause_catalogue() if c["key"] == key), None)
+    return localised(found["label"], language) if found else key
+
+
+def default_required_score() -> int:
+    return int(catalogue()["onboarding"]["required_score"])
+
+
+def required_score(supplier: Supplier) -> int:
+    return supplier.required_score if supplier.required_score is not None else default_required_score()
+
+
+def required_clauses(criticality: str) -> list[str]:
+    """The clause keys a supplier of this criticality must have; an unused supplier needs those of the lowest."""
+    rank = max(CRITICALITY_ORDER.index(criticality or ""), 1)
+    return [c["key"] for c in clause_catalogue() if CRITICALITY_ORDER.index(c["required_from"]) <= rank]
+
+
+def _check_clauses(clauses) -> list[str]:
+    if not isinstance(clauses, list) or any(not isinstance(c, str) for c in clauses):
+        raise ValidationError({"clauses": _("Give the clauses as a list of keys.")})
+    known = {c["key"] for c in clause_catalogue()}
+    unknown = sorted(set(clauses) - known)
+    if unknown:
+        raise ValidationError({"clauses": _("Unknown clauses: %(keys)s.") % {"keys": ", ".join(unknown)}})
+    return [c["key"] for c in clause_catalogue() if c["key"] in set(clauses)]  # catalogue order, no duplicates
+
+
+def _text(value, field: str, *, required: bool = False, limit: int = 20000, message=None) -> str:
+    value = (value or "").strip() if isinstance(value, str) else value
+    if required and not value:
+        raise ValidationError({field: message or _("This field is required.")})
+    if isinstance(value, str) and len(value) > limit:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
+    return value
+
+
+def _check_people(*, actor, supplier: Supplier, changes: dict) -> None:
+    """The owner and the backup must be able to act on the supplier (or get the access, as the organisation chose)."""
+    unit = changes.get("unit", supplier.unit if supplier.unit_id else None)
+    what = _("owner of the supplier %(supplier)s") % {"supplier": changes.get("legal_name", supplier.legal_name)}
+    for field in ("owner", "backup"):
+        person = changes.get(field, getattr(supplier, field) if getattr(supplier, f"{field}_id") else None)
+        if person is not None and (field in changes or "unit" in changes):
+            check_assignee(actor=actor, person=person, action=CHANGE, domain="suppliers", unit=unit, field=field,
+                           what=what)
+
+
+# --- The register ------------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_supplier(*, actor, legal_name: str, unit, owner=None, backup=None, reason: str = "",
+                    **fields) -> Supplier:
+    require(actor, ADD, domain="suppliers", unit=unit)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    if "clauses" in fields:
+        fields["clauses"] = _check_clauses(fields["clauses"])
+    supplier = Supplier(legal_name=_text(legal_name, "legal_name", required=True, limit=200,
+                                         message=_("Give the supplier's legal name.")),
+                        unit=unit, owner=owner, backup=backup, **fields)
+    _check_people(actor=actor, supplier=supplier, changes={"owner": owner, "backup": backup, "unit": unit})
+    stamp_new(supplier)
+    supplier = _create(actor=actor, obj=supplier, reason=reason)
+    return supplier
+
+
+@transaction.atomic
+def update_supplier(*, actor, supplier: Supplier, changes: dict, expected_version: int | None = None,
+                    reason: str = "") -> Supplier:
+    require(actor, CHANGE, supplier)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    if "legal_name" in changes:
+        changes["legal_name"] = _text(changes["legal_name"], "legal_name", required=True, limit=200,
+                                      message=_("Give the supplier's legal name."))
+    if "clauses" in changes:
+        changes["clauses"] = _check_clauses(changes["clauses"])
+    if "unit" in changes and changes["unit"] != supplier.unit:
+        require(actor, ADD, domain="suppliers", unit=changes["unit"])
+    _check_people(actor=actor, supplier=supplier, changes=changes)
+    return _save_with_changes(actor=actor, obj=supplier, changes=changes, reason=reason,
+                              expected_version=expected_version)
+
+
+# --- Contacts, certifications ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def add_contact(*, actor, supplier: Supplier, name: str, email: str, function: str = "", phone: str = "") -> Contact:
+    require(actor, CHANGE, supplier)
+    contact = Contact(supplier=supplier, name=_text(name, "name", required=True, limit=200), email=email,
+                      function=function, phone=phone)
+    stamp_new(contact)
+    return _create(actor=actor, obj=contact)
+
+
+@transaction.atomic
+def update_contact(*, actor, contact: Contact, changes: dict, expected_version: int | None = None) -> Contact:
+    require(actor, CHANGE, contact.supplier)
+    unknown = set(changes) - {"name", "email", "function", "phone"}
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    return _save_with_changes(actor=actor, obj=contact, changes=changes, reason="", expected_version=expected_version)
+
+
+@transaction.atomic
+def remove_contact(*, actor, contact: Contact) -> None:
+    require(actor, CHANGE, contact.supplier)
+    _delete(actor=actor, obj=contact)
+
+
+@transaction.atomic
+def add_certification(*, actor, supplier: Supplier, scheme: str, reference: str = "", valid_from=None,
+                      valid_until=None) -> Certification:
+    require(actor, CHANGE, supplier)
+    certification = Certification(supplier=supplier, scheme=scheme, reference=reference, valid_from=valid_from,
+                                  valid_until=valid_until)
+    stamp_new(certification)
+    return _create(actor=actor, obj=certification)
+
+
+@transaction.atomic
+def remove_certification(*, actor, certification: Certification) -> None:
+    require(actor, CHANGE, certification.supplier)
+    _delete(actor=actor, obj=certification)
+
+
+# --- What the supplier provides, and its computed criticality ---------------------------------------------------------
+
+def dependent_systems(supplier_ids):
+    """The live (not retired) systems that use a component or dependency the suppliers provide, directly or through a
+    component resting on a supplied dependency: one queryset."""
+    from aims.inventory.models import AISystem, ComponentDependency, SystemComponent, SystemDependency
+
+    supplied = Supply.objects.filter(supplier__in=supplier_ids)
+    components = supplied.filter(component__isnull=False).values("component")
+    dependencies = supplied.filter(dependency__isnull=False).values("dependency")
+    through = ComponentDependency.objects.filter(dependency__in=dependencies).values("component")
+    return AISystem.objects.filter(is_frozen=False).filter(
+        Q(pk__in=SystemComponent.objects.filter(component__in=components).values("system"))
+        | Q(pk__in=SystemDependency.objects.filter(dependency__in=dependencies).values("system"))
+        | Q(pk__in=SystemComponent.objects.filter(component__in=through).values("system")))
+
+
+def computed_criticality(supplier: Supplier) -> str:
+    """The highest criticality of the systems depending on the supplier, critical when one of them is in an AI Act
+    tier the catalogue names; "" when nothing depends on it."""
+    raise_tiers = catalogue()["criticality"].get("raise_to_critical_for_ai_act_tiers", [])
+    best = ""
+    for criticality, tier in dependent_systems([supplier.pk]).values_list("criticality", "ai_act_tier"):
+        level = "critical" if tier in raise_tiers else criticality
+        if CRITICALITY_ORDER.index(level) > CRITICALITY_ORDER.index(best):
+            best = level
+    return best
+
+
+def refresh_criticality(*, supplier: Supplier, actor=None) -> Supplier:
+    """Store the computed criticality; a change is ledgered (trusted: called by the services that change links)."""
+    level = computed_criticality(supplier)
+    if level == supplier.criticality:
+        return supplier
+    with transaction.atomic():
+        return _save_with_changes(actor=actor, obj=supplier, expected_version=None, reason="",
+                                  action="suppliers.supplier.criticality",
+                                  changes={"criticality": level, "criticality_rank": CRITICALITY_ORDER.index(level)})
+
+
+@transaction.atomic
+def link_supply(*, actor, supplier: Supplier, component=None, dependency=None) -> Supply:
+    """The supplier provides `component` or `dependency` (one of them), as seen by the caller."""
+    require(actor, CHANGE, supplier)
+    if (component is None) == (dependency is None):
+        raise ValidationError(_("Name either a component or a dependency."))
+    existing = Supply.objects.filter(supplier=supplier, component=component, dependency=dependency).first()
+    if existing is not None:
+        return existing
+    supply = Supply(supplier=supplier, component=component, dependency=dependency)
+    stamp_new(supply)
+    supply = _create(actor=actor, obj=supply)
+    refresh_criticality(supplier=supplier, actor=actor)
+    return supply
+
+
+@transaction.atomic
+def unlink_supply(*, actor, supply: Supply) -> None:
+    supplier = supply.supplier
+    require(actor, CHANGE, supplier)
+    _delete(actor=actor, obj=supply)
+    refresh_criticality(supplier=Supplier.objects.get(pk=supplier.pk), actor=actor)
+
+
+def refresh_all_criticalities() -> int:
+    """The daily job: systems change criticality and tier outside this module. Returns how many changed."""
+    changed = 0
+    for supplier in Supplier.objects.all():
+        before = supplier.criticality
+        if refresh_criticality(supplier=supplier).criticality != before:
+            changed += 1
+    return changed
+
+
+# --- Assessments -------------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def start_assessment(*, actor, supplier: Supplier, summary: str = "") -> Assessment:
+    require(actor, CHANGE, supplier)
+    assessment = Assessment(supplier=supplier, summary=_text(summary, "summary"), started_at=context.now())
+    stamp_new(assessment)
+    return _create(actor=actor, obj=assessment)
+
+
+@transaction.atomic
+def complete_assessment(*, actor, assessment: Assessment, score: int, summary: str = "") -> Assessment:
+    """The owner's review: the score (0-100) and what it rests on; the assessment is then completed."""
+    assessment = Assessment.objects.select_for_update().select_related("supplier").get(pk=assessment.pk)
+    require(actor, CHANGE, assessment.supplier)
+    if assessment.state != Assessment.State.IN_PROGRESS:
+        raise ValidationError(_("This assessment is already completed."))
+    if score is None or not 0 <= int(score) <= 100:
+        raise ValidationError({"score": _("Give a score between 0 and 100.")})
+    changes = {"state": Assessment.State.COMPLETED, "score": int(score), "completed_at": context.now(),
+               "reviewed_by": actor}
+    if summary:
+        changes["summary"] = _text(summary, "summary")
+    return _save_with_changes(actor=actor, obj=assessment, changes=changes, reason="", expected_version=None,
+                              action="suppliers.assessment.complete")
+
+
+def latest_completed(supplier: Supplier) -> Assessment | None:
+    return supplier.assessments.filter(state=Assessment.State.COMPLETED).order_by("-completed_at", "-pk").first()
+
+
+# --- Onboarding --------------------------------------------------------------------------------------------------------
+
+def onboarding_gaps(supplier: Supplier) -> list[Text]:
+    """What is missing before the supplier may be approved (empty when nothing is), in words rendered when shown."""
+    gaps: list[Text] = []
+    if not supplier.owner_id:
+        gaps.append(Text(gettext_lazy("Name an internal owner.")))
+    if not supplier.backup_id:
+        gaps.append(Text(gettext_lazy("Name a backup owner.")))
+    needed = required_score(supplier)
+    assessment = latest_completed(supplier)
+    exception = supplier.score_exception.strip()
+    if assessment is None and not exception:
+        gaps.append(Text(gettext_lazy("Complete a due-diligence assessment (required score: %(score)s).")
+                         , score=needed))
+    elif assessment is not None and assessment.score < needed and not exception:
+        gaps.append(Text(gettext_lazy("The last assessment scored %(score)s, below the required %(needed)s: raise "
+                                      "it or justify an exception."), score=assessment.score, needed=needed))
+    missing = [key for key in required_clauses(supplier.criticality) if key not in supplier.clauses]
+    if missing:
+        gaps.append(Text(gettext_lazy("Missing contract clauses: %(clauses)s."), clauses=missing,
+                         ))
+    return gaps
+
+
+def missing_clauses(supplier: Supplier) -> list[str]:
+    return [key for key in required_clauses(supplier.criticality) if key not in supplier.clauses]
+
+
+def _refuse_gaps(supplier: Supplier) -> None:
+    gaps = onboarding_gaps(supplier)
+    if gaps:
+        raise ValidationError(" ".join(describe_gap(gap) for gap in gaps))
+
+
+def describe_gap(gap: Text) -> str:
+    """A gap in the active language (clause keys become their catalogue labels)."""
+    from aims.core.labels import language
+
+    params = dict(gap.params)
+    if "clauses" in params:
+        params["clauses"] = ", ".join(clause_label(key, language()) for key in params["clauses"])
+    return str(gap.message) % params if params else str(gap.message)
+
+
+@transaction.atomic
+def submit_for_approval(*, actor, supplier: Supplier, reason: str = "") -> Supplier:
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    require(actor, CHANGE, supplier)
+    if supplier.status not in (Status.DRAFT, Status.SUSPENDED):
+        raise ValidationError(_("Only a supplier being onboarded or suspended can be submitted for approval."))
+    supplier = refresh_criticality(supplier=supplier, actor=actor)
+    _refuse_gaps(supplier)
+    supplier = _save_with_changes(actor=actor, obj=supplier, expected_version=None, reason=reason,
+                                  action="suppliers.supplier.submit",
+                                  changes={"status": Status.SUBMITTED, "submitted_by": actor,
+                                           "submitted_at": context.now(), "decision_comment": ""})
+    approvals.request(APPROVAL, supplier, body=reason)
+    return supplier
+
+
+@transaction.atomic
+def approve_supplier(*, actor, supplier: Supplier, comment: str = "") -> Supplier:
+    """The onboarding sign-off: an approver other than the person who submitted it, and nothing missing."""
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    if supplier.status != Status.SUBMITTED:
+        raise ValidationError(_("Only a supplier waiting for approval can be approved."))
+    approvals.require_approver(actor, APPROVAL, supplier)
+    supplier = refresh_criticality(supplier=supplier, actor=actor)
+    _refuse_gaps(supplier)  # what was true at submission may no longer be
+    supplier = _save_with_changes(actor=actor, obj=supplier, expected_version=None, reason=comment,
+                                  action="suppliers.supplier.approve",
+                                  changes={"status": Status.APPROVED, "approved_by": actor,
+                                           "approved_at": context.now(),
+                                           "decision_comment": _text(comment, "comment")})
+    approvals.settle(APPROVAL, supplier)
+    if supplier.submitted_by_id:
+        notify(recipient=supplier.submitted_by, title=gettext_lazy("The supplier %(supplier)s was approved"),
+               params={"supplier": supplier.legal_name}, url=supplier.get_absolute_url(), kind="suppliers")
+    return supplier
+
+
+@transaction.atomic
+def return_supplier(*, actor, supplier: Supplier, comment: str) -> Supplier:
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    if supplier.status != Status.SUBMITTED:
+        raise ValidationError(_("Only a supplier waiting for approval can be returned."))
+    approvals.require_approver(actor, APPROVAL, supplier)
+    comment = _text(comment, "comment", required=True, message=_("Say what must be corrected."))
+    supplier = _save_with_changes(actor=actor, obj=supplier, expected_version=None, reason=comment,
+                                  action="suppliers.supplier.return",
+                                  changes={"status": Status.DRAFT, "decision_comment": comment})
+    approvals.settle(APPROVAL, supplier)
+    if supplier.submitted_by_id:
+        notify(recipient=supplier.submitted_by, title=gettext_lazy("The supplier %(supplier)s was returned"),
+               body=comment, params={"supplier": supplier.legal_name}, url=supplier.get_absolute_url(),
+               kind="suppliers")
+    return supplier
+
+
+@transaction.atomic
+def suspend_supplier(*, actor, supplier: Supplier, reason: str) -> Supplier:
+    """Stop relying on a supplier (its systems' go-live gate then fails) until it is approved again."""
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    require(actor, CHANGE, supplier)
+    reason = _text(reason, "reason", required=True, message=_("Say why the supplier is suspended."))
+    if supplier.status == Status.SUBMITTED:
+        approvals.settle(APPROVAL, supplier)
+    return _save_with_changes(actor=actor, obj=supplier, expected_version=None, reason=reason,
+                              action="suppliers.supplier.suspend", changes={"status": Status.SUSPENDED})
+

@@ -1,0 +1,13 @@
+"""Periodic jobs of the supplier module."""
+
+from __future__ import annotations
+
+from aims.core.periodic import crontab, periodic
+
+
+@periodic("suppliers-criticality", crontab(hour="4", minute="40"),
+          "Recompute each supplier's criticality from the systems depending on it")
+def refresh_supplier_criticality() -> int:
+    from .services import refresh_all_criticalities
+
+    return refresh_all_criticalities()
