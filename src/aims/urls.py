@@ -10,6 +10,7 @@ urlpatterns = [
     path("compliance/", include("aims.compliance.urls")),
     path("evidence/", include("aims.evidence.urls")),
     path("monitoring/", include("aims.monitoring.urls")),
+    path("suppliers/", include("aims.suppliers.urls")),
     path("", include("aims.core.urls")),
 ]
 

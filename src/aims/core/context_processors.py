@@ -14,7 +14,7 @@ MODULES = [
     ("compliance", _("Compliance"), "compliance:home"),
     ("evidence", _("Evidence"), "evidence:list"),
     ("incidents", _("Incidents"), "incidents"),
-    ("suppliers", _("Suppliers"), "suppliers"),
+    ("suppliers", _("Suppliers"), "suppliers:supplier_list"),
     ("people", _("People"), None),
     ("monitoring", _("Monitoring"), "monitoring:dashboard"),
     ("audits", _("Audits"), "audits"),

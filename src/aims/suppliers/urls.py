@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "suppliers"
+
+urlpatterns = [
+    path("", views.supplier_list, name="supplier_list"),
+    path("new/", views.supplier_create, name="supplier_create"),
+    path("<int:pk>/", views.supplier_detail, name="supplier_detail"),
+    path("<int:pk>/edit/", views.supplier_edit, name="supplier_edit"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("<int:pk>/contacts/<int:contact_pk>/remove/", views.contact_remove, name="contact_remove"),
+    path("<int:pk>/certifications/", views.certification_add, name="certification_add"),
+    path("<int:pk>/certifications/<int:certification_pk>/remove/", views.certification_remove,
+         name="certification_remove"),
+    path("<int:pk>/supplies/", views.supply_add, name="supply_add"),
+    path("<int:pk>/supplies/<int:supply_pk>/remove/", views.supply_remove, name="supply_remove"),
+    path("<int:pk>/assessments/", views.assessment_start, name="assessment_start"),
+    path("<int:pk>/assessments/<int:assessment_pk>/score/", views.assessment_complete, name="assessment_complete"),
+    path("<int:pk>/submit/", views.supplier_submit, name="supplier_submit"),
+    path("<int:pk>/approve/", views.supplier_approve, name="supplier_approve"),
+    path("<int:pk>/return/", views.supplier_return, name="supplier_return"),
+    path("<int:pk>/suspend/", views.supplier_suspend, name="supplier_suspend"),
+]

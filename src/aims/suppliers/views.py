@@ -1,0 +1,325 @@
+"""Supplier pages: the register (filters, sort, search, pages), a supplier's page (facts, onboarding gate and
+sign-off, contacts, certifications, what it provides, assessments, history, journal), and the small forms posting to
+their own URLs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aims.core import approvals
+from aims.core.forms import errors_on
+from aims.core.permissions import can_anywhere, get_for
+from aims.core.views_org import _posted, tab_context
+
+from . import services
+from .forms import CertificationForm, CommentForm, ContactForm, ScoreForm, SupplierForm, SupplyForm
+from .models import Assessment, Certification, Contact, Criticality, Status, Supplier, Supply
+
+PER_PAGE = 50
+SORTS = {
+    "name": ("legal_name",),
+    "country": ("country", "legal_name"),
+    "criticality": ("criticality_rank", "legal_name"),
+    "status": ("status", "legal_name"),
+    "owner": ("owner__last_name", "owner__first_name", "legal_name"),
+}
+
+
+def _sorting(request) -> tuple[str, bool]:
+    raw = request.GET.get("sort", "name")
+    descending = raw.startswith("-")
+    key = raw.lstrip("-")
+    return (key, descending) if key in SORTS else ("name", False)
+
+
+def require_reader(user) -> None:
+    if not can_anywhere(user, "view", "suppliers"):
+        raise PermissionDenied
+
+
+@login_required
+def supplier_list(request):
+    user = request.user
+    require_reader(user)
+    suppliers = Supplier.objects.restrict(user, "view").select_related("owner", "unit")
+    q = request.GET.get("q", "").strip()[:200]
+    for term in q.split()[:10]:
+        suppliers = suppliers.filter(Q(legal_name__icontains=term) | Q(services__icontains=term)
+                                     | Q(registration_number__icontains=term) | Q(vat_number__icontains=term))
+    status, criticality = request.GET.get("status", ""), request.GET.get("criticality", "")
+    country = request.GET.get("country", "").strip().upper()[:2]
+    if status in Status.values:
+        suppliers = suppliers.filter(status=status)
+    criticality_set = "criticality" in request.GET and criticality in Criticality.values
+    if criticality_set:
+        suppliers = suppliers.filter(criticality=criticality)
+    if country:
+        suppliers = suppliers.filter(country=country)
+    sort, descending = _sorting(request)
+    ordering = [("-" if descending else "") + f for f in SORTS[sort]] + ["-pk" if descending else "pk"]
+    page = Paginator(suppliers.order_by(*ordering), PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(request, "suppliers/supplier_list.html", {
+        "page": page, "suppliers": page.object_list, "q": q, "status": status, "criticality": criticality,
+        "criticality_set": criticality_set,
+        "country": country, "statuses": Status.choices, "criticalities": Criticality.choices,
+        "filtered": bool(q or status or country or criticality_set),
+        "sort": sort, "descending": descending, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
+        "can_add": can_anywhere(user, "add", "suppliers"),
+        "columns": [("name", _("Supplier")), ("country", _("Country")), ("criticality", _("Criticality")),
+                    ("status", _("Onboarding")), ("owner", _("Internal owner"))],
+    })
+
+
+def visible_supplier(request, pk: int, action: str = "view") -> Supplier:
+    return get_for(request.user, Supplier.objects.select_related(
+        "unit", "owner", "backup", "submitted_by", "approved_by"), action, pk=pk)
+
+
+def _approver_or_reader(request, pk: int) -> Supplier:
+    """The supplier's page opens to its readers and to whoever may approve it (approvals: url(obj) answers 200)."""
+    supplier = Supplier.objects.select_related("unit", "owner", "backup", "submitted_by", "approved_by").filter(
+        pk=pk).first()
+    if supplier is not None and supplier.status == Status.SUBMITTED and approvals.may_approve(
+            request.user, services.APPROVAL, supplier):
+        return supplier
+    return visible_supplier(request, pk)
+
+
+def can_change(user, supplier: Supplier) -> bool:
+    return Supplier.objects.restrict(user, "change").filter(pk=supplier.pk).exists()
+
+
+@login_required
+def supplier_detail(request, pk: int, **bound):
+    user = request.user
+    supplier = _approver_or_reader(request, pk)
+    from aims.core.labels import language
+
+    lang = language()
+    gaps = [services.describe_gap(gap) for gap in services.onboarding_gaps(supplier)]
+    required = services.required_clauses(supplier.criticality)
+    clauses = [{"key": c["key"], "label": services.clause_label(c["key"], lang), "required": c["key"] in required,
+                "present": c["key"] in supplier.clauses} for c in services.clause_catalogue()]
+    from aims.inventory.models import AISystem  # noqa: F401  (the dependent systems below are inventory rows)
+
+    dependent = services.dependent_systems([supplier.pk]).restrict(user, "view").order_by("name")
+    context = {
+        "supplier": supplier, "can_change": can_change(user, supplier), "gaps": gaps, "clauses": clauses,
+        "required_score": services.required_score(supplier), "last_assessment": services.latest_completed(supplier),
+        "contacts": supplier.contacts.order_by("name", "pk"),
+        "certifications": supplier.certifications.order_by("scheme", "pk"),
+        "supplies": supplier.supplies.select_related("component", "dependency").order_by("pk"),
+        "assessments": supplier.assessments.select_related("reviewed_by").order_by("-started_at", "-pk"),
+        "systems": dependent[:200],
+        "contact_form": bound.get("contact_form") or ContactForm(),
+        "certification_form": bound.get("certification_form") or CertificationForm(),
+        "supply_form": bound.get("supply_form") or SupplyForm(user=user),
+        "score_form": bound.get("score_form") or ScoreForm(),
+        "comment_form": CommentForm(),
+        **tab_context(request, supplier),
+    }
+    if supplier.status == Status.SUBMITTED:
+        context["approval"] = approvals.context_for(user, services.APPROVAL, supplier)
+    return render(request, "suppliers/supplier_detail.html", context, status=400 if bound else 200)
+
+
+@login_required
+def supplier_create(request):
+    user = request.user
+    if not can_anywhere(user, "add", "suppliers"):
+        raise PermissionDenied
+    form = SupplierForm(_posted(request), user=user, creating=True, initial={"owner": user.pk})
+    if request.method == "POST" and form.is_valid():
+        fields = form.changes()
+        legal_name, unit = fields.pop("legal_name"), fields.pop("unit")
+        with errors_on(form):
+            supplier = services.create_supplier(actor=user, legal_name=legal_name, unit=unit,
+                                                reason=form.cleaned_data["reason"], **fields)
+        if not form.errors:
+            messages.success(request, _("The supplier “%(name)s” was registered.") % {"name": supplier})
+            return redirect("suppliers:supplier_detail", pk=supplier.pk)
+    return render(request, "suppliers/supplier_form.html", {"form": form, "creating": True},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def supplier_edit(request, pk: int):
+    user = request.user
+    supplier = visible_supplier(request, pk, "change")
+    form = SupplierForm(_posted(request), instance=supplier, user=user, initial={"version": supplier.version})
+    if request.method == "POST" and form.is_valid():
+        with errors_on(form):
+            services.update_supplier(actor=user, supplier=Supplier.objects.get(pk=pk), changes=form.changes(),
+                                     expected_version=form.cleaned_data["version"],
+                                     reason=form.cleaned_data["reason"])
+        if not form.errors:
+            messages.success(request, _("The supplier was saved."))
+            return redirect("suppliers:supplier_detail", pk=pk)
+    return render(request, "suppliers/supplier_form.html", {"form": form, "supplier": supplier},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+def _done(request, supplier, message: str):
+    messages.success(request, message)
+    return redirect(supplier.get_absolute_url())
+
+
+def _refused(request, supplier, error) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+@login_required
+@require_POST
+def contact_add(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        with errors_on(form):
+            services.add_contact(actor=request.user, supplier=supplier, **form.cleaned_data)
+        if not form.errors:
+            return _done(request, supplier, _("The contact was added."))
+    return supplier_detail(request, pk, contact_form=form)
+
+
+@login_required
+@require_POST
+def contact_remove(request, pk: int, contact_pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    contact = get_object_or_404(Contact, pk=contact_pk, supplier=supplier)
+    services.remove_contact(actor=request.user, contact=contact)
+    return _done(request, supplier, _("The contact was removed."))
+
+
+@login_required
+@require_POST
+def certification_add(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    form = CertificationForm(request.POST)
+    if form.is_valid():
+        with errors_on(form):
+            services.add_certification(actor=request.user, supplier=supplier, **form.cleaned_data)
+        if not form.errors:
+            return _done(request, supplier, _("The certification was recorded."))
+    return supplier_detail(request, pk, certification_form=form)
+
+
+@login_required
+@require_POST
+def certification_remove(request, pk: int, certification_pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    certification = get_object_or_404(Certification, pk=certification_pk, supplier=supplier)
+    services.remove_certification(actor=request.user, certification=certification)
+    return _done(request, supplier, _("The certification was removed."))
+
+
+@login_required
+@require_POST
+def supply_add(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    form = SupplyForm(request.POST, user=request.user)
+    if form.is_valid():
+        with errors_on(form):
+            services.link_supply(actor=request.user, supplier=supplier, component=form.cleaned_data["component"],
+                                 dependency=form.cleaned_data["dependency"])
+        if not form.errors:
+            return _done(request, supplier, _("The supplied item was linked."))
+    return supplier_detail(request, pk, supply_form=form)
+
+
+@login_required
+@require_POST
+def supply_remove(request, pk: int, supply_pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    supply = get_object_or_404(Supply, pk=supply_pk, supplier=supplier)
+    services.unlink_supply(actor=request.user, supply=supply)
+    return _done(request, supplier, _("The supplied item was unlinked."))
+
+
+@login_required
+@require_POST
+def assessment_start(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    services.start_assessment(actor=request.user, supplier=supplier)
+    return _done(request, supplier, _("An assessment was started."))
+
+
+@login_required
+@require_POST
+def assessment_complete(request, pk: int, assessment_pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    assessment = get_object_or_404(Assessment, pk=assessment_pk, supplier=supplier)
+    form = ScoreForm(request.POST)
+    if form.is_valid():
+        with errors_on(form):
+            services.complete_assessment(actor=request.user, assessment=assessment, **form.cleaned_data)
+        if not form.errors:
+            return _done(request, supplier, _("The assessment was scored."))
+    return supplier_detail(request, pk, score_form=form)
+
+
+@login_required
+@require_POST
+def supplier_submit(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    from django.core.exceptions import ValidationError
+
+    try:
+        services.submit_for_approval(actor=request.user, supplier=supplier, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        _refused(request, supplier, error)
+        return redirect(supplier.get_absolute_url())
+    return _done(request, supplier, _("The supplier was submitted for approval."))
+
+
+def _decide(request, pk: int, decide, message: str):
+    supplier = Supplier.objects.filter(pk=pk).first()
+    if supplier is None or not (approvals.may_approve(request.user, services.APPROVAL, supplier)
+                                or Supplier.objects.restrict(request.user, "view").filter(pk=pk).exists()):
+        raise PermissionDenied  # the service refuses anyone who may not approve; strangers learn nothing here
+    from django.core.exceptions import ValidationError
+
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        decide(actor=request.user, supplier=supplier, comment=comment)
+    except ValidationError as error:
+        _refused(request, supplier, error)
+        return redirect(supplier.get_absolute_url())
+    return _done(request, supplier, message)
+
+
+@login_required
+@require_POST
+def supplier_approve(request, pk: int):
+    return _decide(request, pk, services.approve_supplier, _("The supplier was approved."))
+
+
+@login_required
+@require_POST
+def supplier_return(request, pk: int):
+    return _decide(request, pk, services.return_supplier, _("The supplier was returned to its owner."))
+
+
+@login_required
+@require_POST
+def supplier_suspend(request, pk: int):
+    supplier = visible_supplier(request, pk, "change")
+    from django.core.exceptions import ValidationError
+
+    try:
+        services.suspend_supplier(actor=request.user, supplier=supplier, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        _refused(request, supplier, error)
+        return redirect(supplier.get_absolute_url())
+    return _done(request, supplier, _("The supplier was suspended."))
