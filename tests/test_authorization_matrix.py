@@ -41,6 +41,7 @@ from aims.monitoring.services import closure, drift
 from aims.monitoring.models import Alert, ChangeSuggestion
 from aims.risks import services as risks
 from aims.risks.models import RiskSuggestion
+from aims.suppliers import services as suppliers
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,8 @@ from aims.inventory.testing import CV_SCREENING  # noqa: E402
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
 WHOLE_ORGANISATION = {"administrator", "auditor"}
-BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "organisation", "people"}
+BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "suppliers", "organisation",
+        "people"}
 READS = {
     "administrator": BASE | {"roles", "ledger"},
     "aims_manager": BASE | {"roles", "ledger"},
@@ -60,9 +62,10 @@ READS = {
 }
 WRITES = {
     "administrator": BASE | {"roles"},
-    "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "organisation"},
+    "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "suppliers",
+                     "organisation"},
     "risk_manager": {"risks"},
-    "system_owner": {"inventory", "risks", "obligations", "evidence", "monitoring"},
+    "system_owner": {"inventory", "risks", "obligations", "evidence", "monitoring", "suppliers"},
     "contributor": {"inventory", "risks", "obligations", "evidence"},
     "auditor": set(), "viewer": set(), "no_role": set(),
 }
@@ -208,6 +211,17 @@ PAGES = {
     "monitoring:drift_progress": R("monitoring", "drift_run"),
     "monitoring:closure_start": W("monitoring", "system"), "monitoring:closure_detail": R("monitoring", "closure"),
     "monitoring:closure_save": W("monitoring", "closure"), "monitoring:closure_sign": P("closure"),
+    # Suppliers (onboarding is approved by the approvers catalogs/approvals.yaml names, not by a write grant)
+    "suppliers:supplier_list": R("suppliers"), "suppliers:supplier_create": W("suppliers"),
+    "suppliers:supplier_detail": R("suppliers", "supplier"), "suppliers:supplier_edit": W("suppliers", "supplier"),
+    "suppliers:contact_add": W("suppliers", "supplier"), "suppliers:contact_remove": W("suppliers", "supplier_contact"),
+    "suppliers:certification_add": W("suppliers", "supplier"),
+    "suppliers:certification_remove": W("suppliers", "supplier_certification"),
+    "suppliers:supply_add": W("suppliers", "supplier"), "suppliers:supply_remove": W("suppliers", "supply"),
+    "suppliers:assessment_start": W("suppliers", "supplier"),
+    "suppliers:assessment_complete": W("suppliers", "supplier_assessment"),
+    "suppliers:supplier_submit": W("suppliers", "supplier"), "suppliers:supplier_approve": P("supplier"),
+    "suppliers:supplier_return": P("supplier"), "suppliers:supplier_suspend": W("suppliers", "supplier"),
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
@@ -219,7 +233,9 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"decision_add|risk_treatment|shadow_convert|shadow_reject|go_live|new_version|role_revoke|"
                        r"role_grant|token_revoke|person_set_active|unit_delete|classify|change_request|system_move|impact_start|"
                        r"kpi_thresholds|kpi_measure|token_create|policy_edit|alert_acknowledge|alert_resolve|drift_reference|"
-                       r"drift_run$|closure_start|closure_save|closure_sign)")
+                       r"drift_run$|closure_start|closure_save|closure_sign|contact_add|contact_remove|certification_add|"
+                       r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
+                       r"supplier_suspend)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -355,6 +371,22 @@ API = {
     "monitoring_api_review_closure_submit": W("monitoring", "closure"),
     "monitoring_api_review_closure_sign": P("closure"), "monitoring_api_review_closure_return": P("closure"),
     "monitoring_api_review_dashboard": R("monitoring"),
+    "suppliers_api_supplier_list": R("suppliers"), "suppliers_api_supplier_create": W("suppliers"),
+    "suppliers_api_supplier_detail": R("suppliers", "supplier"),
+    "suppliers_api_supplier_update": W("suppliers", "supplier"),
+    "suppliers_api_supplier_onboarding": R("suppliers", "supplier"),
+    "suppliers_api_supplier_submit": W("suppliers", "supplier"), "suppliers_api_supplier_approve": P("supplier"),
+    "suppliers_api_supplier_return": P("supplier"), "suppliers_api_supplier_suspend": W("suppliers", "supplier"),
+    "suppliers_api_contact_list": R("suppliers", "supplier"), "suppliers_api_contact_create": W("suppliers", "supplier"),
+    "suppliers_api_contact_delete": W("suppliers", "supplier_contact"),
+    "suppliers_api_certification_list": R("suppliers", "supplier"),
+    "suppliers_api_certification_create": W("suppliers", "supplier"),
+    "suppliers_api_certification_delete": W("suppliers", "supplier_certification"),
+    "suppliers_api_supply_list": R("suppliers", "supplier"), "suppliers_api_supply_create": W("suppliers", "supplier"),
+    "suppliers_api_supply_delete": W("suppliers", "supply"),
+    "suppliers_api_assessment_list": R("suppliers", "supplier"),
+    "suppliers_api_assessment_start": W("suppliers", "supplier"),
+    "suppliers_api_assessment_complete": W("suppliers", "supplier_assessment"),
 }
 
 
@@ -440,6 +472,12 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     alert = Alert.objects.get(kpi=kpi)
     push_token, _secret = monitoring.create_push_token(actor=admin, system=system, name=f"CI {tag}")
     closure_review = closure.start_closure_review(actor=admin, system=system)
+    supplier = suppliers.create_supplier(actor=admin, legal_name=f"Supplier {tag}", unit=unit, owner=owner)
+    supplier_contact = suppliers.add_contact(actor=admin, supplier=supplier, name=f"Contact {tag}",
+                                             email=f"contact-{tag}@vendor.example.com")
+    supplier_certification = suppliers.add_certification(actor=admin, supplier=supplier, scheme="iso27001")
+    supply = suppliers.link_supply(actor=admin, supplier=supplier, component=component)
+    supplier_assessment = suppliers.start_assessment(actor=admin, supplier=supplier)
     drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
         {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
          "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
@@ -452,7 +490,9 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "evidence": evidence_item, "evidence_link": evidence_item.links.get(), "evidence_request": evidence_request,
             "history": system, "kpi": kpi, "alert": alert, "push_token": push_token,
             "change_suggestion": ChangeSuggestion.objects.get(alert=alert), "drift_run": drift_run,
-            "closure": closure_review}
+            "closure": closure_review, "supplier": supplier, "supplier_contact": supplier_contact,
+            "supplier_certification": supplier_certification, "supply": supply,
+            "supplier_assessment": supplier_assessment}
 
 
 @pytest.fixture
@@ -531,6 +571,11 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = objects["system"].pk
         elif argument == "pk" and rule.obj == "evidence_link":
             values[argument] = objects["evidence"].pk
+        elif argument == "pk" and rule.obj in ("supplier_contact", "supplier_certification", "supply",
+                                               "supplier_assessment"):
+            values[argument] = objects["supplier"].pk
+        elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk"):
+            values[argument] = objects[rule.obj].pk
         elif argument == "pk" and rule.obj == "component_dependency":
             values[argument] = objects["component"].pk
         elif argument == "pk":
@@ -563,6 +608,8 @@ API_ARGUMENT_OBJECTS = {
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
+    "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
+    "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
 }
 
 
@@ -646,6 +693,7 @@ def _secrets(objects) -> list[str]:
     return [objects[side][key].name for side in ("north", "south") for key in ("system", "component", "group")] + [
         objects[side][key].title for side in ("north", "south")
         for key in ("risk", "evidence", "evidence_request", "control")] + [
+        objects[side]["supplier"].legal_name for side in ("north", "south")] + [
         objects[side]["person"].email for side in ("north", "south")]
 
 

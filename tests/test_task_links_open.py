@@ -74,6 +74,7 @@ ACTIONS = {
     "evidence.request.": "Send the evidence",
     "monitoring.suggestion.": "Confirm: request this change",
     "approval.monitoring.closure_review.": 'id="sign-form"',
+    "approval.suppliers.onboarding.": "Approve the supplier",
 }
 
 
@@ -209,6 +210,7 @@ def scenario(org, settings) -> None:
                                                assessments={k: "partly" for k in waiting.axes},
                                                decision="corrective_plan", rationale="Satisfaction below target")
     closure.submit_closure_review(actor=manager, review=waiting)
+    suppliers_scenario(manager=manager, owner=owner, unit=north)
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)
@@ -217,6 +219,23 @@ def scenario(org, settings) -> None:
     stranger = person_with_role("contributor", south)
     risks.add_treatment_action(actor=owner, risk=risk, title="Red-team it", owner=stranger,
                                due_date=timezone.localdate() + timedelta(days=9))
+
+
+def suppliers_scenario(*, manager, owner, unit) -> None:
+    """A supplier's onboarding returned to its owner, submitted again and approved; another waiting for approval."""
+    from aims.suppliers import services as suppliers
+
+    clauses = [c["key"] for c in suppliers.clause_catalogue()]
+    for name in ("Lumen Language Models Ltd", "DeskFlow SAS"):
+        supplier = suppliers.create_supplier(actor=owner, legal_name=name, unit=unit, owner=owner, backup=manager,
+                                             clauses=clauses)
+        assessment = suppliers.start_assessment(actor=owner, supplier=supplier)
+        suppliers.complete_assessment(actor=owner, assessment=assessment, score=80)
+        suppliers.submit_for_approval(actor=owner, supplier=supplier)
+    lumen = suppliers.Supplier.objects.get(legal_name="Lumen Language Models Ltd")
+    suppliers.return_supplier(actor=manager, supplier=lumen, comment="Add the SOC 2 report")
+    suppliers.submit_for_approval(actor=owner, supplier=lumen)
+    suppliers.approve_supplier(actor=manager, supplier=lumen)
 
 
 def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:
