@@ -45,6 +45,9 @@ def targets(org, admin_user):
     entry = SoAEntry.objects.first()
     item = create_evidence(actor=admin_user, title="Validation report", unit=north, kind="link",
                            url="https://example.org/report")
+    from aims.suppliers.services import create_supplier
+
+    supplier = create_supplier(actor=admin_user, legal_name="Lumen", unit=north, owner=admin_user)
     return {
         "/api/v1/me": ("/api/v1/me", admin_user),
         "/api/v1/org-units/{unit_id}": (f"/api/v1/org-units/{org['south'].pk}", org["south"]),
@@ -65,6 +68,7 @@ def targets(org, admin_user):
         "/api/v1/obligations/{obligation_id}": (f"/api/v1/obligations/{obligation.pk}", obligation),
         "/api/v1/soa/{entry_id}": (f"/api/v1/soa/{entry.pk}", entry),
         "/api/v1/evidence/{evidence_id}": (f"/api/v1/evidence/{item.pk}", item),
+        "/api/v1/suppliers/{supplier_id}": (f"/api/v1/suppliers/{supplier.pk}", supplier),
     }
 
 

@@ -10,3 +10,32 @@ ACTIONS = {
     "suppliers.supplier.criticality": _("Supplier criticality recomputed"),
     "suppliers.assessment.complete": _("Supplier assessment completed"),
 }
+
+
+# --- Reading the module's stored facts in History (models' `ledger_display`) --------------------------------------
+
+def clauses_display(value, snapshot, memo) -> str:
+    """Clause keys as the catalogue's words, in the reader's language."""
+    from aims.core.labels import language
+
+    from .services import clause_label
+
+    return ", ".join(clause_label(key, language()) for key in value or []) or "—"
+
+
+def subprocessors_display(value, snapshot, memo) -> str:
+    from django.utils.translation import gettext as _
+
+    parts = []
+    for item in value or []:
+        text = str(item.get("name", ""))
+        if item.get("country"):
+            text += f" ({item['country']})"
+        if item.get("ai"):
+            text += " · " + _("AI sub-processor")
+        parts.append(text)
+    return "; ".join(parts) or "—"
+
+
+def countries_display(value, snapshot, memo) -> str:
+    return ", ".join(value or []) or "—"

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import OrgUnit, VersionedModel
 
+from . import labels
+
 
 class Criticality(models.TextChoices):
     NONE = "", _("Nothing depends on it")
@@ -121,6 +123,8 @@ class Supplier(VersionedModel):
                      "submitted_by_id", "submitted_at", "approved_by_id", "approved_at", "decision_comment")
     permission_domain = "suppliers"
     unit_path = "unit"
+    ledger_display = {"clauses": labels.clauses_display, "subprocessors": labels.subprocessors_display,
+                      "hosting_countries": labels.countries_display}
 
     class Meta:
         ordering = ["legal_name", "id"]
