@@ -59,9 +59,8 @@ NOT_REACHED = {
                                     "point 9)",
     "monitoring:drift_progress": "a drift run's page polls it only while the worker runs it; the demo's runs are done",
     **{name: _DEMO_HAS_NONE for name in (
-        "inventory:change_detail", "inventory:playbook_edit", "inventory:component_detail", "inventory:component_edit",
-        "inventory:dependency_detail", "inventory:dependency_edit", "inventory:shadow_detail", "risks:risk_detail",
-        "risks:risk_edit", "risks:impact_detail")},
+        "inventory:change_detail", "inventory:playbook_edit", "inventory:dependency_detail", "inventory:dependency_edit",
+        "inventory:shadow_detail", "risks:risk_detail", "risks:risk_edit", "risks:impact_detail")},
 }
 
 FRENCH_MONTHS = "jan\\.|fév\\.|mars|avr\\.|mai|juin|juil\\.|août|sept\\.|oct\\.|nov\\.|déc\\."

@@ -50,6 +50,8 @@ def load(organisation: Organisation) -> None:
         model = Component.objects.filter(name="Lumen chat model", provider=llm.legal_name).first() or \
             inventory.create_component(actor=admin, kind="external_api", name="Lumen chat model",
                                        version_label="2026-05", provider=llm.legal_name, origin="supplier",
+                                       evidence_links=[{"label": "Lumen trust centre (SOC 2 report)",
+                                                        "url": "https://lumen.example.com/trust"}],
                                        owner_unit=unit, reason="demo data")
         if not chatbot.component_links.filter(component=model).exists():
             inventory.link_component(actor=admin, system=chatbot, component=model, role="main model")

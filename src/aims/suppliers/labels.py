@@ -18,7 +18,7 @@ def clauses_display(value, snapshot, memo) -> str:
     """Clause keys as the catalogue's words, in the reader's language."""
     from aims.core.labels import language
 
-    from .services import clause_label
+    from .catalog import clause_label
 
     return ", ".join(clause_label(key, language()) for key in value or []) or "—"
 

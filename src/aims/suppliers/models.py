@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from aims.core.models import OrgUnit, VersionedModel
 
 from . import labels
+from .catalog import CRITICALITY_ORDER  # noqa: F401  (the order of the levels below, kept with the catalogue)
 
 
 class Criticality(models.TextChoices):
@@ -27,7 +28,6 @@ class Criticality(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-CRITICALITY_ORDER = ["", "low", "medium", "high", "critical"]
 
 
 class Status(models.TextChoices):

@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.catalogs import load_catalog, localised
 from aims.core import approvals, context, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import notify
@@ -22,45 +21,22 @@ from aims.core.permissions import ADD, CHANGE, require
 from aims.core.services import _create, _delete, _save_with_changes, stamp_new
 from aims.core.stored_text import Text
 
-from .models import (
-    CRITICALITY_ORDER, Assessment, Certification, Contact, Status, Supplier, Supply,
+from .catalog import (  # noqa: F401  (re-exported: the pages and the API read the catalogue through the services)
+    CRITICALITY_ORDER, catalogue, clause_catalogue, clause_label, default_required_score, required_clauses,
 )
+from .models import Assessment, Certification, Contact, Status, Supplier, Supply
 
 APPROVAL = "suppliers.onboarding"
-CATALOG = "suppliers"
 EDITABLE = ("legal_name", "registration_number", "vat_number", "lei", "country", "website", "unit", "owner", "backup",
             "services", "required_score", "score_exception", "clauses", "dpa_signed_on", "hosting_countries",
             "subprocessors", "trains_on_our_data", "prompt_retention_days", "output_retention_days",
             "model_change_notice_days", "model_provenance", "value_chain_role", "art25_agreement")
 
 
-# --- Catalogue ---------------------------------------------------------------------------------------------------------
-
-def catalogue() -> dict:
-    return load_catalog(CATALOG)
-
-
-def clause_catalogue() -> list[dict]:
-    return catalogue()["clauses"]
-
-
-def clause_label(key: str, language: str = "en") -> str:
-    found = next((c for c in clause_catalogue() if c["key"] == key), None)
-    return localised(found["label"], language) if found else key
-
-
-def default_required_score() -> int:
-    return int(catalogue()["onboarding"]["required_score"])
-
+# --- Catalogue (catalog.py) ----------------------------------------------------------------------------------------
 
 def required_score(supplier: Supplier) -> int:
     return supplier.required_score if supplier.required_score is not None else default_required_score()
-
-
-def required_clauses(criticality: str) -> list[str]:
-    """The clause keys a supplier of this criticality must have; an unused supplier needs those of the lowest."""
-    rank = max(CRITICALITY_ORDER.index(criticality or ""), 1)
-    return [c["key"] for c in clause_catalogue() if CRITICALITY_ORDER.index(c["required_from"]) <= rank]
 
 
 def _check_clauses(clauses) -> list[str]:
