@@ -209,45 +209,45 @@ def supplier_onboarding(request, supplier_id: int):
             and approvals.may_approve(request.user, services.APPROVAL, supplier)}
 
 
-class Reason(InputSchema):
+class SupplierReasonIn(InputSchema):
     reason: str = Field("", max_length=5000)
 
 
-class Decision(InputSchema):
+class SupplierDecisionIn(InputSchema):
     comment: str = Field("", max_length=5000)
 
 
 @router.post("/suppliers/{int:supplier_id}/submit", response=SupplierRead,
              summary="Submit for approval (refused while something is missing)")
-def supplier_submit(request, supplier_id: int, payload: Reason):
+def supplier_submit(request, supplier_id: int, payload: SupplierReasonIn):
     supplier = visible(_suppliers(request.user), supplier_id)
     return services.submit_for_approval(actor=request.user, supplier=supplier, reason=payload.reason)
 
 
 @router.post("/suppliers/{int:supplier_id}/approve", response=SupplierRead,
              summary="Approve the onboarding (an approver, never the person who submitted it)")
-def supplier_approve(request, supplier_id: int, payload: Decision):
+def supplier_approve(request, supplier_id: int, payload: SupplierDecisionIn):
     supplier = visible(_suppliers(request.user), supplier_id)
     return services.approve_supplier(actor=request.user, supplier=supplier, comment=payload.comment)
 
 
 @router.post("/suppliers/{int:supplier_id}/return", response=SupplierRead,
              summary="Return the onboarding to its owner, saying what to correct")
-def supplier_return(request, supplier_id: int, payload: Decision):
+def supplier_return(request, supplier_id: int, payload: SupplierDecisionIn):
     supplier = visible(_suppliers(request.user), supplier_id)
     return services.return_supplier(actor=request.user, supplier=supplier, comment=payload.comment)
 
 
 @router.post("/suppliers/{int:supplier_id}/suspend", response=SupplierRead,
              summary="Suspend a supplier (its systems' go-live gate then fails)")
-def supplier_suspend(request, supplier_id: int, payload: Reason):
+def supplier_suspend(request, supplier_id: int, payload: SupplierReasonIn):
     supplier = visible(_suppliers(request.user), supplier_id)
     return services.suspend_supplier(actor=request.user, supplier=supplier, reason=payload.reason)
 
 
 # --- Contacts --------------------------------------------------------------------------------------------------------
 
-class ContactRead(Schema):
+class SupplierContactRead(Schema):
     id: int
     supplier_id: int
     name: str
@@ -257,21 +257,21 @@ class ContactRead(Schema):
     version: int
 
 
-class ContactCreate(InputSchema):
+class SupplierContactCreate(InputSchema):
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field(..., min_length=3, max_length=254)
     function: str = Field("", max_length=200)
     phone: str = Field("", max_length=40)
 
 
-@router.get("/suppliers/{int:supplier_id}/contacts", response=list[ContactRead], summary="A supplier's contacts")
+@router.get("/suppliers/{int:supplier_id}/contacts", response=list[SupplierContactRead], summary="A supplier's contacts")
 def contact_list(request, supplier_id: int):
     supplier = visible(_suppliers(request.user), supplier_id)
     return list(supplier.contacts.order_by("name", "pk"))
 
 
-@router.post("/suppliers/{int:supplier_id}/contacts", response={201: ContactRead}, summary="Add a contact")
-def contact_create(request, supplier_id: int, payload: ContactCreate):
+@router.post("/suppliers/{int:supplier_id}/contacts", response={201: SupplierContactRead}, summary="Add a contact")
+def contact_create(request, supplier_id: int, payload: SupplierContactCreate):
     supplier = visible(_suppliers(request.user), supplier_id)
     return HttpStatus(201, services.add_contact(actor=request.user, supplier=supplier, **payload.model_dump()))
 
@@ -372,7 +372,7 @@ def supply_delete(request, supply_id: int):
 
 # --- Assessments -----------------------------------------------------------------------------------------------------
 
-class AssessmentRead(Schema):
+class SupplierAssessmentRead(Schema):
     id: int
     supplier_id: int
     state: str
@@ -384,32 +384,32 @@ class AssessmentRead(Schema):
     version: int
 
 
-class AssessmentStart(InputSchema):
+class SupplierAssessmentStart(InputSchema):
     summary: str = Field("", max_length=20000)
 
 
-class AssessmentComplete(InputSchema):
+class SupplierAssessmentComplete(InputSchema):
     score: int = Field(..., ge=0, le=100)
     summary: str = Field("", max_length=20000)
 
 
-@router.get("/suppliers/{int:supplier_id}/assessments", response=list[AssessmentRead],
+@router.get("/suppliers/{int:supplier_id}/assessments", response=list[SupplierAssessmentRead],
             summary="A supplier's assessments, newest first")
 def assessment_list(request, supplier_id: int):
     supplier = visible(_suppliers(request.user), supplier_id)
     return list(supplier.assessments.order_by("-started_at", "-pk"))
 
 
-@router.post("/suppliers/{int:supplier_id}/assessments", response={201: AssessmentRead},
+@router.post("/suppliers/{int:supplier_id}/assessments", response={201: SupplierAssessmentRead},
              summary="Start an assessment")
-def assessment_start(request, supplier_id: int, payload: AssessmentStart):
+def assessment_start(request, supplier_id: int, payload: SupplierAssessmentStart):
     supplier = visible(_suppliers(request.user), supplier_id)
     return HttpStatus(201, services.start_assessment(actor=request.user, supplier=supplier, summary=payload.summary))
 
 
-@router.post("/supplier-assessments/{int:supplier_assessment_id}/complete", response=AssessmentRead,
+@router.post("/supplier-assessments/{int:supplier_assessment_id}/complete", response=SupplierAssessmentRead,
              summary="Complete an assessment with its score (0-100)")
-def assessment_complete(request, supplier_assessment_id: int, payload: AssessmentComplete):
+def assessment_complete(request, supplier_assessment_id: int, payload: SupplierAssessmentComplete):
     assessment = Assessment.objects.restrict(request.user, VIEW).filter(pk=supplier_assessment_id).first()
     if assessment is None:
         raise Http404
