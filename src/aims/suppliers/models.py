@@ -130,7 +130,13 @@ class Supplier(VersionedModel):
         ordering = ["legal_name", "id"]
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
-        indexes = [models.Index(fields=["status", "legal_name"], name="supplier_status_name")]
+        # One per sort the register offers (core/tests/test_sorts_are_indexed.py).
+        indexes = [models.Index(fields=["status", "legal_name"], name="supplier_status_name"),
+                   models.Index(fields=["legal_name"], name="supplier_name"),
+                   models.Index(fields=["country", "legal_name"], name="supplier_country_name"),
+                   models.Index(fields=["criticality_rank", "legal_name"], name="supplier_criticality_name"),
+                   models.Index(fields=["owner", "legal_name"], name="supplier_owner_name"),
+                   models.Index(fields=["updated_at"], name="supplier_updated")]
 
     def __str__(self) -> str:
         return self.legal_name
