@@ -55,6 +55,7 @@ from aims.monitoring.api import router as monitoring_router  # noqa: E402
 from aims.monitoring.api_drift import router as monitoring_drift_router  # noqa: E402
 from aims.monitoring.api_review import router as monitoring_review_router  # noqa: E402
 from aims.suppliers.api import router as suppliers_router  # noqa: E402
+from aims.incidents.api import router as incidents_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
@@ -68,3 +69,4 @@ api.add_router("/", monitoring_router)
 api.add_router("/", monitoring_drift_router)
 api.add_router("/", monitoring_review_router)
 api.add_router("/", suppliers_router)
+api.add_router("/", incidents_router)

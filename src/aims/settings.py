@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "aims.evidence",
     "aims.monitoring",
     "aims.suppliers",
+    "aims.incidents",
 ]
 
 MIDDLEWARE = [

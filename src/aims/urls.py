@@ -11,6 +11,7 @@ urlpatterns = [
     path("evidence/", include("aims.evidence.urls")),
     path("monitoring/", include("aims.monitoring.urls")),
     path("suppliers/", include("aims.suppliers.urls")),
+    path("incidents/", include("aims.incidents.urls")),
     path("", include("aims.core.urls")),
 ]
 

@@ -13,7 +13,7 @@ MODULES = [
     ("risks", _("Risks"), "risks:register"),
     ("compliance", _("Compliance"), "compliance:home"),
     ("evidence", _("Evidence"), "evidence:list"),
-    ("incidents", _("Incidents"), "incidents"),
+    ("incidents", _("Incidents"), "incidents:list"),
     ("suppliers", _("Suppliers"), "suppliers:supplier_list"),
     ("people", _("People"), None),
     ("monitoring", _("Monitoring"), "monitoring:dashboard"),

@@ -1,0 +1,32 @@
+"""The incidents catalogue (catalogs/incidents.yaml): the severity scale, as data."""
+
+from __future__ import annotations
+
+from aims.catalogs import load_catalog, localised
+from aims.core.labels import language
+
+NAME = "incidents"
+
+
+def severity_scale() -> list[dict]:
+    """[{key, label, help}] lowest first, labels in the reader's language."""
+    lang = language()
+    return [{"key": entry["key"], "label": localised(entry["label"], lang), "help": localised(entry.get("help"), lang)}
+            for entry in load_catalog(NAME)["severity"]]
+
+
+def severity_keys() -> list[str]:
+    return [entry["key"] for entry in load_catalog(NAME)["severity"]]
+
+
+def severity_choices() -> list[tuple[str, str]]:
+    return [(entry["key"], entry["label"]) for entry in severity_scale()]
+
+
+def severity_label(key: str) -> str:
+    return dict(severity_choices()).get(key, key)
+
+
+def severity_rank(key: str) -> int:
+    keys = severity_keys()
+    return keys.index(key) + 1 if key in keys else 0

@@ -1,0 +1,121 @@
+"""Forms of the incident pages. The handler picker offers only people who can act on incidents of the unit."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aims.core.assignment import PersonField, limit_to
+from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.inventory.models import AISystem, Component
+
+from . import catalog
+from .models import FACT_FIELDS, Incident, RegulatoryProfile, Status, TimelineEntry
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _datetime_field(label, required=True, help_text=""):
+    return forms.DateTimeField(label=label, required=required, widget=DATETIME, help_text=help_text,
+                               input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+
+class IncidentForm(VersionedForm):
+    reason = ReasonField()
+    handler = PersonField(label=_("Handler"), queryset=None)
+    systems = forms.ModelMultipleChoiceField(label=_("Affected AI systems"), queryset=None, required=False)
+    components = forms.ModelMultipleChoiceField(label=_("Affected components"), queryset=None, required=False)
+    severity = forms.ChoiceField(label=_("Severity"))
+    detected_at = _datetime_field(_("Detected on"))
+    aware_at = _datetime_field(_("Became aware on"), help_text=_(
+        "When the organisation knew enough to say an incident happened: most deadlines count from here."))
+    classified_major_at = _datetime_field(_("Classified as major on"), required=False,
+                                          help_text=_("DORA: when the incident was classified as major."))
+    fix_available_at = _datetime_field(_("Fix available on"), required=False,
+                                       help_text=_("Cyber Resilience Act: when a fix or mitigation became available."))
+
+    class Meta:
+        model = Incident
+        fields = ["title", "category", "nature", "severity", "unit", "handler", "description", "detected_at",
+                  "aware_at", "classified_major_at", "fix_available_at", *FACT_FIELDS, "people_affected",
+                  "people_description", "damage_business", "damage_legal", "damage_customers", "suppliers"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in (
+            "description", "people_description", "damage_business", "damage_legal", "damage_customers", "suppliers")}
+
+    def __init__(self, *args, user, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        action = "add" if creating else "change"
+        self.fields["unit"].queryset = units_allowing(user, action, "incidents").order_by("path")
+        unit = self.instance.unit if self.instance.pk else None
+        units = None if unit is not None else list(self.fields["unit"].queryset)
+        limit_to(self.fields["handler"], user, "change", "incidents", unit=unit, units=units)
+        self.fields["severity"].choices = catalog.severity_choices()
+        self.fields["systems"].queryset = AISystem.objects.restrict(user, "view").order_by("name")
+        self.fields["components"].queryset = Component.objects.restrict(user, "view").order_by("name")
+        if self.instance.pk:
+            self.fields["systems"].initial = list(self.instance.systems.values_list("pk", flat=True))
+            self.fields["components"].initial = list(self.instance.components.values_list("pk", flat=True))
+        if creating:
+            del self.fields["version"]
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    at = _datetime_field(_("When"), required=False, help_text=_("Leave empty for now."))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, incident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if incident is not None:
+            from .models import TRANSITIONS
+
+            allowed = TRANSITIONS[Status(incident.status)]
+            self.fields["status"].choices = [(s.value, s.label) for s in allowed]
+
+
+class TimelineForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=TimelineEntry.Kind.choices)
+    at = _datetime_field(_("When"))
+    source = forms.CharField(label=_("Source"), required=False, max_length=300,
+                             help_text=_("Where this comes from: a log, a person, a monitoring alert..."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplyRegimeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=5000, widget=forms.TextInput)
+
+
+class DismissRegimeForm(forms.Form):
+    reason = forms.CharField(label=_("Why it does not apply"), max_length=5000, widget=forms.TextInput)
+
+
+class SubmissionForm(forms.Form):
+    authority = forms.CharField(label=_("Authority"), max_length=200)
+    reference = forms.CharField(label=_("Reference or receipt"), required=False, max_length=200)
+    submitted_at = _datetime_field(_("Submitted on"), required=False, help_text=_("Leave empty for now."))
+    submitted_by = PersonField(label=_("Submitted by"), queryset=None, required=False,
+                               help_text=_("Leave empty if you sent it yourself."))
+    complete = forms.BooleanField(label=_("Complete report"), required=False, initial=True)
+    late_reason = forms.CharField(label=_("Reason for the delay"), required=False, max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_("Required when the deadline has passed."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.TextInput)
+    report = forms.FileField(label=_("Report as sent"), required=False,
+                             help_text=_("Kept in the evidence library, linked to the incident."))
+
+    def __init__(self, *args, user, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to(self.fields["submitted_by"], user, "view", "incidents", unit=incident.unit)
+
+
+class ProfileForm(VersionedForm):
+    reason = ReasonField()
+
+    class Meta:
+        model = RegulatoryProfile
+        fields = ["nis2_entity", "financial_entity", "digital_products_manufacturer", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}

@@ -1,0 +1,10 @@
+"""State changes of the incidents module: one function per change, each checking permission and writing its ledger
+event in the same transaction (docs/adding-an-entity.md)."""
+
+from .incidents import (  # noqa: F401
+    INCIDENT_EDITABLE, add_timeline_entry, change_status, create_incident, update_incident,
+)
+from .profile import update_profile  # noqa: F401
+from .regimes import (  # noqa: F401
+    apply_regime, dismiss_regime, proposals_for, recompute, record_submission, refresh, send_reminders,
+)

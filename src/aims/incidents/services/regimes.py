@@ -1,0 +1,312 @@
+"""Regulatory regimes and their clocks: proposed from the facts, applied or dismissed by a person, recomputed when the
+facts or a submission move an anchor, stopped by submissions, and swept for reminders."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aims.core import context, ledger
+from aims.core.notifications import close_tasks, notify, open_task
+from aims.core.permissions import CHANGE, VIEW, can_in_unit, require
+from aims.core.services import _create, _save_with_changes, lock_and_reload
+
+from .. import clocks, facts
+from ._common import FUTURE_TOLERANCE
+from ..models import Clock, Incident, RegimeDecision, Status, Submission, TimelineEntry
+
+LIVE = (Clock.State.WAITING, Clock.State.RUNNING)
+
+
+def _regime_label(key: str, language: str | None = None) -> str:
+    entry = clocks.regime(key)
+    return entry.label_in(language or "en") if entry else key
+
+
+def _deadline_label(clock: Clock, language: str | None = None) -> str:
+    definition = clock.definition()
+    return definition.label_in(language or "en") if definition else clock.deadline
+
+
+# --- Proposals ------------------------------------------------------------------------------------------------------
+
+def proposals_for(incident: Incident, *, systems=None) -> list[tuple[str, list[str]]]:
+    """(regime key, the facts that call for it) for every regime of the catalogue whose facts all hold."""
+    held = facts.facts_of(incident, systems=systems)
+    return [(key, list(regime.applies_when)) for key, regime in clocks.catalogue().regimes.items()
+            if regime.applies_when and set(regime.applies_when) <= held]
+
+
+def refresh(*, actor, incident: Incident, systems=None) -> list[RegimeDecision]:
+    """Propose the regimes the facts now call for (each once: a dismissed one is not proposed again) and recompute the
+    clocks of the regimes that apply. Runs inside the caller's transaction."""
+    existing = set(incident.regimes.values_list("regime", flat=True))
+    version = clocks.catalogue().version
+    proposed = []
+    for key, because in proposals_for(incident, systems=systems):
+        if key in existing:
+            continue
+        decision = _create(actor=actor, obj=RegimeDecision(incident=incident, regime=key, facts=because,
+                                                          catalogue_version=version))
+        open_task(assignee=incident.handler, source=f"incidents.regime.{decision.pk}", url=incident.get_absolute_url(),
+                  title=gettext_lazy("Confirm whether %(regime)s applies to %(incident)s"),
+                  params={"regime": _regime_label(key, incident.handler.language), "incident": str(incident)})
+        proposed.append(decision)
+    recompute(actor=actor, incident=incident)
+    return proposed
+
+
+def _decide(decision: RegimeDecision, *, actor, state: str, reason: str) -> RegimeDecision:
+    return _save_with_changes(actor=actor, obj=decision, expected_version=None, reason=reason,
+                              action=f"incidents.regimedecision.{'apply' if state == 'applied' else 'dismiss'}",
+                              changes={"state": state, "decided_by": actor, "decided_at": context.now(),
+                                       "reason": reason})
+
+
+@transaction.atomic
+def apply_regime(*, actor, incident: Incident, regime: str, reason: str = "") -> RegimeDecision:
+    """Confirm that a regime applies (a proposal, or one the person adds): its clocks start counting."""
+    require(actor, CHANGE, incident)
+    if incident.status == Status.CLOSED:
+        raise ValidationError(_("A closed incident is kept as it was closed; it cannot be changed."))
+    entry = clocks.regime(regime)
+    if entry is None:
+        raise ValidationError({"regime": _("Unknown regulatory regime.")})
+    decision = incident.regimes.filter(regime=regime).first()
+    if decision is None:
+        if not reason.strip():
+            raise ValidationError({"reason": _("Say why this regime applies although the facts do not call for it.")})
+        decision = _create(actor=actor, obj=RegimeDecision(incident=incident, regime=regime,
+                                                          catalogue_version=clocks.catalogue().version))
+    elif decision.state == RegimeDecision.State.APPLIED:
+        return decision
+    decision = _decide(decision, actor=actor, state=RegimeDecision.State.APPLIED, reason=reason)
+    close_tasks(source=f"incidents.regime.{decision.pk}")
+    for deadline in entry.deadlines:
+        clock = decision.clocks.filter(deadline=deadline.key).first()
+        if clock is None:
+            _create(actor=actor, obj=Clock(incident=incident, decision=decision, regime=regime,
+                                           deadline=deadline.key))
+        elif clock.state == Clock.State.CANCELLED:
+            _save_with_changes(actor=actor, obj=clock, expected_version=None, reason=reason,
+                               changes={"state": Clock.State.WAITING})
+    recompute(actor=actor, incident=incident)
+    return decision
+
+
+@transaction.atomic
+def dismiss_regime(*, actor, decision: RegimeDecision, reason: str) -> RegimeDecision:
+    """Decide that a regime does not apply, with the reason; its clocks (if it applied) are cancelled, unless a report
+    was already submitted under it."""
+    incident = decision.incident
+    require(actor, CHANGE, incident)
+    if incident.status == Status.CLOSED:
+        raise ValidationError(_("A closed incident is kept as it was closed; it cannot be changed."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why this regime does not apply.")})
+    if Submission.objects.filter(clock__decision=decision).exists():
+        raise ValidationError(_("A report was already submitted under this regime: it cannot be dismissed."))
+    if decision.state == RegimeDecision.State.DISMISSED:
+        return decision
+    decision = _decide(decision, actor=actor, state=RegimeDecision.State.DISMISSED, reason=reason)
+    for clock in decision.clocks.filter(state__in=LIVE):
+        _save_with_changes(actor=actor, obj=clock, expected_version=None, reason=reason,
+                           changes={"state": Clock.State.CANCELLED, "next_reminder_at": None})
+        close_tasks(source=f"incidents.clock.{clock.pk}")
+    close_tasks(source=f"incidents.regime.{decision.pk}")
+    return decision
+
+
+# --- Clocks ---------------------------------------------------------------------------------------------------------
+
+def _anchors(incident: Incident, decision_clocks: list[Clock]) -> dict:
+    anchors = facts.anchors_of(incident)
+    latest = {}
+    for submission in Submission.objects.filter(clock__in=[c.pk for c in decision_clocks]).select_related("clock"):
+        key = clocks.SUBMITTED + submission.clock.deadline
+        if latest.get(key) is None or submission.submitted_at > latest[key]:
+            latest[key] = submission.submitted_at
+    anchors.update(latest)
+    return anchors
+
+
+def _next_reminder(clock: Clock, regime) -> object:
+    """The moment of the first escalation point not yet reminded of (None once the deadline itself was)."""
+    if clock.due_at is None or clock.anchor_at is None:
+        return None
+    for point in clocks.reminder_points(regime):
+        if point not in clock.reminders_sent:
+            return clocks.point_moment(clock.anchor_at, clock.due_at, point)
+    return None
+
+
+def recompute(*, actor, incident: Incident) -> list[Clock]:
+    """Recompute the deadlines of the incident's live clocks from the current anchors (ledgered when they move)."""
+    held = facts.facts_of(incident)
+    changed = []
+    decisions = incident.regimes.filter(state=RegimeDecision.State.APPLIED)
+    for decision in decisions:
+        regime = clocks.regime(decision.regime)
+        if regime is None:
+            continue
+        decision_clocks = list(decision.clocks.all())
+        anchors = _anchors(incident, decision_clocks)
+        for clock in decision_clocks:
+            if clock.state not in LIVE:
+                continue
+            try:
+                deadline = regime.deadline(clock.deadline)
+            except StopIteration:
+                continue
+            when = clocks.due(deadline, anchors, held)
+            state = Clock.State.RUNNING if when.due_at is not None else Clock.State.WAITING
+            if (clock.anchor_at, clock.due_at, clock.state) == (when.anchor_at, when.due_at, state):
+                continue
+            moved = clock.due_at is not None and when.due_at != clock.due_at
+            probe = Clock(anchor_at=when.anchor_at, due_at=when.due_at,
+                          reminders_sent=[] if moved else clock.reminders_sent)
+            clock = _save_with_changes(
+                actor=actor, obj=clock, expected_version=None, reason="", action="incidents.clock.compute",
+                changes={"anchor_at": when.anchor_at, "due_at": when.due_at, "basis": when.basis, "state": state,
+                         "reminders_sent": probe.reminders_sent, "next_reminder_at": _next_reminder(probe, regime)})
+            if state == Clock.State.RUNNING:
+                language = incident.handler.language
+                open_task(assignee=incident.handler, source=f"incidents.clock.{clock.pk}", url=clock.get_absolute_url(),
+                          due_date=clock.due_at.date(),
+                          title=gettext_lazy("Submit the %(deadline)s of %(incident)s by %(due)s"),
+                          params={"deadline": _deadline_label(clock, language), "incident": incident.reference,
+                                  "due": clock.due_at})
+            changed.append(clock)
+    return changed
+
+
+@transaction.atomic
+def record_submission(*, actor, clock: Clock, authority: str, reference: str = "", submitted_at=None,
+                      submitted_by=None, complete: bool = True, late_reason: str = "", note: str = "",
+                      report=None) -> Submission:
+    """Record a report sent to an authority: it stops the clock (the first one; later ones are updates) and may start
+    the clocks anchored on it. A late first submission needs its reason; the report file is kept as evidence."""
+    incident = clock.incident
+    require(actor, CHANGE, incident)
+    lock_and_reload(clock)
+    if clock.state not in (Clock.State.RUNNING, Clock.State.SUBMITTED):
+        raise ValidationError(_("This deadline is not running: nothing can be submitted for it yet."))
+    now = context.now()
+    submitted_at = submitted_at or now
+    errors = {}
+    if submitted_at > now + FUTURE_TOLERANCE:
+        errors["submitted_at"] = _("This moment is in the future.")
+    if clock.anchor_at and submitted_at < clock.anchor_at:
+        errors["submitted_at"] = _("A report cannot be submitted before its deadline started counting.")
+    if not (authority or "").strip():
+        errors["authority"] = _("Name the authority the report was sent to.")
+    definition = clock.definition()
+    if not complete and not (definition and definition.incomplete_allowed):
+        errors["complete"] = _("This report must be complete.")
+    first = clock.state == Clock.State.RUNNING
+    late = first and clock.due_at is not None and submitted_at > clock.due_at
+    if late and not (late_reason or "").strip():
+        errors["late_reason"] = _("The deadline was %(due)s: say why the report is late.") % {
+            "due": clock.due_at.isoformat(timespec="minutes")}
+    if errors:
+        raise ValidationError(errors)
+    submitted_by = submitted_by or actor
+    if not can_in_unit(submitted_by, VIEW, "incidents", incident.unit):
+        raise ValidationError({"submitted_by": _("%(person)s cannot see this incident.") % {"person": submitted_by}})
+    evidence = None
+    if report is not None:
+        from aims.evidence import services as evidence_services
+
+        evidence = evidence_services.create_evidence(
+            actor=actor, title=f"{incident.reference} · {_deadline_label(clock)} · {authority}"[:200],
+            unit=incident.unit, file=report, link_to=[incident], reason=_("Report submitted to an authority"))
+    submission = Submission.objects.create(
+        clock=clock, submitted_at=submitted_at, submitted_by=submitted_by, recorded_by=actor, authority=authority,
+        reference=reference, complete=complete, late_reason=late_reason if late else "", note=note,
+        evidence=evidence, created_at=now)
+    changes = {"state": Clock.State.SUBMITTED, "next_reminder_at": None}
+    if first:
+        changes.update(submitted_at=submitted_at, late=late)
+    _save_with_changes(actor=actor, obj=clock, expected_version=None, reason=late_reason,
+                       action="incidents.clock.submit", changes=changes)
+    ledger.record(actor=actor, action="incidents.submission.create", obj=clock, after={
+        "submission": submission.pk, "authority": authority, "reference": reference,
+        "submitted_at": submitted_at.isoformat(), "submitted_by": submitted_by.pk, "complete": complete,
+        "late": late, "late_reason": submission.late_reason, "evidence": evidence.pk if evidence else None})
+    TimelineEntry.objects.create(
+        incident=incident, kind=TimelineEntry.Kind.NOTIFIED, at=submitted_at, recorded_by=actor,
+        source=f"{authority} {reference}".strip()[:300], note=_deadline_label(clock), created_at=now)
+    close_tasks(source=f"incidents.clock.{clock.pk}")
+    recompute(actor=actor, incident=incident)
+    return submission
+
+
+# --- Reminders ------------------------------------------------------------------------------------------------------
+
+def _recipients(incident: Incident) -> list:
+    """The handler and the handler's manager, each only if they may open the incident."""
+    handler = incident.handler
+    people = [handler, handler.manager if handler.manager_id else None]
+    seen, result = set(), []
+    for person in people:
+        if person is None or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        if can_in_unit(person, VIEW, "incidents", incident.unit):
+            result.append(person)
+    return result
+
+
+def _remind(clock: Clock, point: float, people: list) -> None:
+    incident = clock.incident
+    overdue = point >= 1.0
+    regime = clocks.regime(clock.regime)
+    for person in people:
+        label = _deadline_label(clock, person.language)
+        title = (gettext_lazy("Deadline passed: %(deadline)s of %(incident)s") if overdue
+                 else gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s"))
+        notify(recipient=person, kind="incidents.clock", url=clock.get_absolute_url(), title=title,
+               body=gettext_lazy("Due on %(due)s (%(authority)s). Record the submission on the incident's page once "
+                                 "the report is sent."),
+               params={"deadline": label, "incident": incident.reference, "due": clock.due_at,
+                       "authority": regime.authority_in(person.language) if regime else ""})
+
+
+SWEEP_BATCH = 500
+
+
+def send_reminders(*, now=None) -> int:
+    """Remind the handler and their manager of every running clock whose next escalation point has come (several
+    points passed since the last sweep make one reminder, about the latest). Returns the number of clocks reminded.
+
+    Reads only the clocks whose `next_reminder_at` has come (an index), in batches, each batch in its own transaction
+    with its ledger events appended together."""
+    now = now or context.now()
+    regimes = clocks.catalogue().regimes
+    reminded = 0
+    while True:
+        with transaction.atomic():
+            batch = list(Clock.objects.select_for_update().filter(state=Clock.State.RUNNING,
+                                                                  next_reminder_at__lte=now)
+                         .select_related("incident__handler__manager", "incident__unit")
+                         .order_by("next_reminder_at", "id")[:SWEEP_BATCH])
+            if not batch:
+                return reminded
+            events = []
+            for clock in batch:
+                regime = regimes.get(clock.regime)
+                points = [p for p in clocks.reminder_points(regime) if p not in clock.reminders_sent
+                          and clocks.point_moment(clock.anchor_at, clock.due_at, p) <= now] if regime else []
+                if points:
+                    people = _recipients(clock.incident)
+                    _remind(clock, max(points), people)
+                    clock.reminders_sent = sorted(set(clock.reminders_sent) | set(points))
+                    events.append(("incidents.clock.remind", clock, None,
+                                   {"points": points, "people": [p.pk for p in people]}))
+                    reminded += 1
+                clock.next_reminder_at = _next_reminder(clock, regime) if regime else None
+            Clock.objects.bulk_update(batch, ["reminders_sent", "next_reminder_at"])
+            if events:
+                ledger.record_many(actor=None, changes=events)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_create, name="create"),
+    path("clocks/", views.clock_list, name="clocks"),
+    path("clocks/<int:pk>/submit/", views.clock_submit, name="clock_submit"),
+    path("profile/", views.profile, name="profile"),
+    path("regimes/<int:pk>/dismiss/", views.regime_dismiss, name="regime_dismiss"),
+    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/edit/", views.incident_edit, name="edit"),
+    path("<int:pk>/status/", views.incident_status, name="status"),
+    path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
+    path("<int:pk>/regimes/<slug:regime>/apply/", views.regime_apply, name="regime_apply"),
+]
