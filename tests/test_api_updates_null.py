@@ -48,7 +48,15 @@ def targets(org, admin_user):
     from aims.suppliers.services import create_supplier
 
     supplier = create_supplier(actor=admin_user, legal_name="Lumen", unit=north, owner=admin_user)
+
+    from aims.incidents import services as incidents
+
+    incident = incidents.create_incident(actor=admin_user, title="Outage", category="malfunction", severity="low",
+                                         unit=north, systems=[system])
+    profile = incidents.update_profile(actor=admin_user, changes={"notes": "A bank"})
     return {
+        "/api/v1/incidents/{incident_id}": (f"/api/v1/incidents/{incident.pk}", incident),
+        "/api/v1/incidents/regulatory-profile": ("/api/v1/incidents/regulatory-profile", profile),
         "/api/v1/me": ("/api/v1/me", admin_user),
         "/api/v1/org-units/{unit_id}": (f"/api/v1/org-units/{org['south'].pk}", org["south"]),
         "/api/v1/people/{person_id}": (f"/api/v1/people/{person.pk}", person),

@@ -35,6 +35,7 @@ from aims.evidence import services as evidence
 from aims.core import services as core
 from aims.core.models import LedgerEvent, RoleAssignment
 from aims.core.testing import OrgUnitFactory, UserFactory
+from aims.incidents import services as incidents
 from aims.inventory import services as inventory
 from aims.monitoring import services as monitoring
 from aims.monitoring.services import closure, drift
@@ -50,8 +51,8 @@ from aims.inventory.testing import CV_SCREENING  # noqa: E402
 ROLES = ["administrator", "aims_manager", "risk_manager", "system_owner", "contributor", "auditor", "viewer",
          "no_role"]
 WHOLE_ORGANISATION = {"administrator", "auditor"}
-BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "suppliers", "organisation",
-        "people"}
+BASE = {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "suppliers", "incidents",
+        "organisation", "people"}
 READS = {
     "administrator": BASE | {"roles", "ledger"},
     "aims_manager": BASE | {"roles", "ledger"},
@@ -63,10 +64,10 @@ READS = {
 WRITES = {
     "administrator": BASE | {"roles"},
     "aims_manager": {"inventory", "risks", "compliance", "obligations", "evidence", "monitoring", "suppliers",
-                     "organisation"},
+                     "incidents", "organisation"},
     "risk_manager": {"risks"},
-    "system_owner": {"inventory", "risks", "obligations", "evidence", "monitoring", "suppliers"},
-    "contributor": {"inventory", "risks", "obligations", "evidence"},
+    "system_owner": {"inventory", "risks", "obligations", "evidence", "monitoring", "suppliers", "incidents"},
+    "contributor": {"inventory", "risks", "obligations", "evidence", "incidents"},
     "auditor": set(), "viewer": set(), "no_role": set(),
 }
 
@@ -195,6 +196,12 @@ PAGES = {
     "evidence:delete": P("evidence"), "evidence:request_list": LOGIN, "evidence:request_create": W("evidence"),
     "evidence:request_detail": R("evidence", "evidence_request"), "evidence:request_fulfil": P("evidence_request"),
     "evidence:request_cancel": P("evidence_request"),
+    # Incidents
+    "incidents:list": R("incidents"), "incidents:create": W("incidents"), "incidents:clocks": R("incidents"),
+    "incidents:clock_submit": W("incidents", "clock"), "incidents:profile": R("incidents"),
+    "incidents:regime_dismiss": W("incidents", "regime"), "incidents:detail": R("incidents", "incident"),
+    "incidents:edit": W("incidents", "incident"), "incidents:status": W("incidents", "incident"),
+    "incidents:timeline_add": W("incidents", "incident"), "incidents:regime_apply": W("incidents", "incident"),
     # Monitoring
     "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
     "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
@@ -235,7 +242,7 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"kpi_thresholds|kpi_measure|token_create|policy_edit|alert_acknowledge|alert_resolve|drift_reference|"
                        r"drift_run$|closure_start|closure_save|closure_sign|contact_add|contact_remove|certification_add|"
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
-                       r"supplier_suspend)")
+                       r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -387,6 +394,17 @@ API = {
     "suppliers_api_assessment_list": R("suppliers", "supplier"),
     "suppliers_api_assessment_start": W("suppliers", "supplier"),
     "suppliers_api_assessment_complete": W("suppliers", "supplier_assessment"),
+    "incidents_api_incident_list": R("incidents"), "incidents_api_incident_create": W("incidents"),
+    "incidents_api_incident_detail": R("incidents", "incident"),
+    "incidents_api_incident_update": W("incidents", "incident"),
+    "incidents_api_incident_status": W("incidents", "incident"),
+    "incidents_api_timeline_list": R("incidents", "incident"), "incidents_api_timeline_add": W("incidents", "incident"),
+    "incidents_api_regime_list": R("incidents", "incident"), "incidents_api_regime_apply": W("incidents", "incident"),
+    "incidents_api_regime_dismiss": W("incidents", "incident"), "incidents_api_clock_list": R("incidents"),
+    "incidents_api_clock_submit": W("incidents", "clock"), "incidents_api_severity_scale": LOGIN,
+    "incidents_api_clock_catalogue": LOGIN, "incidents_api_profile_detail": R("incidents"),
+    # The regulatory profile is the whole organisation's: changed by a grant over it.
+    "incidents_api_profile_update": W("organisation", org_wide=True),
 }
 
 
@@ -481,7 +499,11 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
         {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
          "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
-    return {"unit": unit, "person": person, "group": group, "system": system, "component": component,
+    incident = incidents.create_incident(actor=admin, title=f"Incident {tag}", category="privacy_breach",
+                                         severity="high", unit=unit, handler=owner, systems=[system])
+    regime = incidents.apply_regime(actor=admin, incident=incident, regime="gdpr_art33")
+    return {"incident": incident, "regime": regime, "clock": incident.clocks.get(),
+            "unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
             "playbook": playbook, "decision": decision, "classification": classification, "declaration": declaration, "risk": risk, "action": action,
@@ -594,6 +616,8 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = objects["decision"].pk
         elif argument == "number":
             values[argument] = 1
+        elif argument == "regime":
+            values[argument] = "gdpr_art33"
         else:
             raise AssertionError(f"the matrix does not know how to fill <{argument}> of {name}")
     return reverse(name, kwargs=values)
@@ -607,6 +631,7 @@ API_ARGUMENT_OBJECTS = {
     "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request", "control_id": "control",
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
+    "incident_id": "incident", "clock_id": "clock",
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
@@ -626,6 +651,8 @@ def api_url(path: str, objects: dict) -> str:
             return "1"
         if argument == "level":
             return "tactical"
+        if argument == "regime":
+            return "gdpr_art33"
         return str(objects[API_ARGUMENT_OBJECTS[argument]].pk)
 
     return re.sub(r"\{(\w+)\}", fill, path)

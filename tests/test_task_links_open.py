@@ -35,6 +35,7 @@ from aims.core.periodic import run_periodic
 from aims.core.testing import person_with_role
 from aims.evidence import services as evidence
 from aims.evidence import tasks as evidence_jobs
+from aims.incidents import services as incidents
 from aims.inventory import services as inventory
 from aims.inventory.models import Stage
 from aims.inventory.services.reminders import send_end_of_support_reminders
@@ -73,6 +74,9 @@ ACTIONS = {
     "evidence.expiry.": "Upload the new version",
     "evidence.request.": "Send the evidence",
     "monitoring.suggestion.": "Confirm: request this change",
+    "incidents.incident.": 'id="status-form"',
+    "incidents.regime.": "Confirm: this regime applies",
+    "incidents.clock.": "Record the submission",
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
 }
@@ -211,6 +215,19 @@ def scenario(org, settings) -> None:
                                                decision="corrective_plan", rationale="Satisfaction below target")
     closure.submit_closure_review(actor=manager, review=waiting)
     suppliers_scenario(manager=manager, owner=owner, unit=north)
+
+    # Incidents: reported by the manager for the owner to handle, a personal data breach (GDPR proposed to the handler,
+    # then confirmed: a deadline task), another left proposed; the deadline passes (the handler and their manager are
+    # reminded).
+    owner.manager = manager
+    owner.save(update_fields=["manager"])
+    breach = incidents.create_incident(actor=manager, title="Chatbot leak", category="privacy_breach",
+                                       severity="high", unit=north, handler=owner, systems=[system])
+    incidents.apply_regime(actor=owner, incident=breach, regime="gdpr_art33")
+    incidents.create_incident(actor=owner, title="Second leak", category="privacy_breach", severity="low",
+                              unit=north, systems=[system])
+    with context.bound(clock=lambda: timezone.now() + timedelta(days=4)):
+        run_periodic("incident-clock-reminders")
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)

@@ -1,0 +1,91 @@
+"""Demo data of the incidents module (registered with the demo registry, order 70): the bank's regulatory profile (a
+financial entity under DORA), one past serious incident on the HR chatbot with its GDPR notification submitted and the
+incident closed after review; and one open incident whose GDPR
+clock is running, so the home page shows a deadline.
+
+The systems come from the other modules' demos (the HR chatbot of the risk module, the customer chatbot of the
+inventory's when it exists); without them, nothing is added. Everything goes through the services.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from aims.core import context
+from aims.core.demo import Organisation
+from aims.core.models import User
+from aims.inventory.models import AISystem
+
+SYSTEMS = ("AIS-DEMO-CHATBOT", "AIS-DEMO-HR-BOT")
+HANDLER = "sophie.durand@example.com"  # Head of Recruitment, owner of the HR chatbot; her manager is Claire Martin
+MANAGER = "claire.martin@example.com"
+PAST_TITLE = "HR chatbot showed another employee's payslip"
+OPEN_TITLE = "HR chatbot answers quote internal salary bands"
+
+
+def history(organisation: Organisation) -> None:
+    """Nothing in the past year's timeline: the systems the incidents concern are registered today by other modules;
+    the incidents below carry their own past dates."""
+    return None
+
+
+def _system() -> AISystem | None:
+    for reference in SYSTEMS:
+        found = AISystem.objects.select_related("unit", "owner").filter(reference_code=reference).first()
+        if found is not None:
+            return found
+    return None
+
+
+def load(organisation: Organisation) -> None:
+    from . import services
+    from .models import Incident
+
+    system = _system()
+    handler = User.objects.filter(email=HANDLER).first()
+    manager = User.objects.filter(email=MANAGER).first()
+    if system is None or handler is None or manager is None or Incident.objects.filter(title=PAST_TITLE).exists():
+        return
+    services.update_profile(actor=manager, changes={
+        "financial_entity": True, "notes": "Acme Bank is a credit institution: DORA applies; NIS2 defers to it."},
+        reason="demo data")
+    now = context.now()
+    aware = (now - timedelta(days=120)).replace(hour=9, minute=15, second=0, microsecond=0)
+    incident = services.create_incident(
+        actor=handler, title=PAST_TITLE, category="privacy_breach", nature="failure", severity="high",
+        unit=system.unit, handler=handler, systems=[system], aware_at=aware, detected_at=aware - timedelta(minutes=40),
+        source="Employee report to the HR service desk",
+        description="Asked about her own payslip, an employee was shown the payslip summary of a colleague with the "
+                    "same surname: the retrieval step matched on the surname only.",
+        personal_data_breach=True, people_affected=2,
+        people_description="Two employees: the one whose payslip was shown and the one who saw it.",
+        damage_legal="Personal data breach under GDPR Art. 33; low risk to the people concerned.",
+        damage_business="Chatbot switched to answers without personal data for two days.")
+    services.add_timeline_entry(actor=handler, incident=incident, kind="classified", at=aware + timedelta(hours=1),
+                                source="Incident triage call", note="Failure of the retrieval filter, not an attack.")
+    services.apply_regime(actor=handler, incident=incident, regime="gdpr_art33")
+    services.change_status(actor=handler, incident=incident, status="contained", at=aware + timedelta(hours=3),
+                           reason="Personal data removed from the chatbot's answers.")
+    clock = incident.clocks.get(regime="gdpr_art33")
+    services.record_submission(
+        actor=handler, clock=clock, authority="CNIL", reference="CNIL-NOTIF-2026-0815",
+        submitted_at=aware + timedelta(hours=50), submitted_by=handler,
+        report=SimpleUploadedFile("cnil-notification.pdf", b"%PDF-1.7\n% Notification of a personal data breach\n"),
+        note="Sent through the CNIL's online notification service.")
+    services.change_status(actor=handler, incident=incident, status="resolved", at=aware + timedelta(days=2),
+                           reason="Retrieval filtered on the employee's identifier; regression test added.")
+    services.change_status(actor=manager, incident=incident, status="closed", at=aware + timedelta(days=20),
+                           reason="Post-incident review held with the DPO and the data team; lessons recorded.")
+
+    opened = now - timedelta(hours=30)
+    current = services.create_incident(
+        actor=handler, title=OPEN_TITLE, category="privacy_breach", nature="unknown", severity="medium",
+        unit=system.unit, handler=handler, systems=[system], aware_at=opened, detected_at=opened,
+        source="Monitoring review of the chatbot's answers", personal_data_breach=True,
+        description="Several answers quoted salary bands from an internal grid; checking whether named people were "
+                    "exposed.")
+    services.apply_regime(actor=handler, incident=current, regime="gdpr_art33")
+    services.change_status(actor=handler, incident=current, status="triaged",
+                           reason="Being analysed with the data team.")
