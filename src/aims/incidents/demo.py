@@ -18,7 +18,7 @@ from aims.core.demo import Organisation
 from aims.core.models import User
 from aims.inventory.models import AISystem
 
-SYSTEMS = ("AIS-DEMO-CHATBOT", "AIS-DEMO-HR-BOT")
+SYSTEMS = ("AIS-DEMO-HR-BOT", "AIS-DEMO-CHATBOT")
 HANDLER = "sophie.durand@example.com"  # Head of Recruitment, owner of the HR chatbot; her manager is Claire Martin
 MANAGER = "claire.martin@example.com"
 PAST_TITLE = "HR chatbot showed another employee's payslip"
@@ -31,10 +31,13 @@ def history(organisation: Organisation) -> None:
     return None
 
 
-def _system() -> AISystem | None:
+def _system(handler) -> AISystem | None:
+    """The first demo chatbot whose incidents the handler may report (she handles incidents of her own unit)."""
+    from aims.core.permissions import can_in_unit
+
     for reference in SYSTEMS:
         found = AISystem.objects.select_related("unit", "owner").filter(reference_code=reference).first()
-        if found is not None:
+        if found is not None and can_in_unit(handler, "add", "incidents", found.unit):
             return found
     return None
 
@@ -43,9 +46,9 @@ def load(organisation: Organisation) -> None:
     from . import services
     from .models import Incident
 
-    system = _system()
     handler = User.objects.filter(email=HANDLER).first()
     manager = User.objects.filter(email=MANAGER).first()
+    system = _system(handler) if handler is not None else None
     if system is None or handler is None or manager is None or Incident.objects.filter(title=PAST_TITLE).exists():
         return
     services.update_profile(actor=manager, changes={
