@@ -288,6 +288,9 @@ class Clock(VersionedModel):
                          condition=models.Q(state="running")),
             # The home card and the open-clock list: running clocks nearest their deadline first.
             models.Index(fields=["state", "due_at", "id"], name="clock_state_due"),
+            # The API's sorts of clocks.
+            models.Index(fields=["due_at", "id"], name="clock_due"),
+            models.Index(fields=["incident", "due_at"], name="clock_incident_due"),
         ]
 
     def __str__(self) -> str:
