@@ -65,6 +65,7 @@ ACTIONS = {
     "risks.impact.": "Start an impact assessment",
     "approval.compliance.soa.": "Approve this version",
     "approval.compliance.policy.": "Approve this version",
+    "approval.evidence.version.": '/approve/" class="inline"',
     "compliance.policy_ack.": "I have read this text and acknowledge it",
     "compliance.policy_review.": "Record the review",
     "compliance.test_failed.": "Record the result",

@@ -10,6 +10,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import dashboard, labels, registry
 
+        from . import approvals as evidence_approvals
         from . import labels as evidence_labels
         from . import receivers, tasks  # noqa: F401  (periodic jobs register with Huey)
         from .cards import expiring_or_to_reconfirm
@@ -19,6 +20,7 @@ class EvidenceConfig(AppConfig):
         registry.register(EvidenceItem, url_name="evidence:detail")
         registry.register(EvidenceRequest, url_name="evidence:request_detail")
         receivers.connect()
+        evidence_approvals.register()
         dashboard.register_card(
             "evidence.attention", _("evidence expiring within 30 days or to re-confirm"), "evidence:list",
             domain="evidence", query="attention=1", order=40, count=expiring_or_to_reconfirm)

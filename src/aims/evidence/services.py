@@ -16,7 +16,7 @@ from django.db.models import Max, Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger
+from aims.core import approvals, context, ledger
 from aims.core.models import OrgUnit, User
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
@@ -28,6 +28,7 @@ from .models import EvidenceItem, EvidenceLink, EvidenceRequest, EvidenceVersion
 EDITABLE = ("title", "description", "evidence_type", "owner", "unit", "effective_date", "valid_from", "valid_until",
             "renewal_months")
 MAX_TEXT = 20000
+APPROVAL = "evidence.version"  # the "To approve" inbox's kind for an item's current version (evidence/approvals.py)
 
 
 def add_months(day: date, months: int) -> date:
@@ -109,6 +110,7 @@ def _new_version(*, actor, item: EvidenceItem, file=None, url: str = "", note: s
 
 
 def _after_new_version(*, actor, item: EvidenceItem, version: EvidenceVersion) -> None:
+    replaced = item.current_version
     months = item.retention_months
     changes = {"current_version": version,
                "retain_until": max(item.retain_until, add_months(context.today(), months))}
@@ -117,6 +119,9 @@ def _after_new_version(*, actor, item: EvidenceItem, version: EvidenceVersion) -
         close_tasks(source=f"evidence.reconfirm.{item.pk}")
     _save_with_changes(actor=actor, obj=item, changes=changes, expected_version=None, reason="",
                        action="evidence.evidenceitem.new_version")
+    if replaced is not None:  # only the current version waits for approval
+        approvals.settle(APPROVAL, replaced)
+    approvals.request(APPROVAL, version)
 
 
 def _create_item(*, actor, title: str, unit: OrgUnit, owner: User, kind: str, evidence_type: str,
@@ -143,6 +148,7 @@ def _create_item(*, actor, title: str, unit: OrgUnit, owner: User, kind: str, ev
     version = _new_version(actor=actor, item=item, file=file, url=url, note=note)
     item.current_version = version
     item.save(update_fields=["current_version"])
+    approvals.request(APPROVAL, version)
     return item
 
 
@@ -205,22 +211,21 @@ def update_evidence(*, actor, item: EvidenceItem, changes: dict, expected_versio
 
 @transaction.atomic
 def approve_version(*, actor, version: EvidenceVersion, comment: str = "") -> EvidenceVersion:
-    """Sign-off of one version by someone with change rights on the item, never its uploader.
-
-    (One service per sign-off, so the approvals inbox can call it when it lands.)"""
+    """Sign-off of an item's current version through the "To approve" inbox: by an approver the catalogue names
+    (catalogs/approvals.yaml), never its uploader."""
     item = version.item
-    require(actor, CHANGE, item)
-    if version.uploaded_by_id == actor.pk:
-        raise ValidationError(_("Someone other than the uploader must approve a version."))
     if version.approved_at is not None:
         raise ValidationError(_("This version is already approved."))
+    if item.current_version_id != version.pk:
+        raise ValidationError(_("A newer version replaced this one: approve the current version."))
+    approvals.require_approver(actor, APPROVAL, version)
     before = ledger.snapshot(version, ["approved_by_id", "approved_at"])
     version.approved_by, version.approved_at = actor, context.now()
     version.save(update_fields=["approved_by", "approved_at"])
     ledger.record(actor=actor, action="evidence.evidenceversion.approve", obj=item, object_label=str(item),
                   before=before, after={**ledger.snapshot(version, ["approved_by_id", "approved_at"]),
                                         "number": version.number}, reason=comment)
-    close_tasks(source=f"evidence.approve.{version.pk}")
+    approvals.settle(APPROVAL, version)
     return version
 
 

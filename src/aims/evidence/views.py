@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aims.core import context, registry
+from aims.core import approvals, context, registry
 from aims.core.api_utils import ordering_for
 from aims.core.forms import errors_on
 from aims.core.permissions import can_anywhere
@@ -215,7 +215,11 @@ def detail_context(request, item: EvidenceItem, **bound) -> dict:
         "version_form": bound.get("version_form") or VersionForm(),
         "hold_form": bound.get("hold_form") or ReasonRequiredForm(),
         "reconfirm_form": bound.get("reconfirm_form") or ReconfirmForm(),
+        "approval": None,
     }
+    current = next((v for v in versions if v.pk == item.current_version_id), None)
+    if current is not None and current.approved_at is None:
+        context_["approval"] = approvals.context_for(user, services.APPROVAL, current)
     if tab == "history":
         from django.db.models import Q as _Q
 
@@ -307,6 +311,8 @@ def version_approve(request, pk: int, number: int):
         messages.success(request, _("Version %(n)s was approved.") % {"n": number})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:  # the approvals registry says why (own work, or who may)
+        messages.error(request, str(error))
     return redirect(item.get_absolute_url())
 
 
