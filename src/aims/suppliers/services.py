@@ -237,7 +237,7 @@ def start_assessment(*, actor, supplier: Supplier, summary: str = "") -> Assessm
 @transaction.atomic
 def complete_assessment(*, actor, assessment: Assessment, score: int, summary: str = "") -> Assessment:
     """The owner's review: the score (0-100) and what it rests on; the assessment is then completed."""
-    assessment = Assessment.objects.select_for_update().select_related("supplier").get(pk=assessment.pk)
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=assessment.pk)
     require(actor, CHANGE, assessment.supplier)
     if assessment.state != Assessment.State.IN_PROGRESS:
         raise ValidationError(_("This assessment is already completed."))

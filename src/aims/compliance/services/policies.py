@@ -119,7 +119,7 @@ def update_policy(*, actor, policy: Policy, changes: dict, people=None, groups=N
 @transaction.atomic
 def start_new_version(*, actor, policy: Policy) -> PolicyVersion:
     """The next draft, starting from the published text; the published version stays live meanwhile."""
-    policy = Policy.objects.select_for_update().select_related("published_version").get(pk=policy.pk)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("published_version").get(pk=policy.pk)
     _may_edit(actor, policy)
     if policy.versions.filter(status__in=[PolicyVersion.Status.DRAFT, PolicyVersion.Status.IN_REVIEW,
                                           PolicyVersion.Status.APPROVED]).exists():
@@ -131,7 +131,7 @@ def start_new_version(*, actor, policy: Policy) -> PolicyVersion:
 @transaction.atomic
 def edit_draft(*, actor, version: PolicyVersion, body: str, change_summary: str = "", material: bool | None = None,
                expected_version: int | None = None) -> PolicyVersion:
-    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+    version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
     _may_edit(actor, version.policy)
     if version.status != PolicyVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be edited; start a new version to change a published text."))
@@ -147,7 +147,7 @@ def edit_draft(*, actor, version: PolicyVersion, body: str, change_summary: str 
 
 @transaction.atomic
 def submit_policy_version(*, actor, version: PolicyVersion) -> PolicyVersion:
-    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+    version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
     _may_edit(actor, version.policy)
     if version.status != PolicyVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be submitted for approval."))

@@ -288,7 +288,7 @@ def send_reminders(*, now=None) -> int:
     reminded = 0
     while True:
         with transaction.atomic():
-            batch = list(Clock.objects.select_for_update().filter(state=Clock.State.RUNNING,
+            batch = list(Clock.objects.select_for_update(of=("self",)).filter(state=Clock.State.RUNNING,
                                                                   next_reminder_at__lte=now)
                          .select_related("incident__handler__manager", "incident__unit")
                          .order_by("next_reminder_at", "id")[:SWEEP_BATCH])
