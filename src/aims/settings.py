@@ -50,6 +50,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+SECRET_KEY_GENERATED = not env("AIMS_SECRET_KEY")  # one node only: several need one shared key (aims check --deploy)
+# How many machines run AIMS processes: `aims check --deploy` then requires what several nodes must share.
+AIMS_NODES = int(env("AIMS_NODES", "1") or "1")
 DEBUG = env_bool("AIMS_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("AIMS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h.strip()]
 # A refused CSRF token gets the product's own page (what happened, what to do), not Django's technical one.
@@ -83,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers: answered first, whatever the Host header, with no session or login.
+    "aims.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "aims.core.staticfiles.StaticFilesMiddleware",  # WhiteNoise: static files answered here, compressed and cached
     # HTML and JSON compressed when the client accepts gzip. Django pads each gzip stream with random bytes (a BREACH

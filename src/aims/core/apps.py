@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (aims check --deploy)
         from . import signals  # noqa: F401  (login events, MFA enforcement)
         from . import tasks  # noqa: F401  (registers periodic tasks with Huey)
         from .db_roles import after_migrate
