@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 # Generous: on a loaded 2-core machine (CI beside other jobs) preparing the demo alone has taken a minute.
-START_TIMEOUT_SECONDS = 180
+START_TIMEOUT_SECONDS = 300
 # The product's own configuration variables and those that point it at shared services: a test server must use
 # its defaults (SQLite in its own data directory), whatever the calling shell has exported.
 _FOREIGN_ENV = re.compile(r"^(AIMS_.*|DATABASE_URL(_FILE)?|REDIS_URL(_FILE)?|DJANGO_SETTINGS_MODULE)$")
@@ -65,8 +65,30 @@ def clean_env(data_dir: Path) -> dict[str, str]:
     env["AIMS_DATA_DIR"] = str(data_dir)
     # CI also runs the journeys on PostgreSQL: it names an empty database for the server in this variable.
     if os.environ.get("AIMS_BROWSER_DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["AIMS_BROWSER_DATABASE_URL"]
+        env["DATABASE_URL"] = database_of_this_worker(os.environ["AIMS_BROWSER_DATABASE_URL"])
     return env
+
+
+def database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist, a database per worker (named after it), should journeys ever run on two workers at once:
+    two demo servers migrating one database collide (CI saw "duplicate key ... pg_type"). DemoServer.start creates
+    it afresh."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{url}_{worker}" if worker else url
+
+
+def recreate_worker_database(env: dict[str, str]) -> None:
+    """An empty database for this worker's server (CI's throwaway cluster lets the test role create databases)."""
+    shared = os.environ.get("AIMS_BROWSER_DATABASE_URL")
+    if not shared or env.get("DATABASE_URL") in (None, shared):  # SQLite, or not under pytest-xdist
+        return
+    import psycopg
+    from psycopg import sql
+
+    own = env["DATABASE_URL"].rpartition("/")[2]
+    with psycopg.connect(os.environ["AIMS_BROWSER_DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(own)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(own)))
 
 
 @dataclass
@@ -90,6 +112,7 @@ class DemoServer:
     def start(self) -> DemoServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = clean_env(self.data_dir)
+        recreate_worker_database(env)
         demo = subprocess.run([aims_command(), "demo", "--no-serve"], env=env, capture_output=True, text=True,
                               timeout=START_TIMEOUT_SECONDS)
         login = re.search(r"^\s*Login:\s+(\S+)", demo.stdout, re.M)
