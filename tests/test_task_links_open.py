@@ -26,7 +26,7 @@ from django.utils import timezone
 import aims
 from aims.compliance import services as compliance
 from aims.compliance import tasks as compliance_jobs
-from aims.compliance.models import SoAEntry, SoAVersion
+from aims.compliance.models import SoAEntry, SoAVersion, SystemObligation
 from aims.compliance.services import policies
 from aims.core import context
 from aims.core import services as core
@@ -65,6 +65,7 @@ ACTIONS = {
     "risks.impact.": "Start an impact assessment",
     "approval.compliance.soa.": "Approve this version",
     "approval.compliance.policy.": "Approve this version",
+    "approval.compliance.obligation_exception.": "Approve the exception",
     "approval.evidence.version.": '/approve/" class="inline"',
     "compliance.policy_ack.": "I have read this text and acknowledge it",
     "compliance.policy_review.": "Record the review",
@@ -258,7 +259,7 @@ def suppliers_scenario(*, manager, owner, unit) -> None:
 
 def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:
     """Controls (a failed test, readiness lost, a test due), the Statement of Applicability (approved, returned),
-    policies (approved, returned, published to an audience, a review due) and evidence (re-confirmation after a major
+    policies (approved, returned, published to an audience, a review due), obligation exceptions and evidence (re-confirmation after a major
     change, expiry, a request reminded, escalated to the manager and answered)."""
     compliance.load_packaged_frameworks(actor=None)
     chief, deputy = person_with_role("aims_manager", None), person_with_role("aims_manager", None)
@@ -309,6 +310,15 @@ def compliance_scenario(*, manager, owner, contributor, referent, declarant, com
                                          due_date=context.today() + timedelta(days=3), unit=unit)
     evidence.fulfil_request(actor=contributor, request=answered, item=item)
     evidence_jobs.remind_requests(on=asked.due_date + timedelta(days=30))
+
+    # An AI Act obligation's exception asked for by the system's owner: refused, approved, withdrawn, asked again.
+    obligation = SystemObligation.objects.filter(system=system, is_active=True).first()
+    compliance.request_exception(actor=owner, obligation=obligation, justification="Pilot with volunteers")
+    compliance.refuse_exception(actor=chief, obligation=obligation, comment="Evidence needed first")
+    compliance.request_exception(actor=owner, obligation=obligation, justification="Pilot with 10 volunteers")
+    compliance.approve_exception(actor=deputy, obligation=obligation, comment="Pilot only")
+    compliance.withdraw_exception(actor=chief, obligation=obligation, reason="The pilot grew")
+    compliance.request_exception(actor=owner, obligation=obligation, justification="Until the March release")
 
 
 def test_every_task_and_notification_opens_a_page_where_its_recipient_can_act(client, org, settings, seen_calls):

@@ -1,5 +1,5 @@
 """Per-system EU AI Act obligations API: a system's register, the register across systems, one obligation (status,
-owner, notes) and recorded exceptions."""
+owner, notes) and exceptions (asked for, then approved or refused by another person)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,11 @@ class ObligationRead(Schema):
     status: str
     owner_id: int | None
     notes: str
-    exception_justification: str
-    exception_by_id: int | None
+    exception_requested: str = Field(description="An exception asked for (waiting while exception_at is null).")
+    exception_requested_by_id: int | None
+    exception_requested_at: datetime | None
+    exception_justification: str = Field(description="The approved exception, which the go-live gate accepts.")
+    exception_by_id: int | None = Field(description="Who approved it.")
     exception_at: datetime | None
     is_active: bool
     catalogue_version: str
@@ -51,6 +54,10 @@ class ObligationUpdate(InputSchema):
 
 class ExceptionCreate(InputSchema):
     justification: str = Field(..., min_length=1, max_length=20000)
+
+
+class ExceptionDecision(InputSchema):
+    comment: str = Field("", max_length=20000, description="Required to refuse or withdraw: why.")
 
 
 class ObligationFilters(ListParams):
@@ -106,7 +113,28 @@ def obligation_update(request, obligation_id: int, payload: ObligationUpdate):
 
 
 @router.post("/obligations/{int:obligation_id}/exception", response=ObligationRead,
-             summary="Record a justified exception (compliance rights over the system's unit)")
+             summary="Ask for a justified exception (it waits in the approvers' inbox)")
 def obligation_exception(request, obligation_id: int, payload: ExceptionCreate):
     obligation = visible(_obligations(request.user), obligation_id)
-    return services.record_exception(actor=request.user, obligation=obligation, justification=payload.justification)
+    return services.request_exception(actor=request.user, obligation=obligation, justification=payload.justification)
+
+
+@router.post("/obligations/{int:obligation_id}/exception/approve", response=ObligationRead,
+             summary="Approve the exception asked for (an approver other than who asked)")
+def obligation_exception_approve(request, obligation_id: int, payload: ExceptionDecision):
+    obligation = visible(_obligations(request.user), obligation_id)
+    return services.approve_exception(actor=request.user, obligation=obligation, comment=payload.comment)
+
+
+@router.post("/obligations/{int:obligation_id}/exception/refuse", response=ObligationRead,
+             summary="Refuse the exception asked for, saying why")
+def obligation_exception_refuse(request, obligation_id: int, payload: ExceptionDecision):
+    obligation = visible(_obligations(request.user), obligation_id)
+    return services.refuse_exception(actor=request.user, obligation=obligation, comment=payload.comment)
+
+
+@router.post("/obligations/{int:obligation_id}/exception/withdraw", response=ObligationRead,
+             summary="Withdraw an exception (compliance rights) or one's own waiting request, saying why")
+def obligation_exception_withdraw(request, obligation_id: int, payload: ExceptionDecision):
+    obligation = visible(_obligations(request.user), obligation_id)
+    return services.withdraw_exception(actor=request.user, obligation=obligation, reason=payload.comment)

@@ -48,3 +48,30 @@ def register_policies() -> None:
                                       title=version.policy.title, number=version.number),
         order=61,
     ))
+
+
+def register_obligation_exceptions() -> None:
+    from .models import SystemObligation
+    from .services import obligations
+
+    def waiting():
+        return SystemObligation.objects.filter(exception_requested_at__isnull=False, exception_at__isnull=True,
+                                               is_active=True).select_related("system__unit", "exception_requested_by")
+
+    approvals.register(approvals.ApprovalKind(
+        key=obligations.EXCEPTION_APPROVAL,
+        label=gettext_lazy("Exception to an AI Act obligation"),
+        waiting=waiting,
+        approvers=lambda obligation: approvals.people_in_approver_roles(obligations.EXCEPTION_APPROVAL,
+                                                                        obligation.system.unit),
+        waiting_for=lambda user: waiting().filter(approvals.in_approver_scope(
+            user, obligations.EXCEPTION_APPROVAL, "system__unit")).exclude(exception_requested_by=user),
+        author=lambda obligation: obligation.exception_requested_by,
+        since=lambda obligation: obligation.exception_requested_at,
+        url=lambda obligation: obligation.get_absolute_url() + "#exception",
+        approve=lambda *, actor, obj, comment="", **details: obligations.approve_exception(
+            actor=actor, obligation=obj, comment=comment),
+        describe=lambda obligation: Text(gettext_lazy("Exception to %(article)s for “%(system)s”"),
+                                         article=obligation.article, system=obligation.system.name),
+        order=62,
+    ))

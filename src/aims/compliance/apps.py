@@ -31,6 +31,7 @@ class ComplianceConfig(AppConfig):
         receivers.connect()
         approvals.register()
         approvals.register_policies()
+        approvals.register_obligation_exceptions()
         cards.register()
         gates.register()
         demo.register("compliance", compliance_demo.load, order=30, history=compliance_demo.history)

@@ -346,3 +346,22 @@ def load(organisation: Organisation) -> None:
             unit=obligation.system.unit, owner=obligation.system.owner, evidence_type="training_record",
             valid_until=context.today() + timedelta(days=300), link_to=[obligation],
             file=demo_file("AI literacy training attendance", "ai-literacy.pdf"))
+    _obligation_exceptions(organisation)
+
+
+def _obligation_exceptions(organisation: Organisation) -> None:
+    """Exceptions asked for by systems' owners: one approved by the AIMS manager, one waiting in her inbox."""
+    from .models import SystemObligation
+
+    manager = organisation.people["claire.martin@example.com"]
+    asked = (SystemObligation.objects.filter(is_active=True, applies_from__isnull=False, exception_requested_at=None)
+             .exclude(key="ai_literacy").exclude(system__owner=None).exclude(system__owner=manager)
+             .select_related("system__owner").order_by("applies_from", "pk"))
+    reasons = ["The instructions for use are being rewritten with the vendor; published before the next release.",
+               "Logging is kept by the vendor's platform; our copy starts with the migration planned for next quarter."]
+    for number, (obligation, reason) in enumerate(zip(asked[:2], reasons)):
+        obligation = services.request_exception(actor=obligation.system.owner, obligation=obligation,
+                                                justification=reason)
+        if number == 0:  # the second one waits in the AIMS manager's inbox
+            services.approve_exception(actor=manager, obligation=obligation,
+                                       comment="Accepted until the next release.")

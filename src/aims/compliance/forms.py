@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.assignment import PersonField, limit_to
 from aims.core.forms import ReasonField, VersionedForm, units_allowing
 from aims.core.models import User
 from aims.inventory.models import AISystem, Component, Dependency
@@ -17,7 +18,14 @@ class DateInput(forms.DateInput):
 
 
 def active_people(user):
+    """Everyone `user` may see: a policy's audience (who reads it, not who acts on it)."""
     return User.objects.restrict(user, "view").filter(is_active=True).order_by("last_name", "first_name")
+
+
+def limit_to_compliance_readers(field, user, unit=None) -> None:
+    """Owners, backups and testers act on what they own (services/_common.check_compliance_person): they must be able
+    to see it, in its unit, or anywhere for what belongs to the whole organisation."""
+    limit_to(field, user, "view", "compliance", unit=unit, anywhere=unit is None)
 
 
 class RequirementChoiceField(forms.ModelMultipleChoiceField):
@@ -47,9 +55,8 @@ class ControlForm(VersionedForm):
 
     def __init__(self, *args, user, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        people = active_people(user)
-        self.fields["owner"].queryset = people
-        self.fields["backup"].queryset = people
+        for name in ("owner", "backup"):  # the unit is chosen on the form: the service checks the one chosen
+            limit_to_compliance_readers(self.fields[name], user)
         self.fields["unit"].queryset = units_allowing(user, "add" if creating else "change", "compliance").order_by(
             "path")
         self.fields["reference"].required = False
@@ -84,9 +91,9 @@ class TestForm(forms.ModelForm):
         widgets = {"pass_criteria": forms.Textarea(attrs={"rows": 2}), "next_due": DateInput}
         labels = {"next_due": _("First due on")}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, control=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tester"].queryset = active_people(user)
+        limit_to_compliance_readers(self.fields["tester"], user, control.unit if control is not None else None)
         self.fields["next_due"].required = False
         self.fields["frequency"].choices = Frequency.choices
 
@@ -114,7 +121,7 @@ class SoAEntryForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(user)
+        limit_to_compliance_readers(self.fields["owner"], user)
         self.fields["controls"].queryset = Control.objects.restrict(user, "change").exclude(
             status=Control.Status.RETIRED).order_by("reference")
         self.fields["controls"].widget.attrs["size"] = 10
@@ -171,7 +178,7 @@ class ObligationForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people(user)
+        limit_to(self.fields["owner"], user, "change", "obligations", unit=self.instance.system.unit)
 
 
 class ExceptionForm(forms.Form):
@@ -183,7 +190,7 @@ class PolicyForm(forms.Form):
     template = forms.ChoiceField(label=_("Start from a template"), required=False)
     title = forms.CharField(label=_("Title"), max_length=300, required=False,
                             help_text=_("Leave empty to take the template's title."))
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner = PersonField(label=_("Owner"), queryset=None)
     review_every_months = forms.IntegerField(label=_("Review every (months)"), min_value=1, max_value=60, initial=12)
     audience_people = forms.ModelMultipleChoiceField(label=_("Audience: people"), queryset=None, required=False)
     audience_groups = forms.ModelMultipleChoiceField(label=_("Audience: groups"), queryset=None, required=False)
@@ -204,7 +211,7 @@ class PolicyForm(forms.Form):
         language = reader_language()
         self.fields["template"].choices = [("", _("No template (blank text)"))] + [
             (t["key"], localised(t["title"], language)) for t in templates()]
-        self.fields["owner"].queryset = active_people(user)
+        limit_to_compliance_readers(self.fields["owner"], user)
         self.fields["audience_people"].queryset = active_people(user)
         self.fields["audience_groups"].queryset = PeopleGroup.objects.restrict(user, "view").order_by("name")
         self.fields["audience_units"].queryset = OrgUnit.objects.restrict(user, "view").order_by("path")

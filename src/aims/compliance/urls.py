@@ -30,6 +30,9 @@ urlpatterns = [
     path("obligations/<int:pk>/", views_obligations.obligation_detail, name="obligation_detail"),
     path("obligations/<int:pk>/edit/", views_obligations.obligation_edit, name="obligation_edit"),
     path("obligations/<int:pk>/exception/", views_obligations.obligation_exception, name="obligation_exception"),
+    *[path(f"obligations/<int:pk>/exception/{decision}/", views_obligations.obligation_exception_decide,
+           {"decision": decision}, name=f"obligation_exception_{decision}")
+      for decision in ("approve", "refuse", "withdraw")],
     path("systems/<int:system_pk>/obligations/", views_obligations.system_obligations, name="system_obligations"),
     path("policies/", views_policies.policy_list, name="policy_list"),
     path("policies/new/", views_policies.policy_create, name="policy_create"),

@@ -172,7 +172,7 @@ def control_context(request, control: Control, tab: str, **bound) -> dict:
         tests = list(control.tests.select_related("tester").prefetch_related(
             Prefetch("results", queryset=ControlTestResult.objects.select_related("tester").order_by(
                 "-performed_on", "-id"))))
-        context.update({"tests": tests, "test_form": bound.get("test_form") or TestForm(user=user),
+        context.update({"tests": tests, "test_form": bound.get("test_form") or TestForm(user=user, control=control),
                         "result_form": bound.get("result_form"), "results": ControlTestResult.Result.choices})
     elif tab == "evidence":
         from aims.evidence.links import linked_evidence_context
@@ -204,7 +204,7 @@ def control_detail(request, pk: int):
 def test_add(request, pk: int):
     user = request.user
     control = visible_control(request, pk)
-    form = TestForm(request.POST, user=user)
+    form = TestForm(request.POST, user=user, control=control)
     if form.is_valid():
         data = form.cleaned_data
         with errors_on(form):

@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core import context
+from aims.core import approvals, context
 from aims.core.forms import errors_on
-from aims.core.permissions import can_anywhere, can_in_unit
+from aims.core.permissions import can_anywhere
 from aims.core.views_ledger import HISTORY_PER_PAGE, describe_events
 from aims.inventory.models import AISystem
 
 from . import services
-from .forms import ExceptionForm, ObligationForm
+from .forms import DecisionForm, ExceptionForm, ObligationForm
 from .models import SystemObligation
 
 PER_PAGE = 50
@@ -62,7 +62,7 @@ def system_obligations(request, system_pk: int):
 
 def _visible(request, pk: int) -> SystemObligation:
     return get_object_or_404(SystemObligation.objects.restrict(request.user, "view").select_related(
-        "system__unit", "owner", "exception_by", "requirement"), pk=pk)
+        "system__unit", "owner", "exception_by", "exception_requested_by", "requirement"), pk=pk)
 
 
 def _detail_context(request, obligation: SystemObligation, **bound) -> dict:
@@ -76,10 +76,15 @@ def _detail_context(request, obligation: SystemObligation, **bound) -> dict:
     history = Paginator(events, HISTORY_PER_PAGE).get_page(1)
     return {
         "subnav": "obligations", "obligation": obligation, "can_change": can_change,
-        "may_except": can_change and can_in_unit(user, "change", "compliance", obligation.system.unit),
+        "may_ask_exception": can_change and obligation.is_active and obligation.exception_requested_at is None,
+        "may_withdraw_exception": (obligation.exception_requested_at or obligation.exception_at) is not None
+        and services.may_withdraw_exception(user, obligation),
+        "approval": approvals.context_for(user, services.EXCEPTION_APPROVAL, obligation)
+        if obligation.exception_waiting else None,
         "form": bound.get("form") or ObligationForm(instance=obligation, user=user,
                                                     initial={"version": obligation.version}),
         "exception_form": bound.get("exception_form") or ExceptionForm(),
+        "decision_form": bound.get("decision_form") or DecisionForm(),
         "history_rows": describe_events(history.object_list, user), "history_page": history,
         "history_object_type": "compliance.systemobligation", "history_object_id": obligation.pk,
         "in_force": obligation.applies_from is not None and obligation.applies_from <= context.today(),
@@ -116,18 +121,49 @@ def obligation_edit(request, pk: int):
 @login_required
 @require_POST
 def obligation_exception(request, pk: int):
+    """Ask for a justified exception: it waits in the approvers' "To approve" inbox."""
     user = request.user
     obligation = _visible(request, pk)
     form = ExceptionForm(request.POST)
     if form.is_valid():
         with errors_on(form):
-            services.record_exception(actor=user, obligation=obligation,
-                                      justification=form.cleaned_data["exception_justification"])
+            services.request_exception(actor=user, obligation=obligation,
+                                       justification=form.cleaned_data["exception_justification"])
         if not form.errors:
-            messages.success(request, _("The exception was recorded."))
-            return redirect(obligation.get_absolute_url())
+            messages.success(request, _("The exception was asked for: it waits for approval."))
+            return redirect(obligation.get_absolute_url() + "#exception")
     return render(request, "compliance/obligation_detail.html",
                   _detail_context(request, obligation, exception_form=form), status=400)
+
+
+@login_required
+@require_POST
+def obligation_exception_decide(request, pk: int, decision: str):
+    """The approver's decision on a waiting exception (approve, refuse with a reason) or its withdrawal."""
+    user = request.user
+    obligation = _visible(request, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        comment = form.cleaned_data["comment"]
+        action, done = {
+            "approve": (lambda: services.approve_exception(actor=user, obligation=obligation, comment=comment),
+                        _("The exception was approved.")),
+            "refuse": (lambda: services.refuse_exception(actor=user, obligation=obligation, comment=comment),
+                       _("The exception was refused.")),
+            "withdraw": (lambda: services.withdraw_exception(actor=user, obligation=obligation, reason=comment),
+                         _("The exception was withdrawn.")),
+        }[decision]
+        try:
+            with errors_on(form):
+                action()
+        except PermissionDenied as error:  # the approvals registry says why (own request, or who may)
+            form.add_error(None, str(error))
+        if not form.errors:
+            messages.success(request, done)
+            return redirect(obligation.get_absolute_url() + "#exception")
+    obligation.refresh_from_db()
+    return render(request, "compliance/obligation_detail.html",
+                  _detail_context(request, obligation, decision_form=form), status=400)
 
 
 @login_required

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from .models import RoleAssignment, User
 from .notifications import notify
 from .permissions import (
-    Role, can_in_unit, forget_scopes, people_holding, role_for_assignment, roles_granting, unit_and_ancestor_paths,
+    Role, can_anywhere, can_in_unit, forget_scopes, people_holding, role_for_assignment, roles_granting,
+    unit_and_ancestor_paths,
 )
 from .services import _create
 
@@ -33,6 +34,8 @@ NEEDS = {
     ("change", "inventory"): gettext_lazy("change the AI systems of “%(unit)s”"),
     ("view", "risks"): gettext_lazy("see the risks of “%(unit)s”"),
     ("change", "risks"): gettext_lazy("change the risks of “%(unit)s”"),
+    ("view", "compliance"): gettext_lazy("see the compliance programme of “%(unit)s”"),
+    ("change", "obligations"): gettext_lazy("keep the AI Act obligations of “%(unit)s”"),
 }
 
 
@@ -42,21 +45,26 @@ def grants_access() -> bool:
 
 
 def _people_who_can_in_any(action: str, domain: str, units) -> Q:
-    """People who may do `action` on `domain` in at least one of `units` (or everywhere): one condition."""
-    paths = sorted({path for unit in units for path in unit_and_ancestor_paths(unit)})
-    reaching = RoleAssignment.objects.filter(Q(unit__isnull=True) | Q(unit__path__in=paths),
-                                             role__in=roles_granting(action, domain))
+    """People who may do `action` on `domain` in at least one of `units` (None: in any unit, or everywhere): one
+    condition."""
+    reaching = RoleAssignment.objects.filter(role__in=roles_granting(action, domain))
+    if units is not None:
+        paths = sorted({path for unit in units for path in unit_and_ancestor_paths(unit)})
+        reaching = reaching.filter(Q(unit__isnull=True) | Q(unit__path__in=paths))
     return (Q(pk__in=reaching.filter(user__isnull=False).values("user"))
             | Q(people_groups__in=reaching.filter(group__isnull=False).values("group")) | Q(is_superuser=True))
 
 
-def assignable_people(user, action: str, domain: str, *, unit=None, units=None):
+def assignable_people(user, action: str, domain: str, *, unit=None, units=None, anywhere: bool = False):
     """The people `user` may pick: active, visible to `user`, and able to do `action` on `domain` in `unit` (or, when
-    the form also chooses the unit, in one of `units`; the service checks the unit finally chosen). With the
+    the form also chooses the unit, in one of `units`; the service checks the unit finally chosen; or, for
+    organisation-wide objects that everyone reading the domain somewhere may see, `anywhere`). With the
     organisation's grants setting, every active person `user` can see (the assignment gives the access)."""
     people = User.objects.restrict(user, "view").filter(is_active=True)
     if not grants_access():
-        if unit is not None or units is None:
+        if anywhere:
+            people = people.filter(pk__in=User.objects.filter(_people_who_can_in_any(action, domain, None)).values("pk"))
+        elif unit is not None or units is None:
             able = people_holding(roles_granting(action, domain), unit).values("pk")
             people = people.filter(Q(pk__in=able) | Q(is_superuser=True))
         else:
@@ -71,22 +79,27 @@ class PersonField(forms.ModelChoiceField):
         return f"{obj} · {obj.job_title}" if obj.job_title else str(obj)
 
 
-def limit_to(field: forms.ModelChoiceField, user, action: str, domain: str, *, unit=None, units=None) -> None:
+def limit_to(field: forms.ModelChoiceField, user, action: str, domain: str, *, unit=None, units=None,
+             anywhere: bool = False) -> None:
     """Offer in `field` only the people who can act (see `assignable_people`), and say so."""
-    field.queryset = assignable_people(user, action, domain, unit=unit, units=units)
+    field.queryset = assignable_people(user, action, domain, unit=unit, units=units, anywhere=anywhere)
     hint = (_("Someone without access is given it when named (recorded in the ledger).") if grants_access()
             else _("Only people who can act on it are offered."))
     field.help_text = f"{field.help_text} {hint}".strip() if field.help_text else hint
 
 
-def check_assignee(*, actor, person, action: str, domain: str, unit, field: str, what: str = "") -> None:
-    """The services' rule for every owner/assignee: `person` must be able to do `action` on `domain` in `unit`.
+def check_assignee(*, actor, person, action: str, domain: str, unit, field: str, what: str = "",
+                   anywhere: bool = False) -> None:
+    """The services' rule for every owner/assignee: `person` must be able to do `action` on `domain` in `unit` (with
+    `anywhere`, for an organisation-wide object every reader of the domain sees: in some unit at least).
 
     Refused with a ValidationError on `field`, or, with the organisation's grants setting, granted: the least
     powerful operational role that gives the access, over `unit`, ledgered with `what` (the assignment) as reason.
     Call it inside the service's transaction, before saving the assignment.
     """
     if person is None or can_in_unit(person, action, domain, unit):
+        return
+    if anywhere and unit is None and person.is_active and can_anywhere(person, action, domain):
         return
     if not person.is_active:
         raise ValidationError({field: _("%(person)s is no longer active.") % {"person": person}})

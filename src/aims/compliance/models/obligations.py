@@ -39,16 +39,23 @@ class SystemObligation(VersionedModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="owned_obligations")
     notes = models.TextField(_("notes"), blank=True)
+    # An exception is asked for by someone who keeps the register and approved by another person through the
+    # "To approve" inbox (kind compliance.obligation_exception); only an approved one satisfies the go-live gate.
+    exception_requested = models.TextField(_("exception asked for"), blank=True)
+    exception_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("exception asked for by"),
+                                               null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    exception_requested_at = models.DateTimeField(_("exception asked for on"), null=True, blank=True)
     exception_justification = models.TextField(_("exception"), blank=True,
                                                help_text=_("Why the system may go live without meeting it (yet)."))
-    exception_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("exception recorded by"), null=True,
+    exception_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("exception approved by"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="+")
-    exception_at = models.DateTimeField(_("exception recorded on"), null=True, blank=True)
+    exception_at = models.DateTimeField(_("exception approved on"), null=True, blank=True)
     is_active = models.BooleanField(_("applies"), default=True, db_index=True)
     retired_at = models.DateTimeField(_("no longer applies since"), null=True, blank=True)
 
     ledger_fields = ("system_id", "key", "article", "applies_from", "catalogue_version", "status", "owner_id",
-                     "notes", "exception_justification", "exception_by_id", "is_active", "retired_at")
+                     "notes", "exception_requested", "exception_requested_by_id", "exception_justification",
+                     "exception_by_id", "is_active", "retired_at")
     permission_domain = "obligations"
     unit_path = "system__unit"
 
@@ -61,6 +68,7 @@ class SystemObligation(VersionedModel):
             models.Index(fields=["system", "is_active"], name="obligation_system_active"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["applies_from", "key"], name="obligation_applies_sort"),
+            models.Index(fields=["exception_requested_at"], name="obligation_exception_asked"),  # the inbox
         ]
 
     def __str__(self) -> str:
@@ -70,6 +78,11 @@ class SystemObligation(VersionedModel):
 
     def title(self, language: str = "en") -> str:
         return self.title_fr if language == "fr" and self.title_fr else self.title_en
+
+    @property
+    def exception_waiting(self) -> bool:
+        """An exception asked for and not yet approved (nor refused: a refusal clears the request)."""
+        return self.exception_requested_at is not None and self.exception_at is None
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -12,7 +12,8 @@ from .soa import (  # noqa: F401
 )
 from .assessments import assess_requirement, close_assessment, start_assessment, take_snapshot  # noqa: F401
 from .obligations import (  # noqa: F401
-    record_exception, sync_all, sync_obligations, update_obligation, withdraw_exception,
+    EXCEPTION_APPROVAL, approve_exception, may_withdraw_exception, refuse_exception, request_exception, sync_all,
+    sync_obligations, update_obligation, withdraw_exception,
 )
 from .policies import (  # noqa: F401
     acknowledge, approve_policy_version, create_policy, edit_draft, publish_policy_version, record_policy_review,

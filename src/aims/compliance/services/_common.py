@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aims.core.permissions import require
+from aims.core.assignment import check_assignee
+from aims.core.permissions import VIEW, require
 
 
 def today() -> date:
@@ -21,6 +22,13 @@ def require_or_system(actor, action: str, obj=None, *, domain: str = "compliance
     if actor is None:
         return
     require(actor, action, obj, domain=domain, unit=unit)
+
+
+def check_compliance_person(*, actor, person, unit, field: str, what: str) -> None:
+    """An owner, backup or tester acts on what they are named for (their name lets them): they must at least see it,
+    in its unit, or anywhere for what belongs to the whole organisation (core.assignment)."""
+    check_assignee(actor=actor, person=person, action=VIEW, domain="compliance", unit=unit, field=field, what=what,
+                   anywhere=unit is None)
 
 
 def clean_text(value, field: str, *, required: bool = False, limit: int = 20000, message: str = "") -> str:

@@ -16,18 +16,24 @@ from aims.core.services import _create, _save_with_changes
 
 from ..models import Control, ControlTest, ControlTestResult, Requirement
 from . import readiness
-from ._common import clean_text, reject_unknown
+from ._common import check_compliance_person, clean_text, reject_unknown
 
 EDITABLE = ("reference", "title", "description", "owner", "backup", "unit", "control_type", "automation",
             "how_it_operates", "frequency", "status")
 LINKS = ("requirements", "risks", "systems", "components", "dependencies", "policies")
 
 
-def _check_people(owner, backup) -> None:
+def _check_people(*, actor, owner, backup, unit, title: str, checked=("owner", "backup")) -> None:
     if owner is not None and not owner.is_active:
         raise ValidationError({"owner": _("The owner's account is deactivated.")})
     if backup is not None and owner is not None and backup.pk == owner.pk:
         raise ValidationError({"backup": _("The backup must be someone other than the owner.")})
+    if "owner" in checked:
+        check_compliance_person(actor=actor, person=owner, unit=unit, field="owner",
+                                what=_("owner of the control “%(title)s”") % {"title": title})
+    if "backup" in checked:
+        check_compliance_person(actor=actor, person=backup, unit=unit, field="backup",
+                                what=_("backup of the control “%(title)s”") % {"title": title})
 
 
 def _check_visible(actor, objects, field: str) -> None:
@@ -54,7 +60,7 @@ def create_control(*, actor, title: str, owner, reference: str = "", unit=None, 
     if actor is not None:
         require(actor, ADD, domain="compliance", unit=unit)
     reject_unknown(fields, EDITABLE)
-    _check_people(owner, fields.get("backup"))
+    _check_people(actor=actor, owner=owner, backup=fields.get("backup"), unit=unit, title=title)
     control = Control(reference=(reference or "").strip().upper() or _next_reference(),
                       title=clean_text(title, "title", required=True, limit=300), owner=owner, unit=unit, **fields)
     control.readiness_reasons = readiness.compute(control)  # recorded with the creation, not as a second change
@@ -75,7 +81,11 @@ def update_control(*, actor, control: Control, changes: dict, expected_version: 
         changes["title"] = clean_text(changes["title"], "title", required=True, limit=300)
     if changes.get("unit") is not None:
         require(actor, CHANGE, domain="compliance", unit=changes["unit"])
-    _check_people(changes.get("owner", control.owner), changes.get("backup", control.backup))
+    moved = "unit" in changes and changes["unit"] != control.unit
+    # Who is newly named, or everyone when the control moves: an unchanged owner is not refused on an unrelated edit.
+    checked = [f for f in ("owner", "backup") if moved or (f in changes and changes[f] != getattr(control, f))]
+    _check_people(actor=actor, owner=changes.get("owner", control.owner), backup=changes.get("backup", control.backup),
+                  unit=changes.get("unit", control.unit), title=changes.get("title", control.title), checked=checked)
     previous_owner = control.owner_id
     control = _save_with_changes(actor=actor, obj=control, changes=changes, reason=reason,
                                  expected_version=expected_version)
@@ -129,6 +139,8 @@ def add_test(*, actor, control: Control, name: str, pass_criteria: str, frequenc
              tester=None, first_due: date | None = None, reason: str = "") -> ControlTest:
     if actor is not None and actor.pk not in (control.owner_id, control.backup_id):
         require(actor, CHANGE, control)
+    check_compliance_person(actor=actor, person=tester, unit=control.unit, field="tester",
+                            what=_("tester of the control “%(title)s”") % {"title": control.title})
     test = ControlTest(control=control, name=clean_text(name, "name", required=True, limit=200),
                        pass_criteria=clean_text(pass_criteria, "pass_criteria", required=True,
                                                 message=_("Write down what a pass means.")),

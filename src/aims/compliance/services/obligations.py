@@ -8,15 +8,19 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger
-from aims.core.permissions import CHANGE, require
+from aims.core import approvals, context, ledger
+from aims.core.assignment import check_assignee
+from aims.core.notifications import notify
+from aims.core.permissions import CHANGE, can_in_unit, require
 from aims.core.services import _save_with_changes, stamp_new
 
 from ..models import Requirement, SystemObligation
 from ._common import clean_text, reject_unknown
 
 EDITABLE = ("status", "owner", "notes")
+EXCEPTION_APPROVAL = "compliance.obligation_exception"  # the "To approve" inbox's kind (compliance/approvals.py)
 
 
 def _date(value) -> date | None:
@@ -63,6 +67,8 @@ def sync_obligations(*, system, obligations: list[dict], catalogue_version: str 
                                reason=_("Follows the AI Act classification."))
     for key, current in existing.items():
         if key not in wanted and current.is_active:
+            if current.exception_waiting:  # nothing left to decide: the approvers' tasks close
+                approvals.settle(EXCEPTION_APPROVAL, current)
             _save_with_changes(actor=actor, obj=current, expected_version=None,
                                action="compliance.systemobligation.retire",
                                reason=_("No longer applies after the system was re-classified."),
@@ -80,31 +86,110 @@ def update_obligation(*, actor, obligation: SystemObligation, changes: dict, exp
         changes["notes"] = clean_text(changes["notes"], "notes")
     if changes.get("owner") is not None and not changes["owner"].is_active:
         raise ValidationError({"owner": _("The owner's account is deactivated.")})
+    if changes.get("owner") is not None and changes["owner"] != obligation.owner:
+        check_assignee(actor=actor, person=changes["owner"], action=CHANGE, domain="obligations",
+                       unit=obligation.system.unit, field="owner",
+                       what=_("owner of the obligation %(article)s of “%(system)s”")
+                       % {"article": obligation.article, "system": obligation.system.name})
     return _save_with_changes(actor=actor, obj=obligation, changes=changes, reason=reason,
                               expected_version=expected_version)
 
 
+def _locked(obligation: SystemObligation) -> SystemObligation:
+    return SystemObligation.objects.select_for_update(of=("self",)).select_related("system__unit").get(
+        pk=obligation.pk)
+
+
 @transaction.atomic
-def record_exception(*, actor, obligation: SystemObligation, justification: str) -> SystemObligation:
-    """A recorded, justified decision that the system may go live without meeting the obligation (yet). Changing
-    obligations of a system is not enough for this decision: it needs compliance rights (the AIMS manager)."""
+def request_exception(*, actor, obligation: SystemObligation, justification: str) -> SystemObligation:
+    """Ask that the system may go live without meeting the obligation (yet), with the reason. Whoever keeps the
+    register asks; the decision is another person's, in the "To approve" inbox (approve_exception)."""
+    obligation = _locked(obligation)
     require(actor, CHANGE, obligation)
-    require(actor, CHANGE, domain="compliance", unit=obligation.system.unit)
+    if not obligation.is_active:
+        raise ValidationError(_("This obligation no longer applies to the system."))
+    if obligation.exception_at is not None:
+        raise ValidationError(_("An exception is already approved: withdraw it before asking for another one."))
+    if obligation.exception_waiting:
+        raise ValidationError(_("An exception already waits for approval."))
     justification = clean_text(justification, "exception_justification", required=True,
                                message=_("Say why the system may go live without it."))
-    return _save_with_changes(actor=actor, obj=obligation, expected_version=None, reason=justification,
-                              action="compliance.systemobligation.exception",
-                              changes={"exception_justification": justification, "exception_by": actor,
-                                       "exception_at": context.now()})
+    obligation = _save_with_changes(actor=actor, obj=obligation, expected_version=None, reason=justification,
+                                    action="compliance.systemobligation.exception_request",
+                                    changes={"exception_requested": justification, "exception_requested_by": actor,
+                                             "exception_requested_at": context.now()})
+    approvals.request(EXCEPTION_APPROVAL, obligation, body=justification)
+    return obligation
+
+
+def _waiting(obligation: SystemObligation) -> SystemObligation:
+    obligation = _locked(obligation)
+    if not obligation.exception_waiting:
+        raise ValidationError(_("No exception waits for approval on this obligation."))
+    return obligation
+
+
+@transaction.atomic
+def approve_exception(*, actor, obligation: SystemObligation, comment: str = "") -> SystemObligation:
+    """The approver's decision (catalogs/approvals.yaml; never the person who asked): the exception is recorded and
+    the go-live gate accepts the obligation without evidence."""
+    obligation = _waiting(obligation)
+    approvals.require_approver(actor, EXCEPTION_APPROVAL, obligation)
+    obligation = _save_with_changes(actor=actor, obj=obligation, expected_version=None,
+                                    reason=clean_text(comment, "comment"),
+                                    action="compliance.systemobligation.exception",
+                                    changes={"exception_justification": obligation.exception_requested,
+                                             "exception_by": actor, "exception_at": context.now()})
+    approvals.settle(EXCEPTION_APPROVAL, obligation)
+    notify(recipient=obligation.exception_requested_by, url=obligation.get_absolute_url(),
+           title=gettext_lazy("Exception approved: %(obligation)s of “%(system)s”"), body=comment,
+           params={"obligation": obligation.article, "system": obligation.system.name}, kind="compliance.obligation")
+    return obligation
+
+
+@transaction.atomic
+def refuse_exception(*, actor, obligation: SystemObligation, comment: str) -> SystemObligation:
+    """The approver refuses, saying why; the obligation needs evidence again (or a better-argued request)."""
+    obligation = _waiting(obligation)
+    approvals.require_approver(actor, EXCEPTION_APPROVAL, obligation)
+    comment = clean_text(comment, "comment", required=True, message=_("Say why the exception is refused."))
+    asked_by = obligation.exception_requested_by
+    obligation = _save_with_changes(actor=actor, obj=obligation, expected_version=None, reason=comment,
+                                    action="compliance.systemobligation.exception_refused",
+                                    changes={"exception_requested": "", "exception_requested_by": None,
+                                             "exception_requested_at": None})
+    approvals.settle(EXCEPTION_APPROVAL, obligation)
+    notify(recipient=asked_by, url=obligation.get_absolute_url(), body=comment,
+           title=gettext_lazy("Exception refused: %(obligation)s of “%(system)s”"),
+           params={"obligation": obligation.article, "system": obligation.system.name}, kind="compliance.obligation")
+    return obligation
+
+
+def may_withdraw_exception(user, obligation: SystemObligation) -> bool:
+    """Compliance writers over the system's unit withdraw an exception; whoever asked withdraws their waiting
+    request."""
+    if obligation.exception_waiting and obligation.exception_requested_by_id == user.pk:
+        return True
+    return can_in_unit(user, CHANGE, "compliance", obligation.system.unit)
 
 
 @transaction.atomic
 def withdraw_exception(*, actor, obligation: SystemObligation, reason: str) -> SystemObligation:
-    require(actor, CHANGE, domain="compliance", unit=obligation.system.unit)
+    obligation = _locked(obligation)
+    if not may_withdraw_exception(actor, obligation):
+        require(actor, CHANGE, domain="compliance", unit=obligation.system.unit)
+    if obligation.exception_requested_at is None and obligation.exception_at is None:
+        raise ValidationError(_("No exception is recorded or asked for on this obligation."))
     reason = clean_text(reason, "reason", required=True, message=_("Say why the exception is withdrawn."))
-    return _save_with_changes(actor=actor, obj=obligation, expected_version=None, reason=reason,
-                              action="compliance.systemobligation.exception_withdrawn",
-                              changes={"exception_justification": "", "exception_by": None, "exception_at": None})
+    waiting = obligation.exception_waiting
+    obligation = _save_with_changes(actor=actor, obj=obligation, expected_version=None, reason=reason,
+                                    action="compliance.systemobligation.exception_withdrawn",
+                                    changes={"exception_requested": "", "exception_requested_by": None,
+                                             "exception_requested_at": None, "exception_justification": "",
+                                             "exception_by": None, "exception_at": None})
+    if waiting:
+        approvals.settle(EXCEPTION_APPROVAL, obligation)
+    return obligation
 
 
 def sync_all(actor=None) -> int:

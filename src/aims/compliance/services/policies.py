@@ -20,7 +20,7 @@ from aims.core.permissions import ADD, CHANGE, Role, require
 from aims.core.services import _create, _save_with_changes, stamp_new
 
 from ..models import Policy, PolicyAcknowledgement, PolicyVersion, Requirement
-from ._common import clean_text, reject_unknown
+from ._common import check_compliance_person, clean_text, reject_unknown
 from .evidence_dates import add_months
 
 APPROVAL = "compliance.policy"
@@ -75,6 +75,8 @@ def create_policy(*, actor, title: str = "", owner=None, kind: str = Policy.Kind
         body = body or localised(shipped["body"], language)
         kind = shipped.get("kind", kind)
         review_every_months = review_every_months or shipped.get("review_every_months")
+    check_compliance_person(actor=actor, person=owner, unit=None, field="owner",
+                            what=_("owner of the policy “%(title)s”") % {"title": title})
     policy = Policy(reference=_next_reference(), title=clean_text(title, "title", required=True, limit=300,
                                                                   message=_("Give the policy a title.")),
                     kind=kind, owner=owner or actor, review_every_months=review_every_months or 12,
@@ -107,6 +109,9 @@ def update_policy(*, actor, policy: Policy, changes: dict, people=None, groups=N
     reject_unknown(changes, EDITABLE)
     if "audience_roles" in changes:
         changes["audience_roles"] = _check_roles(changes["audience_roles"])
+    if changes.get("owner") is not None and changes["owner"] != policy.owner:
+        check_compliance_person(actor=actor, person=changes["owner"], unit=None, field="owner",
+                                what=_("owner of the policy “%(title)s”") % {"title": policy.title})
     policy = _save_with_changes(actor=actor, obj=policy, changes=changes, reason=reason,
                                 expected_version=expected_version)
     for manager, values in ((policy.audience_people, people), (policy.audience_groups, groups),

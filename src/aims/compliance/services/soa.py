@@ -19,7 +19,7 @@ from aims.core.permissions import ADD, CHANGE, require
 from aims.core.services import _save_with_changes, clean_for_create
 
 from ..models import Control, Framework, Requirement, SoAEntry, SoAVersion
-from ._common import clean_text, reject_unknown
+from ._common import check_compliance_person, clean_text, reject_unknown
 
 APPROVAL = "compliance.soa"
 ISO = "iso42001"
@@ -94,6 +94,10 @@ def update_soa_entry(*, actor, entry: SoAEntry, changes: dict, controls=None, ex
     reject_unknown(changes, EDITABLE)
     if "justification" in changes:
         changes["justification"] = clean_text(changes["justification"], "justification")
+    if changes.get("owner") is not None and changes["owner"] != entry.owner:
+        check_compliance_person(actor=actor, person=changes["owner"], unit=None, field="owner",
+                                what=_("owner of %(control)s in the Statement of Applicability")
+                                % {"control": entry.requirement.code})
     if changes.get("applicability") == SoAEntry.Applicability.EXCLUDED:
         changes["implementation"] = SoAEntry.Implementation.NOT_STARTED
     probe = SoAEntry(**{f: changes.get(f, getattr(entry, f)) for f in ("applicability", "justification",

@@ -4,7 +4,7 @@ import pytest
 
 from aims.compliance import services
 from aims.compliance.models import Control
-from aims.core.testing import UserFactory
+from aims.core.testing import person_with_role
 from aims.core.testing_entity import EntityContract
 
 
@@ -17,13 +17,13 @@ class TestControlContract(EntityContract):
 
     def create(self, actor, unit):
         return services.create_control(actor=actor, title="Human review of declined applications",
-                                       owner=UserFactory(unit=unit), unit=unit)
+                                       owner=person_with_role("viewer", unit), unit=unit)
 
     def update(self, actor, obj):
         return services.update_control(actor=actor, control=obj, changes={"title": "Human review of every decline"})
 
     def api_payload(self, unit):
-        return {"title": "Human review", "owner_id": UserFactory(unit=unit).pk, "unit_id": unit.pk}
+        return {"title": "Human review", "owner_id": person_with_role("viewer", unit).pk, "unit_id": unit.pk}
 
     def api_change(self):
         return {"title": "Human review of every decline"}

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from aims.compliance import gates, services
 from aims.compliance.models import SystemObligation
-from aims.core.models import LedgerEvent
+from aims.core import approvals
+from aims.core.models import LedgerEvent, Notification, Task
 from aims.core.testing import person_with_role
 from aims.evidence import services as evidence
 from aims.inventory import services as inventory
@@ -64,25 +65,101 @@ def test_go_live_needs_evidence_or_an_exception_for_obligations_in_force(framewo
     passed, message, url = gates.obligations_evidenced(system)
     literacy = SystemObligation.objects.get(system=system, key="ai_literacy")  # in force since February 2025
     assert not passed and "Art. 4" in message and url.endswith("?tab=classification#obligations")
+    services.request_exception(actor=owner, obligation=literacy, justification="Training booked for January")
+    assert gates.obligations_evidenced(system)[0] is False  # asked for is not approved
+    services.approve_exception(actor=aims_manager, obligation=literacy)
+    assert gates.obligations_evidenced(system)[0] is True
+    services.withdraw_exception(actor=aims_manager, obligation=literacy, reason="Training done: evidence instead")
+    assert gates.obligations_evidenced(system)[0] is False
     evidence.create_evidence(actor=owner, title="AI literacy training records", unit=unit, file=pdf(),
                              link_to=[literacy])
-    in_force = SystemObligation.objects.filter(system=system, applies_from__lte="2026-12-04").exclude(pk=literacy.pk)
-    for obligation in in_force:
-        services.record_exception(actor=aims_manager, obligation=obligation, justification="Pilot, reviewed Q1")
     assert gates.obligations_evidenced(system)[0] is True
 
 
-def test_owners_keep_the_register_but_only_compliance_records_exceptions(frameworks, aims_manager, system, owner):
+def test_owners_keep_the_register_and_ask_for_exceptions_that_another_person_approves(frameworks, aims_manager,
+                                                                                        system, owner, unit):
     inventory.classify_system(actor=aims_manager, system=system, answers=CV_SCREENING)
     workers = SystemObligation.objects.get(system=system, key="deployer_inform_workers")
     services.update_obligation(actor=owner, obligation=workers, changes={"status": "in_progress",
                                                                       "notes": "Template chosen"})
     with pytest.raises(PermissionDenied):
-        services.record_exception(actor=owner, obligation=workers, justification="Not needed")
-    with pytest.raises(ValidationError, match="go live without"):
-        services.record_exception(actor=aims_manager, obligation=workers, justification=" ")
-    with pytest.raises(PermissionDenied):
         services.update_obligation(actor=person_with_role("viewer"), obligation=workers, changes={"status": "met"})
+    with pytest.raises(ValidationError, match="go live without"):
+        services.request_exception(actor=owner, obligation=workers, justification=" ")
+    services.request_exception(actor=owner, obligation=workers, justification="Works council informed in 2027")
+    with pytest.raises(ValidationError, match="already waits"):
+        services.request_exception(actor=owner, obligation=workers, justification="Again")
+
+    # The inbox: a task for the AIMS manager over the system's unit, which opens the obligation; never for the asker.
+    assert [w.obj for w in approvals.waiting_for(aims_manager)] == [workers]
+    assert approvals.waiting_for(owner) == []
+    task = Task.objects.get(assignee=aims_manager, source=approvals.task_source(services.EXCEPTION_APPROVAL, workers))
+    assert task.url.startswith(workers.get_absolute_url())
+    with pytest.raises(PermissionDenied):
+        services.approve_exception(actor=owner, obligation=workers)
+
+    # Refused with a reason: the request is cleared, the asker told, the task closed.
+    with pytest.raises(ValidationError, match="why"):
+        services.refuse_exception(actor=aims_manager, obligation=workers, comment="")
+    services.refuse_exception(actor=aims_manager, obligation=workers, comment="Inform them before go-live")
+    workers.refresh_from_db()
+    assert not workers.exception_waiting and not workers.exception_justification
+    assert Notification.objects.filter(recipient=owner, title__contains="refused").exists()
+    assert Task.objects.get(pk=task.pk).done_at is not None
+
+    # Asked again by an AIMS manager: another AIMS manager approves it, not the one who asked.
+    services.request_exception(actor=aims_manager, obligation=workers, justification="Pilot with volunteers only")
+    with pytest.raises(PermissionDenied, match="own work"):
+        services.approve_exception(actor=aims_manager, obligation=workers)
+    colleague = person_with_role("aims_manager", unit)
+    services.approve_exception(actor=colleague, obligation=workers, comment="Pilot only")
+    workers.refresh_from_db()
+    assert workers.exception_justification == "Pilot with volunteers only" and workers.exception_by == colleague
+    actions = list(LedgerEvent.objects.filter(object_type="compliance.systemobligation", object_id=str(workers.pk),
+                                              action__contains="exception").order_by("id")
+                   .values_list("action", flat=True))
+    assert actions == ["compliance.systemobligation.exception_request",
+                       "compliance.systemobligation.exception_refused",
+                       "compliance.systemobligation.exception_request", "compliance.systemobligation.exception"]
+
+    # Withdrawn by compliance, with a reason; the owner may not withdraw an approved one.
+    with pytest.raises(PermissionDenied):
+        services.withdraw_exception(actor=owner, obligation=workers, reason="No longer needed")
+    services.withdraw_exception(actor=aims_manager, obligation=workers, reason="Workers informed")
+    workers.refresh_from_db()
+    assert not workers.exception_justification and workers.exception_at is None
+
+
+def test_the_obligation_page_names_the_approvers_and_offers_the_decision_to_them_only(
+        client, frameworks, aims_manager, system, owner):
+    inventory.classify_system(actor=aims_manager, system=system, answers=CV_SCREENING)
+    workers = SystemObligation.objects.get(system=system, key="deployer_inform_workers")
+    client.force_login(owner)
+    response = client.post(reverse("compliance:obligation_exception", args=[workers.pk]),
+                           {"exception_justification": "Informed at the next works council"})
+    assert response.status_code == 302
+    page = client.get(workers.get_absolute_url()).content.decode()
+    assert 'data-exception="waiting"' in page and str(aims_manager) in page and "Approve the exception" not in page
+    client.force_login(aims_manager)
+    page = client.get(workers.get_absolute_url()).content.decode()
+    assert "Approve the exception" in page
+    approve = reverse("compliance:obligation_exception_approve", args=[workers.pk])
+    assert client.post(approve, {"comment": ""}).status_code == 302
+    assert 'data-exception="approved"' in client.get(workers.get_absolute_url()).content.decode()
+
+
+def test_obligation_owners_are_people_who_keep_the_register(frameworks, aims_manager, system, owner, unit):
+    inventory.classify_system(actor=aims_manager, system=system, answers=CV_SCREENING)
+    workers = SystemObligation.objects.get(system=system, key="deployer_inform_workers")
+    outsider = person_with_role("viewer", unit)  # sees the obligation, may not keep it
+    with pytest.raises(ValidationError, match="may not keep the AI Act obligations"):
+        services.update_obligation(actor=aims_manager, obligation=workers, changes={"owner": outsider})
+    from aims.compliance.forms import ObligationForm
+
+    offered = set(ObligationForm(instance=workers, user=aims_manager).fields["owner"].queryset)
+    assert owner in offered and outsider not in offered
+    contributor = person_with_role("contributor", unit)
+    services.update_obligation(actor=aims_manager, obligation=workers, changes={"owner": contributor})
 
 
 def test_the_system_tab_and_the_api(client, frameworks, aims_manager, system, owner, django_assert_max_num_queries):
