@@ -205,6 +205,9 @@ PAGES = {
     "incidents:regime_dismiss": W("incidents", "regime"), "incidents:detail": R("incidents", "incident"),
     "incidents:edit": W("incidents", "incident"), "incidents:status": W("incidents", "incident"),
     "incidents:timeline_add": W("incidents", "incident"), "incidents:regime_apply": W("incidents", "incident"),
+    "incidents:decision_add": W("incidents", "incident"), "incidents:decision_lift": W("incidents", "containment"),
+    # Released by AIMS managers over the incident's unit only, not by a write grant.
+    "incidents:hold_release": P("hold"), "incidents:system_panel": R("inventory", "system"),
     # Monitoring
     "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
     "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
@@ -245,7 +248,8 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"kpi_thresholds|kpi_measure|token_create|policy_edit|alert_acknowledge|alert_resolve|drift_reference|"
                        r"drift_run$|closure_start|closure_save|closure_sign|contact_add|contact_remove|certification_add|"
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
-                       r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add)")
+                       r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
+                       r"hold_release)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -408,7 +412,10 @@ API = {
     "incidents_api_regime_list": R("incidents", "incident"), "incidents_api_regime_apply": W("incidents", "incident"),
     "incidents_api_regime_dismiss": W("incidents", "incident"), "incidents_api_clock_list": R("incidents"),
     "incidents_api_clock_submit": W("incidents", "clock"), "incidents_api_severity_scale": LOGIN,
-    "incidents_api_clock_catalogue": LOGIN, "incidents_api_profile_detail": R("incidents"),
+    "incidents_api_clock_catalogue": LOGIN, "incidents_api_containment_kinds": LOGIN,
+    "incidents_api_decision_list": R("incidents", "incident"), "incidents_api_decision_add": W("incidents", "incident"),
+    "incidents_api_decision_lift": W("incidents", "containment"),
+    "incidents_api_hold_list": R("incidents", "incident"), "incidents_api_hold_release": P("hold"), "incidents_api_profile_detail": R("incidents"),
     # The regulatory profile is the whole organisation's: changed by a grant over it.
     "incidents_api_profile_update": W("organisation", org_wide=True),
 }
@@ -508,7 +515,15 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     incident = incidents.create_incident(actor=admin, title=f"Incident {tag}", category="privacy_breach",
                                          severity="high", unit=unit, handler=owner, systems=[system])
     regime = incidents.apply_regime(actor=admin, incident=incident, regime="gdpr_art33")
+    containment = incidents.record_decision(actor=admin, incident=incident, kind="isolate", system=system,
+                                            reason="Cut off")
+    # A serious incident on a system of its own holds it as evidence (the world's system must stay free to move).
+    held = inventory.create_system(actor=admin, name=f"Held {tag}", unit=unit, owner=owner)
+    serious = incidents.create_incident(actor=admin, title=f"Serious {tag}", category="safety", severity="critical",
+                                        unit=unit, handler=owner, systems=[held], serious_incident=True)
+    incidents.apply_regime(actor=admin, incident=serious, regime="ai_act_art73", reason="High-risk in practice")
     return {"incident": incident, "regime": regime, "clock": incident.clocks.get(),
+            "containment": containment, "hold": serious.evidence_holds.get(),
             "unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
@@ -637,7 +652,7 @@ API_ARGUMENT_OBJECTS = {
     "evidence_id": "evidence", "link_id": "evidence_link", "request_id": "evidence_request", "control_id": "control",
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
-    "incident_id": "incident", "clock_id": "clock",
+    "incident_id": "incident", "clock_id": "clock", "containment_id": "containment", "hold_id": "hold",
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",

@@ -21,7 +21,8 @@ from aims.inventory.models import AISystem, Component
 
 from . import catalog, clocks, facts, services
 from .models import (
-    FACT_FIELDS, OPEN_STATUSES, Category, Clock, Incident, Nature, RegulatoryProfile, TimelineEntry,
+    FACT_FIELDS, MANUAL_TIMELINE_KINDS, OPEN_STATUSES, Category, Clock, ContainmentDecision, EvidenceHold, Incident,
+    Nature, RegulatoryProfile,
 )
 from .models import Status as IncidentStatus
 
@@ -30,7 +31,7 @@ router = Router(tags=["incidents"])
 CATEGORIES = Literal[tuple(Category.values)]
 NATURES = Literal[tuple(Nature.values)]
 STATUSES = Literal[tuple(IncidentStatus.values)]
-KINDS = Literal[tuple(TimelineEntry.Kind.values)]
+KINDS = Literal[MANUAL_TIMELINE_KINDS]
 
 
 # --- Incidents ---------------------------------------------------------------------------------------------------------
@@ -446,6 +447,124 @@ def clock_list(request, filters: Query[ClockFilters]):
     if filters.q:
         found = search(found, filters.q, ["incident__reference", "incident__title"])
     return paginate(found, filters, sorts=CLOCK_SORTS, default="due")
+
+
+# --- Containment decisions and evidence holds ---------------------------------------------------------------------
+
+class ContainmentRead(Schema):
+    id: int
+    incident_id: int
+    kind: str
+    label: str
+    system_id: int | None
+    component_id: int | None
+    decided_by_id: int
+    decided_at: datetime
+    reason: str
+    effect: str
+    in_force: bool
+    lifted_at: datetime | None
+    lifted_by_id: int | None
+    lift_reason: str
+    version: int
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return catalog.containment_label(obj.kind)
+
+
+class ContainmentIn(InputSchema):
+    kind: str = Field(..., max_length=30, description="A key of GET /incidents/containment-kinds.")
+    reason: str = Field(..., min_length=1, max_length=5000, description="Why it was decided.")
+    system_id: int | None = Field(None, description="One of the incident's affected systems.")
+    component_id: int | None = Field(None, description="For a rollback: the previous component version.")
+    decided_by_id: int | None = Field(None, description="Defaults to the caller.")
+    decided_at: datetime | None = Field(None, description="Defaults to now.")
+    effect: str = Field("", max_length=5000, description="Defaults to the catalogue's effect of the kind.")
+
+
+class LiftIn(InputSchema):
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class HoldRead(Schema):
+    id: int
+    incident_id: int
+    system_id: int
+    regime: str
+    started_at: datetime
+    snapshot: dict
+    active: bool
+    released_at: datetime | None
+    released_by_id: int | None
+    release: str
+    release_reason: str
+
+
+class HoldReleaseIn(InputSchema):
+    justification: str = Field(..., min_length=1, max_length=5000)
+
+
+class ContainmentKind(Schema):
+    key: str
+    label: str
+    help: str
+    effect: str
+    in_force: bool
+    alters_system: bool
+    needs_component: bool
+
+
+def _containment(user):
+    return ContainmentDecision.objects.restrict(user, VIEW)
+
+
+@router.get("/incidents/containment-kinds", response=list[ContainmentKind],
+            summary="The kinds of containment decision (catalogue data)")
+def containment_kinds(request):
+    return catalog.containment_kinds()
+
+
+@router.get("/incidents/{int:incident_id}/decisions", response=list[ContainmentRead],
+            summary="An incident's containment decisions")
+def decision_list(request, incident_id: int):
+    incident = visible(_incidents(request.user), incident_id)
+    return list(incident.containment.order_by("decided_at", "id"))
+
+
+@router.post("/incidents/{int:incident_id}/decisions", response={201: ContainmentRead},
+             summary="Record a containment decision (isolate, quarantine, degraded mode, rollback, stop...)")
+def decision_add(request, incident_id: int, payload: ContainmentIn):
+    incident = visible(_incidents(request.user), incident_id)
+    system = visible_or_field_error(AISystem, request.user, payload.system_id, "system_id")
+    component = visible_or_field_error(Component, request.user, payload.component_id, "component_id")
+    decided_by = visible_or_field_error(User, request.user, payload.decided_by_id, "decided_by_id")
+    decision = services.record_decision(actor=request.user, incident=incident, kind=payload.kind,
+                                        reason=payload.reason, system=system, component=component,
+                                        decided_by=decided_by, decided_at=payload.decided_at, effect=payload.effect)
+    return Status(201, decision)
+
+
+@router.post("/incident-containment/{int:containment_id}/lift", response=ContainmentRead,
+             summary="Lift a containment measure in force")
+def decision_lift(request, containment_id: int, payload: LiftIn):
+    decision = visible(_containment(request.user).select_related("incident"), containment_id)
+    return services.lift_decision(actor=request.user, decision=decision, reason=payload.reason)
+
+
+@router.get("/incidents/{int:incident_id}/evidence-holds", response=list[HoldRead],
+            summary="An incident's evidence holds (AI Act Art. 73(6)), with the snapshot of each system")
+def hold_list(request, incident_id: int):
+    incident = visible(_incidents(request.user), incident_id)
+    return list(incident.evidence_holds.order_by("started_at", "id"))
+
+
+@router.post("/incident-evidence-holds/{int:hold_id}/release", response=HoldRead,
+             summary="Release an evidence hold before the authority is informed (AIMS managers, with a justification)")
+def hold_release(request, hold_id: int, payload: HoldReleaseIn):
+    hold = visible(EvidenceHold.objects.filter(incident__in=_incidents(request.user)).select_related("incident"),
+                   hold_id)
+    return services.release_hold(actor=request.user, hold=hold, justification=payload.justification)
 
 
 # --- Catalogue and profile ---------------------------------------------------------------------------------------------

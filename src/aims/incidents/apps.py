@@ -13,12 +13,13 @@ class IncidentsConfig(AppConfig):
         from . import demo as incidents_demo
         from . import labels as incidents_labels
         from . import tasks  # noqa: F401  (registers the reminder sweep)
-        from .models import Clock, Incident, RegimeDecision, RegulatoryProfile
+        from .models import Clock, ContainmentDecision, Incident, RegimeDecision, RegulatoryProfile
 
         registry.register(Incident, url_name="incidents:detail")
-        for model in (Clock, RegimeDecision, RegulatoryProfile):
+        for model in (Clock, RegimeDecision, RegulatoryProfile, ContainmentDecision):
             registry.register(model)
         labels.register_actions(incidents_labels.ACTIONS)
+        self._register_evidence_hold()
         demo.register("incidents", incidents_demo.load, order=70, history=incidents_demo.history)
 
         dashboard.register_card(
@@ -28,3 +29,18 @@ class IncidentsConfig(AppConfig):
         dashboard.register_card(
             "incidents.clocks", _("notification deadlines running"), "incidents:clocks", domain="incidents", order=31,
             count=lambda user: Clock.objects.restrict(user, "view").filter(state=Clock.State.RUNNING).count())
+
+    @staticmethod
+    def _register_evidence_hold() -> None:
+        """AI Act Art. 73(6): a system held as evidence of a serious incident not yet reported neither moves along its
+        lifecycle (a gate of every stage) nor changes (the inventory's change guards)."""
+        from aims.inventory.gates import register_change_guard, register_gate_check
+        from aims.inventory.models import Stage
+
+        from .services.containment import hold_change_guard, hold_gate_check
+
+        for stage in Stage.values:
+            if stage != Stage.RETIRED:
+                register_gate_check(stage, "incidents.evidence_hold", _("No evidence hold by a serious incident"),
+                                    hold_gate_check, order=5)
+        register_change_guard("incidents.evidence_hold", hold_change_guard)

@@ -30,3 +30,28 @@ def severity_label(key: str) -> str:
 def severity_rank(key: str) -> int:
     keys = severity_keys()
     return keys.index(key) + 1 if key in keys else 0
+
+
+# --- Containment decisions (catalogue data) ---------------------------------------------------------------------------
+
+def containment_kinds() -> list[dict]:
+    """[{key, label, help, effect, in_force, alters_system, needs_component}] in the catalogue's order, words in the
+    reader's language."""
+    lang = language()
+    return [{"key": entry["key"], "label": localised(entry["label"], lang), "help": localised(entry.get("help"), lang),
+             "effect": localised(entry.get("effect"), lang), "in_force": bool(entry.get("in_force")),
+             "alters_system": bool(entry.get("alters_system")), "needs_component": bool(entry.get("needs_component"))}
+            for entry in load_catalog(NAME).get("containment") or ()]
+
+
+def containment_kind(key: str) -> dict | None:
+    return next((kind for kind in containment_kinds() if kind["key"] == key), None)
+
+
+def containment_choices() -> list[tuple[str, str]]:
+    return [(kind["key"], kind["label"]) for kind in containment_kinds()]
+
+
+def containment_label(key: str) -> str:
+    kind = containment_kind(key)
+    return kind["label"] if kind else key

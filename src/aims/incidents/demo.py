@@ -1,7 +1,8 @@
 """Demo data of the incidents module (registered with the demo registry, order 70): the bank's regulatory profile (a
-financial entity under DORA), one past serious incident on the HR chatbot with its GDPR notification submitted and the
-incident closed after review; and one open incident whose GDPR
-clock is running, so the home page shows a deadline.
+financial entity under DORA), one past incident on the HR chatbot (a controlled downgrade, lifted once fixed; its GDPR
+notification submitted; closed after review); and one open incident whose GDPR clock is running and whose salary
+questions went back to people (human takeover in force), so the home page shows a deadline and the chatbot's page its
+containment.
 
 The systems come from the other modules' demos (the HR chatbot of the risk module, the customer chatbot of the
 inventory's when it exists); without them, nothing is added. Everything goes through the services.
@@ -69,6 +70,10 @@ def load(organisation: Organisation) -> None:
     services.add_timeline_entry(actor=handler, incident=incident, kind="classified", at=aware + timedelta(hours=1),
                                 source="Incident triage call", note="Failure of the retrieval filter, not an attack.")
     services.apply_regime(actor=handler, incident=incident, regime="gdpr_art33")
+    downgrade = services.record_decision(
+        actor=handler, incident=incident, kind="degraded_mode", system=system, decided_at=aware + timedelta(hours=2),
+        decided_by=manager, reason="Stop the leak without leaving employees without an answer.",
+        effect="Answers without personal data: payslip questions redirected to the HR service desk.")
     services.change_status(actor=handler, incident=incident, status="contained", at=aware + timedelta(hours=3),
                            reason="Personal data removed from the chatbot's answers.")
     clock = incident.clocks.get(regime="gdpr_art33")
@@ -77,6 +82,8 @@ def load(organisation: Organisation) -> None:
         submitted_at=aware + timedelta(hours=50), submitted_by=handler,
         report=SimpleUploadedFile("cnil-notification.pdf", b"%PDF-1.7\n% Notification of a personal data breach\n"),
         note="Sent through the CNIL's online notification service.")
+    services.lift_decision(actor=handler, decision=downgrade, at=aware + timedelta(days=2),
+                           reason="Retrieval fixed and tested: full service restored.")
     services.change_status(actor=handler, incident=incident, status="resolved", at=aware + timedelta(days=2),
                            reason="Retrieval filtered on the employee's identifier; regression test added.")
     services.change_status(actor=manager, incident=incident, status="closed", at=aware + timedelta(days=20),
@@ -92,3 +99,7 @@ def load(organisation: Organisation) -> None:
     services.apply_regime(actor=handler, incident=current, regime="gdpr_art33")
     services.change_status(actor=handler, incident=current, status="triaged",
                            reason="Being analysed with the data team.")
+    services.record_decision(
+        actor=handler, incident=current, kind="human_takeover", system=system, decided_at=opened + timedelta(hours=1),
+        reason="Until we know whether named people were exposed, salary questions are answered by HR staff.",
+        effect="Salary questions go to the HR service desk; the chatbot answers the others.")

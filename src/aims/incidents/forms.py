@@ -10,7 +10,7 @@ from aims.core.forms import ReasonField, VersionedForm, units_allowing
 from aims.inventory.models import AISystem, Component
 
 from . import catalog
-from .models import FACT_FIELDS, Incident, RegulatoryProfile, Status, TimelineEntry
+from .models import FACT_FIELDS, MANUAL_TIMELINE_KINDS, Incident, RegulatoryProfile, Status, TimelineEntry
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -78,7 +78,8 @@ class StatusForm(forms.Form):
 
 
 class TimelineForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What"), choices=TimelineEntry.Kind.choices)
+    kind = forms.ChoiceField(label=_("What"), choices=[(k, label) for k, label in TimelineEntry.Kind.choices
+                                                        if k in MANUAL_TIMELINE_KINDS])
     at = _datetime_field(_("When"))
     source = forms.CharField(label=_("Source"), required=False, max_length=300,
                              help_text=_("Where this comes from: a log, a person, a monitoring alert..."))
@@ -119,3 +120,38 @@ class ProfileForm(VersionedForm):
         model = RegulatoryProfile
         fields = ["nis2_entity", "financial_entity", "digital_products_manufacturer", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class ContainmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Decision"))
+    system = forms.ModelChoiceField(label=_("AI system"), queryset=None, required=False,
+                                    help_text=_("The affected system the decision applies to."))
+    component = forms.ModelChoiceField(label=_("Version rolled back to"), queryset=None, required=False,
+                                       help_text=_("For a rollback: a previous version of a component the system "
+                                                   "uses."))
+    reason = forms.CharField(label=_("Why"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    effect = forms.CharField(label=_("Effect on the system"), required=False, max_length=5000,
+                             widget=forms.TextInput, help_text=_("Leave empty for the usual effect of the decision."))
+    decided_by = PersonField(label=_("Decided by"), queryset=None, required=False,
+                             help_text=_("Leave empty if you decided it yourself."))
+    decided_at = _datetime_field(_("Decided on"), required=False, help_text=_("Leave empty for now."))
+
+    def __init__(self, *args, user, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = catalog.containment_choices()
+        systems = AISystem.objects.restrict(user, "view").filter(incidents=incident).order_by("name")
+        self.fields["system"].queryset = systems
+        self.fields["component"].queryset = (Component.objects.restrict(user, "view")
+                                             .filter(next_versions__system_links__system__in=systems)
+                                             .distinct().order_by("name", "version_label"))
+        limit_to(self.fields["decided_by"], user, "view", "incidents", unit=incident.unit)
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is lifted"), max_length=5000, widget=forms.TextInput)
+
+
+class HoldReleaseForm(forms.Form):
+    justification = forms.CharField(label=_("Justification"), max_length=5000,
+                                    widget=forms.Textarea(attrs={"rows": 2}),
+                                    help_text=_("Why the system may be changed before the authority is informed."))

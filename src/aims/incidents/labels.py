@@ -13,6 +13,10 @@ ACTIONS = {
     "incidents.clock.submit": _("Report submitted"),
     "incidents.clock.remind": _("Deadline reminder sent"),
     "incidents.submission.create": _("Submission recorded"),
+    "incidents.containmentdecision.create": _("Containment decision recorded"),
+    "incidents.containmentdecision.lift": _("Containment measure lifted"),
+    "incidents.evidencehold.start": _("Evidence hold placed"),
+    "incidents.evidencehold.release": _("Evidence hold released"),
 }
 
 
@@ -105,3 +109,24 @@ CLOCK_LABELS = {"submission": _("Submission"), "authority": _("Authority"), "ref
 CLOCK_DISPLAY = {"regime": regime_label, "deadline": deadline_label, "points": points, "reminders_sent": points,
                  "people": people, "submitted_by": people}
 DECISION_DISPLAY = {"regime": regime_label, "facts": fact_labels}
+
+
+def containment_kind(value, snapshot=None, memo=None) -> str:
+    from . import catalog
+
+    return catalog.containment_label(value)
+
+
+def hold_release(value, snapshot=None, memo=None) -> str:
+    from django.apps import apps
+
+    hold = apps.get_model("incidents", "EvidenceHold")
+    return str(dict(hold.Release.choices).get(value, value))
+
+
+CONTAINMENT_LABELS = {}
+CONTAINMENT_DISPLAY = {"kind": containment_kind, "decided_at": moment, "lifted_at": moment}
+HOLD_LABELS = {"system": _("AI system"), "regime": _("Regime"), "release": _("Released because"),
+               "justification": _("Justification"), "snapshot": _("Snapshot of the system")}
+INCIDENT_LABELS.update(HOLD_LABELS)
+INCIDENT_DISPLAY["release"] = hold_release

@@ -155,6 +155,8 @@ class TimelineEntry(models.Model):
         NOTIFIED = "notified", _("Notified")
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
+        DECISION = "decision", _("Containment decision")
+        HOLD = "hold", _("Evidence hold")
         NOTE = "note", _("Observation")
 
     incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
@@ -176,6 +178,10 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# The kinds a person adds by hand; decisions and evidence holds enter the timeline through their own services.
+MANUAL_TIMELINE_KINDS = tuple(k for k in TimelineEntry.Kind.values if k not in ("decision", "hold"))
 
 
 class RegulatoryProfile(VersionedModel):
@@ -340,3 +346,88 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} · {self.reference}" if self.reference else self.authority
+
+
+class ContainmentDecision(VersionedModel):
+    """A decision of the response (isolate, quarantine data flows, degraded mode, human takeover, roll back, stop...):
+    who decided, when, why and what it does to the system. A measure in force stays on its system until lifted."""
+
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="containment")
+    kind = models.CharField(_("decision"), max_length=30, help_text=_("A kind of the catalogue (catalogs/incidents.yaml)."))
+    system = models.ForeignKey("inventory.AISystem", verbose_name=_("AI system"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="containment_decisions")
+    component = models.ForeignKey("inventory.Component", verbose_name=_("version rolled back to"), null=True,
+                                  blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided on"))
+    reason = models.TextField(_("why"))
+    effect = models.TextField(_("effect on the system"), blank=True)
+    in_force = models.BooleanField(_("in force"), default=False)
+    lifted_at = models.DateTimeField(_("lifted on"), null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lifted by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    lift_reason = models.TextField(_("why it was lifted"), blank=True)
+
+    ledger_fields = ("incident_id", "kind", "system_id", "component_id", "decided_by_id", "decided_at", "reason",
+                     "effect", "in_force", "lifted_at", "lifted_by_id", "lift_reason")
+    ledger_labels = labels.CONTAINMENT_LABELS
+    ledger_display = labels.CONTAINMENT_DISPLAY
+    permission_domain = "incidents"
+    unit_path = "incident__unit"
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("containment decision")
+        verbose_name_plural = _("containment decisions")
+        indexes = [models.Index(fields=["system", "in_force"], name="containment_system_in_force")]
+
+    def __str__(self) -> str:
+        from . import catalog
+
+        return f"{self.incident.reference} · {catalog.containment_label(self.kind)}"
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.incident_id}/#decision-{self.pk}"
+
+
+class EvidenceHold(models.Model):
+    """AI Act Art. 73(6): while a serious incident is not yet reported, the affected system must not be altered in a
+    way that could affect the evaluation of its causes. The hold keeps a snapshot of the system (configuration,
+    components, model cards) and blocks its lifecycle moves and changes until the report is submitted, the regime is
+    dismissed, or an AIMS manager releases it with a justification."""
+
+    class Release(models.TextChoices):
+        SUBMITTED = "submitted", _("The authority was informed")
+        DISMISSED = "dismissed", _("The regime does not apply")
+        UNLINKED = "unlinked", _("The system is no longer affected")
+        OVERRIDE = "override", _("Released by an AIMS manager")
+
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="evidence_holds")
+    system = models.ForeignKey("inventory.AISystem", verbose_name=_("AI system"), on_delete=models.PROTECT,
+                               related_name="evidence_holds")
+    regime = models.CharField(_("regime"), max_length=60)
+    started_at = models.DateTimeField(_("held since"))
+    snapshot = models.JSONField(_("snapshot of the system"), default=dict, blank=True)
+    released_at = models.DateTimeField(_("released on"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    release = models.CharField(_("released because"), max_length=10, choices=Release.choices, blank=True)
+    release_reason = models.TextField(_("justification"), blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("evidence hold")
+        verbose_name_plural = _("evidence holds")
+        constraints = [models.UniqueConstraint(fields=["incident", "system"], condition=models.Q(released_at=None),
+                                               name="one_active_hold_per_system")]
+        indexes = [models.Index(fields=["system", "released_at"], name="hold_system_released")]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} · {self.system}"
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None

@@ -16,4 +16,8 @@ urlpatterns = [
     path("<int:pk>/status/", views.incident_status, name="status"),
     path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
     path("<int:pk>/regimes/<slug:regime>/apply/", views.regime_apply, name="regime_apply"),
+    path("<int:pk>/decisions/", views.decision_add, name="decision_add"),
+    path("decisions/<int:pk>/lift/", views.decision_lift, name="decision_lift"),
+    path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
+    path("systems/<int:pk>/", views.system_panel, name="system_panel"),
 ]

@@ -22,8 +22,14 @@ from aims.inventory.models import AISystem
 
 from . import catalog, clocks, facts, services
 from .display import countdown
-from .forms import ApplyRegimeForm, DismissRegimeForm, IncidentForm, ProfileForm, StatusForm, SubmissionForm, TimelineForm
-from .models import OPEN_STATUSES, TRANSITIONS, Category, Clock, Incident, RegimeDecision, Status
+from .forms import (
+    ApplyRegimeForm, ContainmentForm, DismissRegimeForm, HoldReleaseForm, IncidentForm, LiftForm, ProfileForm,
+    StatusForm, SubmissionForm, TimelineForm,
+)
+from .models import (
+    OPEN_STATUSES, TRANSITIONS, Category, Clock, ContainmentDecision, EvidenceHold, Incident, RegimeDecision, Status,
+)
+from .services.containment import is_aims_manager_for
 
 PER_PAGE = 50
 # Sort key -> ordering; each has an index (models.Incident.Meta.indexes).
@@ -195,8 +201,28 @@ def incident_context(request, incident: Incident, **bound) -> dict:
     others = [(key, entry.label_in(lang), bound["apply_form"] if bound.get("apply_form") is not None
                and bound["apply_form"].prefix == f"a-{key}" else ApplyRegimeForm(prefix=f"a-{key}"))
               for key, entry in catalogue.regimes.items() if key not in decided]
+    decisions_taken = list(incident.containment.select_related("system", "component", "decided_by", "lifted_by")
+                           .order_by("decided_at", "id"))
+    kinds = {kind["key"]: kind for kind in catalog.containment_kinds()}
+    bound_lift = bound.get("lift_form")
+    containment = [{"decision": d, "label": kinds[d.kind]["label"] if d.kind in kinds else d.kind,
+                    "lift_form": (bound_lift if bound_lift is not None and bound_lift.prefix == f"l{d.pk}"
+                                  else LiftForm(prefix=f"l{d.pk}")) if can_change and d.in_force else None}
+                   for d in decisions_taken]
+    holds = list(incident.evidence_holds.select_related("system", "released_by").order_by("started_at", "id"))
+    may_release = is_aims_manager_for(user, incident.unit)
+    bound_release = bound.get("release_form")
+    hold_rows = [{"hold": h, "components": len(h.snapshot.get("components") or ()),
+                  "cards": len(h.snapshot.get("model_cards") or ()),
+                  "release_form": (bound_release if bound_release is not None and bound_release.prefix == f"h{h.pk}"
+                                   else HoldReleaseForm(prefix=f"h{h.pk}")) if may_release and h.active else None}
+                 for h in holds]
     return {
         "incident": incident, "can_change": can_change, "now": now,
+        "containment": containment, "containment_kinds": list(kinds.values()), "holds": hold_rows,
+        "containment_form": (bound.get("containment_form")
+                             or (ContainmentForm(user=user, incident=incident, initial={"decided_at": now})
+                                 if can_change else None)),
         "severity_label": catalog.severity_label(incident.severity),
         "systems": AISystem.objects.restrict(user, "view").filter(incidents=incident).order_by("name"),
         "components": incident.components.all().order_by("name"),
@@ -343,3 +369,76 @@ def profile(request):
                 return redirect("incidents:profile")
     return render(request, "incidents/profile.html", {"subnav": "profile", "form": form, "profile": current, "can_change": can_change},
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def decision_add(request, pk: int):
+    incident = visible_incident(request, pk, "change")
+    form = ContainmentForm(request.POST, user=request.user, incident=incident)
+    if form.is_valid():
+        data = form.cleaned_data
+        with errors_on(form):
+            services.record_decision(actor=request.user, incident=incident, kind=data["kind"], reason=data["reason"],
+                                     system=data["system"], component=data["component"],
+                                     decided_by=data["decided_by"], decided_at=data["decided_at"],
+                                     effect=data["effect"])
+        if not form.errors:
+            messages.success(request, _("The decision was recorded."))
+            return redirect(reverse("incidents:detail", args=[incident.pk]) + "#containment")
+    return render(request, "incidents/detail.html", incident_context(request, incident, containment_form=form),
+                  status=400)
+
+
+@login_required
+@require_POST
+def decision_lift(request, pk: int):
+    decision = get_object_or_404(ContainmentDecision.objects.restrict(request.user, "view"), pk=pk)
+    incident = visible_incident(request, decision.incident_id, "change")
+    form = LiftForm(request.POST, prefix=f"l{decision.pk}")
+    if form.is_valid():
+        with errors_on(form):
+            services.lift_decision(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
+        if not form.errors:
+            messages.success(request, _("The measure was lifted."))
+            return redirect(reverse("incidents:detail", args=[incident.pk]) + "#containment")
+    return render(request, "incidents/detail.html", incident_context(request, incident, lift_form=form), status=400)
+
+
+@login_required
+@require_POST
+def hold_release(request, pk: int):
+    hold = get_object_or_404(EvidenceHold.objects.select_related("incident", "system"), pk=pk,
+                             incident__in=Incident.objects.restrict(request.user, "view"))
+    incident = visible_incident(request, hold.incident_id)
+    if not is_aims_manager_for(request.user, incident.unit):
+        raise PermissionDenied(_("Only an AIMS manager may release an evidence hold."))
+    form = HoldReleaseForm(request.POST, prefix=f"h{hold.pk}")
+    if form.is_valid():
+        with errors_on(form):
+            services.release_hold(actor=request.user, hold=hold, justification=form.cleaned_data["justification"])
+        if not form.errors:
+            messages.success(request, _("The evidence hold was released."))
+            return redirect(reverse("incidents:detail", args=[incident.pk]) + "#evidence-hold")
+    return render(request, "incidents/detail.html", incident_context(request, incident, release_form=form),
+                  status=400)
+
+
+@login_required
+def system_panel(request, pk: int):
+    """For an AI system's page: the containment measures in force on it, its evidence holds and its open incidents
+    (what the reader may see of them)."""
+    system = get_for(request.user, AISystem.objects.all(), "view", pk=pk)
+    visible = Incident.objects.restrict(request.user, "view")
+    measures = (ContainmentDecision.objects.filter(system=system, in_force=True, incident__in=visible)
+                .select_related("incident", "decided_by").order_by("decided_at", "id"))
+    holds = (EvidenceHold.objects.filter(system=system, released_at=None, incident__in=visible)
+             .select_related("incident").order_by("started_at", "id"))
+    open_incidents = list(visible.filter(systems=system, status__in=OPEN_STATUSES).order_by("-aware_at", "-id")[:10])
+    kinds = {kind["key"]: kind for kind in catalog.containment_kinds()}
+    rows = [{"decision": m, "label": kinds[m.kind]["label"] if m.kind in kinds else m.kind} for m in measures]
+    template = ("incidents/_system_panel.html" if request.htmx or request.GET.get("partial")
+                else "incidents/system_panel.html")
+    return render(request, template, {
+        "system": system, "measures": rows, "holds": list(holds), "open_incidents": open_incidents,
+        "can_report": can_in_unit(request.user, "add", "incidents", system.unit)})

@@ -11,6 +11,10 @@ Any module adds checks at start-up (in its AppConfig.ready), for example the ris
     register_gate_check("deployment", "risks.accepted", _("Risks assessed and accepted"), risks_accepted)
 
 A check is `func(system) -> (passed, message, fix_url)`; it must only read. See docs/inventory-gates.md.
+
+Change guards are the same idea for the changes that alter a system without moving it (a change decision taking
+effect, components or dependencies linked or unlinked): `register_change_guard(key, func)` with
+`func(system) -> message` ("" lets the change through). The incidents module's evidence hold (AI Act Art. 73(6)) is one.
 """
 
 from __future__ import annotations
@@ -124,3 +128,23 @@ def evaluate_move(system, target: str) -> list[GateResult]:
     for stage in stages_to_check(system.stage, target):
         results.extend(evaluate(system, stage))
     return results
+
+
+# --- Change guards ----------------------------------------------------------------------------------------------------
+
+GuardFunc = Callable[[object], str]
+_GUARDS: dict[str, GuardFunc] = {}
+
+
+def register_change_guard(key: str, func: GuardFunc) -> None:
+    """Add (or replace, under the same key) a guard every change that alters a system must pass."""
+    _GUARDS[key] = func
+
+
+def unregister_change_guard(key: str) -> None:
+    _GUARDS.pop(key, None)
+
+
+def change_refusals(system) -> list[str]:
+    """The messages of the guards that refuse a change of `system` now (empty: the change may go ahead)."""
+    return [message for _key, func in sorted(_GUARDS.items()) if (message := str(func(system) or ""))]

@@ -123,12 +123,16 @@ def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     # The compliance module's per-system obligations register: below the classification they follow from.
     obligations_url = (_fragment_url("compliance:system_obligations", system)
                        if can_anywhere(user, "view", "obligations") else "")
+    # The incidents module's panel: containment measures in force, evidence holds, open incidents.
+    incidents_url = (_fragment_url("incidents:system_panel", system)
+                     if can_anywhere(user, "view", "incidents") else "")
     tab_items = [(key, label) for key, label in TABS if key != "risks" or risks_url]
     if tab not in {key for key, _label in tab_items}:
         tab = "overview"
     context = {
         "system": system, "tab": tab, "tab_items": tab_items, "can_change": can_change(user, system),
-        "orphan": is_orphan(system), "risks_url": risks_url, "obligations_url": obligations_url, **bound,
+        "orphan": is_orphan(system), "risks_url": risks_url, "obligations_url": obligations_url,
+        "incidents_url": incidents_url, **bound,
         "anchor_tabs": " ".join(f"{anchor}={name}" for anchor, name in ANCHOR_TABS.items()),
     }
     if tab == "overview":

@@ -8,3 +8,6 @@ from .profile import update_profile  # noqa: F401
 from .regimes import (  # noqa: F401
     apply_regime, dismiss_regime, proposals_for, recompute, record_submission, refresh, send_reminders,
 )
+from .containment import (  # noqa: F401
+    active_holds, lift_decision, measures_in_force, record_decision, release_hold, sync_holds,
+)

@@ -15,7 +15,7 @@ from aims.core.services import _save_with_changes, clean_for_create
 
 from .. import catalog
 from ._common import FUTURE_TOLERANCE
-from ..models import FACT_FIELDS, OPEN_STATUSES, TRANSITIONS, Clock, Incident, RegimeDecision, Status, TimelineEntry
+from ..models import FACT_FIELDS, MANUAL_TIMELINE_KINDS, OPEN_STATUSES, TRANSITIONS, Clock, Incident, RegimeDecision, Status, TimelineEntry
 
 INCIDENT_EDITABLE = (
     "title", "description", "category", "nature", "severity", "unit", "handler", "suppliers", "people_affected",
@@ -169,6 +169,8 @@ def _undecided(incident: Incident) -> list[str]:
         problems.append(_("a proposed regulatory regime waits for a decision"))
     if incident.clocks.filter(state__in=[Clock.State.WAITING, Clock.State.RUNNING]).exists():
         problems.append(_("a notification clock has not been stopped by a submission"))
+    if incident.containment.filter(in_force=True).exists():
+        problems.append(_("a containment measure is still in force: lift it first"))
     return problems
 
 
@@ -211,7 +213,7 @@ def change_status(*, actor, incident: Incident, status: str, reason: str = "", a
 def add_timeline_entry(*, actor, incident: Incident, kind: str, at, source: str = "", note: str = "") -> TimelineEntry:
     require(actor, CHANGE, incident)
     _ensure_open_for_changes(incident)
-    if kind not in TimelineEntry.Kind.values:
+    if kind not in MANUAL_TIMELINE_KINDS:
         raise ValidationError({"kind": _("Unknown kind of entry.")})
     if at is None:
         raise ValidationError({"at": _("Say when it happened.")})

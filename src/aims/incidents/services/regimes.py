@@ -116,6 +116,9 @@ def dismiss_regime(*, actor, decision: RegimeDecision, reason: str) -> RegimeDec
                            changes={"state": Clock.State.CANCELLED, "next_reminder_at": None})
         close_tasks(source=f"incidents.clock.{clock.pk}")
     close_tasks(source=f"incidents.regime.{decision.pk}")
+    from .containment import sync_holds
+
+    sync_holds(actor=actor, incident=incident)
     return decision
 
 
@@ -179,6 +182,9 @@ def recompute(*, actor, incident: Incident) -> list[Clock]:
                           params={"deadline": _deadline_label(clock, language), "incident": incident.reference,
                                   "due": clock.due_at})
             changed.append(clock)
+    from .containment import sync_holds
+
+    sync_holds(actor=actor, incident=incident)
     return changed
 
 

@@ -17,6 +17,16 @@ def ensure_not_frozen(system) -> None:
                                 "changed.") % {"system": system})
 
 
+def ensure_change_allowed(system) -> None:
+    """Changes that alter the system itself (a change decision taking effect, a component or dependency linked or
+    unlinked) pass the registered change guards (gates.register_change_guard), e.g. an incident's evidence hold."""
+    from ..gates import change_refusals
+
+    refusals = change_refusals(system)
+    if refusals:
+        raise ValidationError(" ".join(refusals))
+
+
 def is_aims_manager_for(user, unit) -> bool:
     """Does `user` hold the AIMS manager (or administrator) role over `unit` (None: only organisation-wide roles)?
 

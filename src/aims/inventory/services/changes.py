@@ -17,7 +17,7 @@ from aims.core.services import _create, _save_with_changes
 
 from .. import signals
 from ..models import AISystem, ChangeApproval, ChangeDecision, Stage
-from ._common import ensure_not_frozen, required_text
+from ._common import ensure_change_allowed, ensure_not_frozen, required_text
 
 CONFIG = "change_decisions"
 APPROVAL = "inventory.change_decision"  # its kind in the "To approve" inbox (see ..approvals)
@@ -170,6 +170,7 @@ def make_change_effective(*, actor, decision: ChangeDecision, reason: str = "") 
     if actor.pk not in (decision.requested_by_id, system.owner_id):
         require(actor, CHANGE, system)
     ensure_not_frozen(system)
+    ensure_change_allowed(system)
     if decision.status != ChangeDecision.Status.APPROVED:
         raise ValidationError(_("Only an approved decision can take effect; every required approval must be in first."))
     now = context.now()

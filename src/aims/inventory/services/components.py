@@ -12,7 +12,7 @@ from aims.core.services import _create, _delete, _save_with_changes
 
 from .. import signals
 from ..models import AISystem, Component, ComponentDependency, Dependency, SystemComponent, SystemDependency
-from ._common import ensure_not_frozen, reject_unknown
+from ._common import ensure_change_allowed, ensure_not_frozen, reject_unknown
 
 COMPONENT_EDITABLE = (
     "kind", "name", "version_label", "provider", "origin", "licence", "description", "owner_unit", "owner", "task",
@@ -100,6 +100,7 @@ def link_component(*, actor, system: AISystem, component: Component, role: str =
     require(actor, CHANGE, system)
     require(actor, VIEW, component)
     ensure_not_frozen(system)
+    ensure_change_allowed(system)
     if SystemComponent.objects.filter(system=system, component=component).exists():
         raise ValidationError({"component": _("This component is already linked to the system.")})
     return _create(actor=actor, obj=SystemComponent(system=system, component=component, role=role, notes=notes),
@@ -110,6 +111,7 @@ def link_component(*, actor, system: AISystem, component: Component, role: str =
 def unlink_component(*, actor, link: SystemComponent, reason: str = "") -> None:
     require(actor, CHANGE, link.system)
     ensure_not_frozen(link.system)
+    ensure_change_allowed(link.system)
     _delete(actor=actor, obj=link, reason=reason)
 
 
@@ -152,6 +154,7 @@ def link_system_dependency(*, actor, system: AISystem, dependency: Dependency, n
     require(actor, CHANGE, system)
     require(actor, VIEW, dependency)
     ensure_not_frozen(system)
+    ensure_change_allowed(system)
     if SystemDependency.objects.filter(system=system, dependency=dependency).exists():
         raise ValidationError({"dependency": _("The system already rests on this dependency.")})
     return _create(actor=actor, obj=SystemDependency(system=system, dependency=dependency, notes=notes), reason=reason)
@@ -161,6 +164,7 @@ def link_system_dependency(*, actor, system: AISystem, dependency: Dependency, n
 def unlink_system_dependency(*, actor, link: SystemDependency, reason: str = "") -> None:
     require(actor, CHANGE, link.system)
     ensure_not_frozen(link.system)
+    ensure_change_allowed(link.system)
     _delete(actor=actor, obj=link, reason=reason)
 
 

@@ -1,0 +1,28 @@
+"""The incidents demo: the past incident with its controlled downgrade lifted, its GDPR notification and its closure;
+the open one with its clock running and a human takeover in force, shown on the chatbot's page."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aims.core import demo
+from aims.incidents.demo import OPEN_TITLE, PAST_TITLE
+from aims.incidents.models import Incident
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_incidents_carry_their_containment_decisions(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    admin, _password = demo.load()
+    past = Incident.objects.get(title=PAST_TITLE)
+    assert past.status == "closed"
+    downgrade = past.containment.get()
+    assert downgrade.kind == "degraded_mode" and not downgrade.in_force and downgrade.lifted_at < past.closed_at
+    current = Incident.objects.get(title=OPEN_TITLE)
+    takeover = current.containment.get(in_force=True)
+    assert takeover.kind == "human_takeover"
+    client = Client()
+    client.force_login(admin)
+    panel = client.get(reverse("incidents:system_panel", args=[takeover.system_id]) + "?partial=1").content.decode()
+    assert "Human takeover" in panel and current.reference in panel
