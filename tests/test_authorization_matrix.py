@@ -208,6 +208,9 @@ PAGES = {
     "incidents:decision_add": W("incidents", "incident"), "incidents:decision_lift": W("incidents", "containment"),
     # Released by AIMS managers over the incident's unit only, not by a write grant.
     "incidents:hold_release": P("hold"), "incidents:system_panel": R("inventory", "system"),
+    "incidents:review_save": W("incidents", "incident"), "incidents:review_action_add": W("incidents", "incident"),
+    # Decided by the review's approvers (catalogs/approvals.yaml); an action is done by its owner or a writer.
+    "incidents:review_decide": P("incident"), "incidents:review_action_done": P("incident_review_action"),
     # Monitoring
     "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
     "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
@@ -249,7 +252,7 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"drift_run$|closure_start|closure_save|closure_sign|contact_add|contact_remove|certification_add|"
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
                        r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
-                       r"hold_release)")
+                       r"hold_release|review_save|review_decide|review_action_done)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -415,7 +418,11 @@ API = {
     "incidents_api_clock_catalogue": LOGIN, "incidents_api_containment_kinds": LOGIN,
     "incidents_api_decision_list": R("incidents", "incident"), "incidents_api_decision_add": W("incidents", "incident"),
     "incidents_api_decision_lift": W("incidents", "containment"),
-    "incidents_api_hold_list": R("incidents", "incident"), "incidents_api_hold_release": P("hold"), "incidents_api_profile_detail": R("incidents"),
+    "incidents_api_hold_list": R("incidents", "incident"), "incidents_api_hold_release": P("hold"),
+    "incidents_api_review_detail": R("incidents", "incident"), "incidents_api_review_save": W("incidents", "incident"),
+    "incidents_api_review_submit": W("incidents", "incident"), "incidents_api_review_return": P("incident"),
+    "incidents_api_review_action_add": W("incidents", "incident"),
+    "incidents_api_review_action_done": P("incident_review_action"), "incidents_api_profile_detail": R("incidents"),
     # The regulatory profile is the whole organisation's: changed by a grant over it.
     "incidents_api_profile_update": W("organisation", org_wide=True),
 }
@@ -517,6 +524,9 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     regime = incidents.apply_regime(actor=admin, incident=incident, regime="gdpr_art33")
     containment = incidents.record_decision(actor=admin, incident=incident, kind="isolate", system=system,
                                             reason="Cut off")
+    incidents.change_status(actor=admin, incident=incident, status="contained")
+    incident_review = incidents.save_review(actor=admin, incident=incident, changes={"root_cause": "A bug"})
+    incident_review_action = incidents.add_action(actor=admin, review=incident_review, title="Fix", owner=owner)
     # A serious incident on a system of its own holds it as evidence (the world's system must stay free to move).
     held = inventory.create_system(actor=admin, name=f"Held {tag}", unit=unit, owner=owner)
     serious = incidents.create_incident(actor=admin, title=f"Serious {tag}", category="safety", severity="critical",
@@ -524,6 +534,7 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     incidents.apply_regime(actor=admin, incident=serious, regime="ai_act_art73", reason="High-risk in practice")
     return {"incident": incident, "regime": regime, "clock": incident.clocks.get(),
             "containment": containment, "hold": serious.evidence_holds.get(),
+            "incident_review_action": incident_review_action,
             "unit": unit, "person": person, "group": group, "system": system, "component": component,
             "dependency": dependency, "system_component": system_component,
             "system_dependency": system_dependency, "component_dependency": component_dependency,
@@ -639,6 +650,8 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = 1
         elif argument == "regime":
             values[argument] = "gdpr_art33"
+        elif argument == "verdict":
+            values[argument] = "approve"
         else:
             raise AssertionError(f"the matrix does not know how to fill <{argument}> of {name}")
     return reverse(name, kwargs=values)
@@ -653,6 +666,7 @@ API_ARGUMENT_OBJECTS = {
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
     "incident_id": "incident", "clock_id": "clock", "containment_id": "containment", "hold_id": "hold",
+    "review_action_id": "incident_review_action",
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",

@@ -79,6 +79,8 @@ ACTIONS = {
     "incidents.incident.": 'id="status-form"',
     "incidents.regime.": "Confirm: this regime applies",
     "incidents.clock.": "Record the submission",
+    "incidents.action.": "Mark as done",
+    "approval.incidents.review.": "Approve the review",
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
 }
@@ -226,10 +228,22 @@ def scenario(org, settings) -> None:
     breach = incidents.create_incident(actor=manager, title="Chatbot leak", category="privacy_breach",
                                        severity="high", unit=north, handler=owner, systems=[system])
     incidents.apply_regime(actor=owner, incident=breach, regime="gdpr_art33")
-    incidents.create_incident(actor=owner, title="Second leak", category="privacy_breach", severity="low",
-                              unit=north, systems=[system])
+    second = incidents.create_incident(actor=owner, title="Second leak", category="privacy_breach", severity="low",
+                                       unit=north, systems=[system])
     with context.bound(clock=lambda: timezone.now() + timedelta(days=4)):
         run_periodic("incident-clock-reminders")
+    # After the incidents: a review with an action, returned then waiting for sign-off; another one approved.
+    incidents.change_status(actor=owner, incident=breach, status="resolved")
+    review = incidents.save_review(actor=owner, incident=breach, changes={"root_cause": "No filter",
+                                                                          "lessons_learned": "Filter answers"})
+    incidents.add_action(actor=owner, review=review, title="Filter answers", owner=contributor)
+    incidents.submit_review(actor=owner, review=review)
+    incidents.return_review(actor=manager, review=review, comment="Say who owns the filter")
+    incidents.submit_review(actor=owner, review=review)
+    incidents.change_status(actor=owner, incident=second, status="resolved")
+    incidents.submit_review(actor=owner, review=incidents.save_review(
+        actor=owner, incident=second, changes={"root_cause": "Same", "lessons_learned": "Same"}))
+    incidents.approve_review(actor=manager, review=second.review)
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)

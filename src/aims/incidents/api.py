@@ -3,7 +3,7 @@ nearest their deadline, the clock catalogue and the organisation's regulatory pr
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.db.models import Q
@@ -22,7 +22,7 @@ from aims.inventory.models import AISystem, Component
 from . import catalog, clocks, facts, services
 from .models import (
     FACT_FIELDS, MANUAL_TIMELINE_KINDS, OPEN_STATUSES, Category, Clock, ContainmentDecision, EvidenceHold, Incident,
-    Nature, RegulatoryProfile,
+    Nature, PostIncidentReview, RegulatoryProfile, ReviewAction,
 )
 from .models import Status as IncidentStatus
 
@@ -565,6 +565,123 @@ def hold_release(request, hold_id: int, payload: HoldReleaseIn):
     hold = visible(EvidenceHold.objects.filter(incident__in=_incidents(request.user)).select_related("incident"),
                    hold_id)
     return services.release_hold(actor=request.user, hold=hold, justification=payload.justification)
+
+
+# --- Post-incident review --------------------------------------------------------------------------------------------
+
+class ReviewActionRead(Schema):
+    id: int
+    title: str
+    owner_id: int
+    due_date: date | None
+    status: str
+    done_at: datetime | None
+    done_note: str
+    version: int
+
+
+class ReviewRead(Schema):
+    id: int
+    incident_id: int
+    root_cause: str
+    what_worked: str
+    what_did_not_work: str
+    lessons_learned: str
+    status: str
+    author_id: int
+    submitted_at: datetime | None
+    decided_by_id: int | None
+    decided_at: datetime | None
+    decision_comment: str
+    risk_reviews_requested: int
+    evidence_to_reconfirm: int
+    actions: list[ReviewActionRead]
+    version: int
+
+    @staticmethod
+    def resolve_actions(obj) -> list:
+        return list(obj.actions.order_by("due_date", "id"))
+
+
+class ReviewIn(InputSchema):
+    NOT_NULL = ("root_cause", "what_worked", "what_did_not_work", "lessons_learned")
+    version: int | None = Field(None, description="The review's version as read (omit to write the first one).")
+    root_cause: str | None = Field(None, max_length=20000)
+    what_worked: str | None = Field(None, max_length=20000)
+    what_did_not_work: str | None = Field(None, max_length=20000)
+    lessons_learned: str | None = Field(None, max_length=20000)
+    reason: str = Field("", max_length=5000)
+
+
+class ReviewSubmitIn(InputSchema):
+    reason: str = Field("", max_length=5000)
+
+
+class ReviewReturnIn(InputSchema):
+    comment: str = Field(..., min_length=1, max_length=5000)
+
+
+class ActionIn(InputSchema):
+    title: str = Field(..., min_length=1, max_length=300)
+    owner_id: int
+    due_date: date | None = None
+
+
+class ActionDoneIn(InputSchema):
+    note: str = Field(..., min_length=1, max_length=5000)
+
+
+def _review(user, incident_id: int) -> PostIncidentReview:
+    incident = visible(_incidents(user), incident_id)
+    review = PostIncidentReview.objects.filter(incident=incident).first()
+    if review is None:
+        raise Http404
+    return review
+
+
+@router.get("/incidents/{int:incident_id}/review", response=ReviewRead, summary="An incident's post-incident review")
+def review_detail(request, incident_id: int):
+    return _review(request.user, incident_id)
+
+
+@router.put("/incidents/{int:incident_id}/review", response=ReviewRead,
+            summary="Write or change the post-incident review (root cause, what worked, lessons learned)")
+def review_save(request, incident_id: int, payload: ReviewIn):
+    incident = visible(_incidents(request.user), incident_id)
+    return services.save_review(actor=request.user, incident=incident,
+                                changes=changes_of(payload, exclude=("version", "reason")),
+                                expected_version=payload.version, reason=payload.reason)
+
+
+@router.post("/incidents/{int:incident_id}/review/submit", response=ReviewRead,
+             summary="Submit the review for sign-off (approved through POST /approvals/incidents.review/{id}/approve)")
+def review_submit(request, incident_id: int, payload: ReviewSubmitIn):
+    return services.submit_review(actor=request.user, review=_review(request.user, incident_id),
+                                  reason=payload.reason)
+
+
+@router.post("/incidents/{int:incident_id}/review/return", response=ReviewRead,
+             summary="Return the review to its author (its approvers only)")
+def review_return(request, incident_id: int, payload: ReviewReturnIn):
+    return services.return_review(actor=request.user, review=_review(request.user, incident_id),
+                                  comment=payload.comment)
+
+
+@router.post("/incidents/{int:incident_id}/review/actions", response={201: ReviewActionRead},
+             summary="Add an action with its owner to the review")
+def review_action_add(request, incident_id: int, payload: ActionIn):
+    review = _review(request.user, incident_id)
+    owner = visible_or_field_error(User, request.user, payload.owner_id, "owner_id")
+    return Status(201, services.add_action(actor=request.user, review=review, title=payload.title, owner=owner,
+                                           due_date=payload.due_date))
+
+
+@router.post("/incident-review-actions/{int:review_action_id}/done", response=ReviewActionRead,
+             summary="Record that a post-incident action is done")
+def review_action_done(request, review_action_id: int, payload: ActionDoneIn):
+    action = visible(ReviewAction.objects.filter(review__incident__in=_incidents(request.user))
+                     .select_related("review__incident"), review_action_id)
+    return services.complete_action(actor=request.user, action=action, note=payload.note)
 
 
 # --- Catalogue and profile ---------------------------------------------------------------------------------------------

@@ -13,13 +13,18 @@ class IncidentsConfig(AppConfig):
         from . import demo as incidents_demo
         from . import labels as incidents_labels
         from . import tasks  # noqa: F401  (registers the reminder sweep)
-        from .models import Clock, ContainmentDecision, Incident, RegimeDecision, RegulatoryProfile
+        from .models import (
+            Clock, ContainmentDecision, Incident, PostIncidentReview, RegimeDecision, RegulatoryProfile, ReviewAction,
+        )
 
         registry.register(Incident, url_name="incidents:detail")
-        for model in (Clock, RegimeDecision, RegulatoryProfile, ContainmentDecision):
+        for model in (Clock, RegimeDecision, RegulatoryProfile, ContainmentDecision, PostIncidentReview, ReviewAction):
             registry.register(model)
         labels.register_actions(incidents_labels.ACTIONS)
         self._register_evidence_hold()
+        from . import approvals as incidents_approvals
+
+        incidents_approvals.register()
         demo.register("incidents", incidents_demo.load, order=70, history=incidents_demo.history)
 
         dashboard.register_card(

@@ -55,3 +55,9 @@ def containment_choices() -> list[tuple[str, str]]:
 def containment_label(key: str) -> str:
     kind = containment_kind(key)
     return kind["label"] if kind else key
+
+
+def review_required(severity: str) -> bool:
+    """Does closing an incident of `severity` need an approved post-incident review (catalogue's threshold)?"""
+    threshold = load_catalog(NAME).get("review_required_from")
+    return bool(threshold) and severity_rank(severity) >= severity_rank(threshold) > 0

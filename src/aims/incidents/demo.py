@@ -86,6 +86,19 @@ def load(organisation: Organisation) -> None:
                            reason="Retrieval fixed and tested: full service restored.")
     services.change_status(actor=handler, incident=incident, status="resolved", at=aware + timedelta(days=2),
                            reason="Retrieval filtered on the employee's identifier; regression test added.")
+    review = services.save_review(actor=handler, incident=incident, changes={
+        "root_cause": "The retrieval step matched payslips on the surname only; no test covered two employees with "
+                      "the same surname.",
+        "what_worked": "The employee reported it within the hour; the degraded mode kept the chatbot useful; the CNIL "
+                       "was notified well within 72 hours.",
+        "what_did_not_work": "Nobody knew who could decide the downgrade at 9 a.m.: the escalation path was not "
+                             "written on the system.",
+        "lessons_learned": "Retrieval of personal data filters on the employee's identifier; a regression test covers "
+                           "homonyms; the chatbot's escalation path names who decides a downgrade."})
+    services.add_action(actor=handler, review=review, owner=handler, title="Write the escalation path on the "
+                        "HR chatbot's record")
+    services.submit_review(actor=handler, review=review)
+    services.approve_review(actor=manager, review=review, comment="Lessons shared with the governance committee.")
     services.change_status(actor=manager, incident=incident, status="closed", at=aware + timedelta(days=20),
                            reason="Post-incident review held with the DPO and the data team; lessons recorded.")
 

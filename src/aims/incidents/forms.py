@@ -155,3 +155,34 @@ class HoldReleaseForm(forms.Form):
     justification = forms.CharField(label=_("Justification"), max_length=5000,
                                     widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text=_("Why the system may be changed before the authority is informed."))
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=20000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    what_worked = forms.CharField(label=_("What worked"), required=False, max_length=20000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    what_did_not_work = forms.CharField(label=_("What did not work"), required=False, max_length=20000,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_learned = forms.CharField(label=_("Lessons learned"), required=False, max_length=20000,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=300)
+    owner = PersonField(label=_("Owner"), queryset=None)
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to(self.fields["owner"], user, "view", "incidents", unit=incident.unit)
+
+
+class ActionDoneForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), max_length=5000, widget=forms.TextInput)
+
+
+class ReviewDecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 2}))

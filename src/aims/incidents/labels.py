@@ -17,6 +17,10 @@ ACTIONS = {
     "incidents.containmentdecision.lift": _("Containment measure lifted"),
     "incidents.evidencehold.start": _("Evidence hold placed"),
     "incidents.evidencehold.release": _("Evidence hold released"),
+    "incidents.postincidentreview.submit": _("Post-incident review submitted for sign-off"),
+    "incidents.postincidentreview.approve": _("Post-incident review approved"),
+    "incidents.postincidentreview.return": _("Post-incident review returned"),
+    "incidents.reviewaction.done": _("Post-incident action done"),
 }
 
 

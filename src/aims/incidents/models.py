@@ -157,6 +157,7 @@ class TimelineEntry(models.Model):
         CLOSED = "closed", _("Closed")
         DECISION = "decision", _("Containment decision")
         HOLD = "hold", _("Evidence hold")
+        REVIEWED = "reviewed", _("Post-incident review approved")
         NOTE = "note", _("Observation")
 
     incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
@@ -181,7 +182,7 @@ class TimelineEntry(models.Model):
 
 
 # The kinds a person adds by hand; decisions and evidence holds enter the timeline through their own services.
-MANUAL_TIMELINE_KINDS = tuple(k for k in TimelineEntry.Kind.values if k not in ("decision", "hold"))
+MANUAL_TIMELINE_KINDS = tuple(k for k in TimelineEntry.Kind.values if k not in ("decision", "hold", "reviewed"))
 
 
 class RegulatoryProfile(VersionedModel):
@@ -431,3 +432,82 @@ class EvidenceHold(models.Model):
     @property
     def active(self) -> bool:
         return self.released_at is None
+
+
+class PostIncidentReview(VersionedModel):
+    """After the incident: its root cause, what worked, what did not, the lessons learned and the actions that follow
+    (each with an owner). Submitted for sign-off through the "To approve" inbox; once approved it asks the risk owners
+    to review the risks of the affected systems and the evidence owners to re-confirm the systems' evidence."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Waiting for sign-off")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned for changes")
+
+    incident = models.OneToOneField(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                    related_name="review")
+    root_cause = models.TextField(_("root cause"), blank=True)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    what_did_not_work = models.TextField(_("what did not work"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
+                               related_name="+")
+    submitted_at = models.DateTimeField(_("submitted on"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed off by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("signed off on"), null=True, blank=True)
+    decision_comment = models.TextField(_("sign-off comment"), blank=True)
+    risk_reviews_requested = models.PositiveIntegerField(_("risk reviews requested"), default=0)
+    evidence_to_reconfirm = models.PositiveIntegerField(_("evidence items to re-confirm"), default=0)
+
+    ledger_fields = ("incident_id", "root_cause", "what_worked", "what_did_not_work", "lessons_learned", "status",
+                     "author_id", "submitted_at", "decided_by_id", "decided_at", "decision_comment",
+                     "risk_reviews_requested", "evidence_to_reconfirm")
+    permission_domain = "incidents"
+    unit_path = "incident__unit"
+
+    class Meta:
+        verbose_name = _("post-incident review")
+        verbose_name_plural = _("post-incident reviews")
+        indexes = [models.Index(fields=["status", "submitted_at"], name="incident_review_status")]
+
+    def __str__(self) -> str:
+        return str(_("Post-incident review of %(incident)s") % {"incident": self.incident.reference})
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.incident_id}/#review"
+
+
+class ReviewAction(VersionedModel):
+    """A corrective or improvement action decided in the post-incident review, with its owner and due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    review = models.ForeignKey(PostIncidentReview, verbose_name=_("review"), on_delete=models.CASCADE,
+                               related_name="actions")
+    title = models.CharField(_("action"), max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              related_name="incident_actions")
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.OPEN)
+    done_at = models.DateTimeField(_("done on"), null=True, blank=True)
+    done_note = models.TextField(_("what was done"), blank=True)
+
+    ledger_fields = ("review_id", "title", "owner_id", "due_date", "status", "done_at", "done_note")
+    permission_domain = "incidents"
+    unit_path = "review__incident__unit"
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("post-incident action")
+        verbose_name_plural = _("post-incident actions")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.review.incident_id}/#action-{self.pk}"

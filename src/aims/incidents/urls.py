@@ -20,4 +20,8 @@ urlpatterns = [
     path("decisions/<int:pk>/lift/", views.decision_lift, name="decision_lift"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("systems/<int:pk>/", views.system_panel, name="system_panel"),
+    path("<int:pk>/review/", views.review_save, name="review_save"),
+    path("<int:pk>/review/actions/", views.review_action_add, name="review_action_add"),
+    path("<int:pk>/review/<slug:verdict>/", views.review_decide, name="review_decide"),
+    path("review-actions/<int:pk>/done/", views.review_action_done, name="review_action_done"),
 ]

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.db.models import Case, IntegerField, Min, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aims.core import context
+from aims.core import approvals, context
 from aims.core.forms import errors_on
 from aims.core.labels import language
 from aims.core.permissions import can_anywhere, can_in_unit, get_for
@@ -23,12 +24,15 @@ from aims.inventory.models import AISystem
 from . import catalog, clocks, facts, services
 from .display import countdown
 from .forms import (
-    ApplyRegimeForm, ContainmentForm, DismissRegimeForm, HoldReleaseForm, IncidentForm, LiftForm, ProfileForm,
-    StatusForm, SubmissionForm, TimelineForm,
+    ActionDoneForm, ActionForm, ApplyRegimeForm, ContainmentForm, DismissRegimeForm, HoldReleaseForm, IncidentForm,
+    LiftForm, ProfileForm, ReviewDecisionForm, ReviewForm, StatusForm, SubmissionForm, TimelineForm,
 )
 from .models import (
-    OPEN_STATUSES, TRANSITIONS, Category, Clock, ContainmentDecision, EvidenceHold, Incident, RegimeDecision, Status,
+    OPEN_STATUSES, TRANSITIONS, Category, Clock, ContainmentDecision, EvidenceHold, Incident, PostIncidentReview,
+    RegimeDecision, ReviewAction, Status,
 )
+from .services.review import APPROVAL as REVIEW_APPROVAL
+from .services.review import REVIEWABLE
 from .services.containment import is_aims_manager_for
 
 PER_PAGE = 50
@@ -217,8 +221,31 @@ def incident_context(request, incident: Incident, **bound) -> dict:
                   "release_form": (bound_release if bound_release is not None and bound_release.prefix == f"h{h.pk}"
                                    else HoldReleaseForm(prefix=f"h{h.pk}")) if may_release and h.active else None}
                  for h in holds]
+    review = PostIncidentReview.objects.filter(incident=incident).select_related("author", "decided_by").first()
+    review_editable = (can_change and incident.status in REVIEWABLE
+                       and (review is None or review.status in (PostIncidentReview.Status.DRAFT,
+                                                                PostIncidentReview.Status.RETURNED)))
+    actions = list(review.actions.select_related("owner").order_by("due_date", "id")) if review else []
+    bound_done = bound.get("done_form")
+    action_rows = [{"action": a, "done_form": (bound_done if bound_done is not None and bound_done.prefix == f"d{a.pk}"
+                                               else ActionDoneForm(prefix=f"d{a.pk}"))
+                    if a.status == ReviewAction.Status.OPEN and (can_change or a.owner_id == user.pk) else None}
+                   for a in actions]
+    approval = (approvals.context_for(user, REVIEW_APPROVAL, review)
+                if review is not None and review.status == PostIncidentReview.Status.SUBMITTED else None)
     return {
         "incident": incident, "can_change": can_change, "now": now,
+        "review": review, "review_editable": review_editable, "action_rows": action_rows,
+        "review_required": catalog.review_required(incident.severity), "approval": approval,
+        "review_form": bound.get("review_form") or (ReviewForm(initial={
+            "version": review.version if review else None, **{f: getattr(review, f) for f in (
+                "root_cause", "what_worked", "what_did_not_work", "lessons_learned")}} if review else None)
+            if review_editable else None),
+        "action_form": bound.get("action_form") or (ActionForm(user=user, incident=incident)
+                                                      if can_change and review is not None
+                                                      and review.status != PostIncidentReview.Status.APPROVED
+                                                      else None),
+        "decision_form": bound.get("decision_form") or ReviewDecisionForm(),
         "containment": containment, "containment_kinds": list(kinds.values()), "holds": hold_rows,
         "containment_form": (bound.get("containment_form")
                              or (ContainmentForm(user=user, incident=incident, initial={"decided_at": now})
@@ -442,3 +469,89 @@ def system_panel(request, pk: int):
     return render(request, template, {
         "system": system, "measures": rows, "holds": list(holds), "open_incidents": open_incidents,
         "can_report": can_in_unit(request.user, "add", "incidents", system.unit)})
+
+
+def _review_of(incident) -> PostIncidentReview:
+    review = PostIncidentReview.objects.filter(incident=incident).first()
+    if review is None:
+        raise PermissionDenied
+    return review
+
+
+def _back_to_review(incident):
+    return redirect(reverse("incidents:detail", args=[incident.pk]) + "#review")
+
+
+@login_required
+@require_POST
+def review_save(request, pk: int):
+    incident = visible_incident(request, pk, "change")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        with errors_on(form):
+            services.save_review(actor=request.user, incident=incident, changes=data, expected_version=version)
+        if not form.errors and request.POST.get("submit"):
+            with errors_on(form):
+                services.submit_review(actor=request.user, review=_review_of(incident))
+        if not form.errors:
+            messages.success(request, _("The review was submitted for sign-off.") if request.POST.get("submit")
+                             else _("The review was saved."))
+            return _back_to_review(incident)
+    return render(request, "incidents/detail.html", incident_context(request, incident, review_form=form), status=400)
+
+
+@login_required
+@require_POST
+def review_decide(request, pk: int, verdict: str):
+    """Approve or return the review: its approvers only (they may have no write access to incidents)."""
+    if verdict not in ("approve", "return"):
+        raise Http404
+    incident = get_object_or_404(Incident, pk=pk)
+    review = _review_of(incident)
+    if not approvals.may_approve(request.user, REVIEW_APPROVAL, review):
+        raise PermissionDenied(_("Only the review's approvers may decide on it."))
+    form = ReviewDecisionForm(request.POST)
+    if form.is_valid():
+        with errors_on(form):
+            if verdict == "approve":
+                services.approve_review(actor=request.user, review=review, comment=form.cleaned_data["comment"])
+            else:
+                services.return_review(actor=request.user, review=review, comment=form.cleaned_data["comment"])
+        if not form.errors:
+            messages.success(request, _("The review was approved.") if verdict == "approve"
+                             else _("The review was returned to its author."))
+            return _back_to_review(incident)
+    return render(request, "incidents/detail.html", incident_context(request, incident, decision_form=form),
+                  status=400)
+
+
+@login_required
+@require_POST
+def review_action_add(request, pk: int):
+    incident = visible_incident(request, pk, "change")
+    review = _review_of(incident)
+    form = ActionForm(request.POST, user=request.user, incident=incident)
+    if form.is_valid():
+        with errors_on(form):
+            services.add_action(actor=request.user, review=review, **form.cleaned_data)
+        if not form.errors:
+            messages.success(request, _("The action was added."))
+            return _back_to_review(incident)
+    return render(request, "incidents/detail.html", incident_context(request, incident, action_form=form), status=400)
+
+
+@login_required
+@require_POST
+def review_action_done(request, pk: int):
+    action = get_object_or_404(ReviewAction.objects.select_related("review__incident"), pk=pk)
+    incident = visible_incident(request, action.review.incident_id)
+    form = ActionDoneForm(request.POST, prefix=f"d{action.pk}")
+    if form.is_valid():
+        with errors_on(form):
+            services.complete_action(actor=request.user, action=action, note=form.cleaned_data["note"])
+        if not form.errors:
+            messages.success(request, _("The action is done."))
+            return _back_to_review(incident)
+    return render(request, "incidents/detail.html", incident_context(request, incident, done_form=form), status=400)

@@ -11,3 +11,6 @@ from .regimes import (  # noqa: F401
 from .containment import (  # noqa: F401
     active_holds, lift_decision, measures_in_force, record_decision, release_hold, sync_holds,
 )
+from .review import (  # noqa: F401
+    add_action, approve_review, complete_action, return_review, save_review, submit_review,
+)

@@ -171,6 +171,11 @@ def _undecided(incident: Incident) -> list[str]:
         problems.append(_("a notification clock has not been stopped by a submission"))
     if incident.containment.filter(in_force=True).exists():
         problems.append(_("a containment measure is still in force: lift it first"))
+    from .review import review_missing
+
+    missing = review_missing(incident)
+    if missing:
+        problems.append(missing)
     return problems
 
 
