@@ -13,7 +13,9 @@ Figures (one JSON object written to OUT, a summary printed), as the AIMS manager
   evidence_*      GET the evidence list, pages 1, 2, 100 and 1,000 (clamped)
   obligations_*   GET a system's obligations tab (the fragment the system page loads), five systems in turn
     each: p50_ms, p95_ms, max_ms, cpu_p50_ms, cpu_p95_ms (this process's CPU: the work without the neighbours'
-    load), queries_min/queries_max (equal: a constant number of queries)
+    load), queries_min/queries_max (equal: a constant number of queries), and the floor: the SQL the page ran,
+    replayed raw on the DB-API connection (floor_p50_ms, floor_p95_ms, floor_cpu_*), with floor_ratio_p95 (page /
+    floor, wall) and floor_cpu_ratio_p95
   hash_*          a file of --hash-mb MiB hashed by the evidence library's hash_stream (what an upload goes through)
                   and, in the same run, by a plain hashlib.sha256 loop over the same file (the floor): wall and CPU
                   seconds of each, the ratio product / floor, and the peak Python memory of hash_stream (tracemalloc)
@@ -34,7 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_seconds, load_average, machine, setup_django, time_requests  # noqa: E402
+from _common import cpu_seconds, load_average, machine, measure_list, setup_django  # noqa: E402
 
 CONTROLS_AT_SCALE_1 = 300
 SYSTEMS_AT_SCALE_1 = 5_000
@@ -137,7 +139,7 @@ def measure_pages(client, systems, repeat: int, figures: dict) -> None:
         "obligations": [reverse("compliance:system_obligations", args=[s.pk]) + "?partial=1" for s in systems],
     }
     for name, urls in scenarios.items():
-        for key, value in time_requests(client, urls, repeat).items():
+        for key, value in measure_list(client, urls, max(repeat, len(urls))).items():
             figures[f"{name}_{key}"] = value
 
 
@@ -230,7 +232,8 @@ def summary(figures: dict) -> str:
         met = " goal met" if figures["goals_met"][name] else " goal NOT met"
         lines.append(f"  {name:<12} p50 {figures[f'{name}_p50_ms']:>7.1f} ms  p95 {figures[f'{name}_p95_ms']:>7.1f} ms"
                      f"  [CPU p50 {figures[f'{name}_cpu_p50_ms']:>6.1f} p95 {figures[f'{name}_cpu_p95_ms']:>6.1f}]"
-                     f"  queries {figures[f'{name}_queries_max']}{met}")
+                     f"  queries {figures[f'{name}_queries_max']}  floor p95 {figures[f'{name}_floor_p95_ms']:.1f} ms"
+                     f" (x{figures[f'{name}_floor_ratio_p95']}, CPU x{figures[f'{name}_floor_cpu_ratio_p95']}){met}")
     lines.append(f"  hashing {figures['hash_mb']} MiB: hash_stream {figures['hash_product_seconds']} s "
                  f"(CPU {figures['hash_product_cpu_seconds']} s), plain hashlib {figures['hash_floor_seconds']} s "
                  f"(CPU {figures['hash_floor_cpu_seconds']} s): ratio {figures['hash_ratio']} "

@@ -23,6 +23,7 @@ def test_compliance_benchmark_runs_and_writes_its_figures(tmp_path):
         assert figures[f"{page}_statuses"] == [200]
         assert figures[f"{page}_queries_min"] == figures[f"{page}_queries_max"] > 0
         assert figures[f"{page}_p50_ms"] <= figures[f"{page}_p95_ms"]
+        assert figures[f"{page}_floor_p95_ms"] > 0 and figures[f"{page}_floor_ratio_p95"] > 0
     assert figures["hash_mb"] == 4 and figures["hash_floor_seconds"] > 0 and figures["hash_product_seconds"] > 0
     assert 0 < figures["hash_product_peak_mb"] < 100
     assert figures["queries_constant"] is True
