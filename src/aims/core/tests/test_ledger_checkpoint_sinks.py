@@ -1,7 +1,6 @@
 """Checkpoints leave the machine: an S3 bucket with object lock (one object per checkpoint, which nobody can delete
 before its retention date), a webhook; a sink that fails never fails the change, and the file keeps the checkpoint.
-
-RFC 3161 time-stamping (AIMS_LEDGER_TSA_URL) is not tested here: no time-stamp authority, real or stub, is at hand.
+RFC 3161 time-stamping: test_ledger_checkpoint_timestamps.py.
 """
 
 import json
