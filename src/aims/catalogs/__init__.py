@@ -45,7 +45,14 @@ def _jsonable(value):
 
 
 def load_catalog(name: str) -> dict:
-    """The catalogue `name` as plain data (dicts, lists, strings; dates as ISO strings)."""
+    """The catalogue `name` as plain data (dicts, lists, strings; dates as ISO strings): a copy the caller may change."""
+    return copy.deepcopy(shared_catalog(name))
+
+
+def shared_catalog(name: str) -> dict:
+    """The catalogue `name` as `load_catalog` gives it, but the one cached object itself, which nobody may change: the
+    same object while the file is unchanged, a new one once it is edited, so a reader can key a cache of what it
+    derives from it on its identity."""
     path = catalog_path(name)
     try:
         key = (str(path), path.stat().st_mtime)
@@ -59,7 +66,7 @@ def load_catalog(name: str) -> dict:
         if not isinstance(data, dict) or "version" not in data:
             raise CatalogError(f"{path}: a catalogue is a mapping with a 'version' key")
         _cache[key] = _jsonable(data)
-    return copy.deepcopy(_cache[key])
+    return _cache[key]
 
 
 def localised(text, language: str = "en") -> str:

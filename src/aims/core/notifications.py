@@ -34,15 +34,29 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
     Pass `title`/`body` as gettext_lazy strings with %(name)s placeholders and the values in `params`: they are
     rendered in the recipient's language (not the language of whoever or whatever triggered the notification).
     """
-    notification = Notification.objects.create(
-        recipient=recipient, title=render_for(recipient, title, params)[:300], body=render_for(recipient, body, params),
-        title_message=message_of(title), body_message=message_of(body), params=stored_params(params),
-        url=url, kind=kind, created_at=context.now(),
-    )
+    return notify_many([dict(recipient=recipient, title=title, body=body, url=url, kind=kind, email=email,
+                             params=params)])[0]
+
+
+def notify_many(items: list[dict]) -> list[Notification]:
+    """`notify` for many at once (each item holds notify's arguments): one insert, and their e-mails handed to the
+    worker as one job once the transaction commits. What a sweep over thousands of deadlines uses."""
+    now = context.now()
+    notifications = Notification.objects.bulk_create([Notification(
+        recipient=item["recipient"], title=render_for(item["recipient"], item["title"], item.get("params"))[:300],
+        body=render_for(item["recipient"], item.get("body", ""), item.get("params")),
+        title_message=message_of(item["title"]), body_message=message_of(item.get("body", "")),
+        params=stored_params(item.get("params")), url=item.get("url", ""), kind=item.get("kind", "info"),
+        created_at=now) for item in items])
     # A change replayed in the past (the demo's history) is not news: it is in the inbox, not e-mailed today.
-    if email and recipient.email and recipient.is_active and not context.clock_bound():
-        transaction.on_commit(lambda: send_notification_email(notification.pk))
-    return notification
+    if not context.clock_bound():
+        to_email = [n.pk for n, item in zip(notifications, items) if item.get("email", True)
+                    and n.recipient.email and n.recipient.is_active]
+        if len(to_email) == 1:
+            transaction.on_commit(lambda: send_notification_email(to_email[0]))
+        elif to_email:
+            transaction.on_commit(lambda: send_notification_emails(to_email))
+    return notifications
 
 
 def open_task(*, assignee, title, source: str, url: str = "", due_date=None, params: dict | None = None,
@@ -71,7 +85,17 @@ def close_tasks(*, source: str) -> int:
 
 @db_task()
 def send_notification_email(notification_id: int) -> bool:
-    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    return _send_email(Notification.objects.select_related("recipient").filter(pk=notification_id).first())
+
+
+@db_task()
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """The e-mails of many notifications, in one job (one read); returns how many were sent."""
+    found = Notification.objects.select_related("recipient").filter(pk__in=notification_ids).order_by("pk")
+    return sum(_send_email(notification) for notification in found)
+
+
+def _send_email(notification) -> bool:
     if notification is None or not notification.recipient.is_active or not notification.recipient.email:
         return False
     body = notification.body

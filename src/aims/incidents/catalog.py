@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aims.catalogs import load_catalog, localised
+from aims.catalogs import localised, shared_catalog
 from aims.core.labels import language
 
 NAME = "incidents"
@@ -12,11 +12,11 @@ def severity_scale() -> list[dict]:
     """[{key, label, help}] lowest first, labels in the reader's language."""
     lang = language()
     return [{"key": entry["key"], "label": localised(entry["label"], lang), "help": localised(entry.get("help"), lang)}
-            for entry in load_catalog(NAME)["severity"]]
+            for entry in shared_catalog(NAME)["severity"]]
 
 
 def severity_keys() -> list[str]:
-    return [entry["key"] for entry in load_catalog(NAME)["severity"]]
+    return [entry["key"] for entry in shared_catalog(NAME)["severity"]]
 
 
 def severity_choices() -> list[tuple[str, str]]:
@@ -41,7 +41,7 @@ def containment_kinds() -> list[dict]:
     return [{"key": entry["key"], "label": localised(entry["label"], lang), "help": localised(entry.get("help"), lang),
              "effect": localised(entry.get("effect"), lang), "in_force": bool(entry.get("in_force")),
              "alters_system": bool(entry.get("alters_system")), "needs_component": bool(entry.get("needs_component"))}
-            for entry in load_catalog(NAME).get("containment") or ()]
+            for entry in shared_catalog(NAME).get("containment") or ()]
 
 
 def containment_kind(key: str) -> dict | None:
@@ -59,5 +59,5 @@ def containment_label(key: str) -> str:
 
 def review_required(severity: str) -> bool:
     """Does closing an incident of `severity` need an approved post-incident review (catalogue's threshold)?"""
-    threshold = load_catalog(NAME).get("review_required_from")
+    threshold = shared_catalog(NAME).get("review_required_from")
     return bool(threshold) and severity_rank(severity) >= severity_rank(threshold) > 0

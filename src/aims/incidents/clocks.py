@@ -13,7 +13,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from aims.catalogs import load_catalog, localised
+from aims.catalogs import localised, shared_catalog
 
 CATALOGUE = "incident_clocks"
 EVENT_ANCHORS = ("aware", "detected", "classified_major", "fix_available")
@@ -132,8 +132,16 @@ def parse(data: dict) -> Catalogue:
     return catalogue
 
 
+_parsed: tuple[dict | None, Catalogue | None] = (None, None)
+
+
 def catalogue() -> Catalogue:
-    return parse(load_catalog(CATALOGUE))
+    """The parsed catalogue, parsed again only when its file changed (a sweep asks for it once per clock). Read-only."""
+    global _parsed
+    data = shared_catalog(CATALOGUE)
+    if _parsed[0] is not data:
+        _parsed = (data, parse(data))
+    return _parsed[1]
 
 
 def regime(key: str) -> Regime | None:

@@ -187,3 +187,21 @@ def test_a_job_run_by_hand_acts_as_its_system_actor(probe_job):
     listing = io.StringIO()
     call_command("tasks", "list", stdout=listing)
     assert any(line.startswith("test-probe") and "*/5 * * * *" in line for line in listing.getvalue().splitlines())
+
+
+def test_notify_many_inserts_at_once_and_mails_everyone_in_one_job_in_their_language(
+        person, french_person, mailoutbox, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    from aims.core.notifications import notify_many
+
+    title = gettext_lazy("Due on %(date)s for %(name)s")
+    items = [dict(recipient=who, title=title, params={"date": timezone.datetime(2030, 3, 12).date(), "name": n},
+                  url=f"/risks/{n}/") for n in range(3) for who in (person, french_person)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with django_assert_max_num_queries(2):  # the insert (and its savepoint-free RETURNING), nothing per row
+            notes = notify_many(items)
+    assert len(callbacks) == 1  # one job for six e-mails
+    assert [n.pk for n in notes] == sorted(n.pk for n in notes) and all(n.pk for n in notes)
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com"] * 3 + ["marie@example.com"] * 3
+    assert {m.subject for m in mailoutbox if m.to == ["marie@example.com"]} == {
+        f"[AIMS] Due on 12 mars 2030 for {n}" for n in range(3)}
+    assert notify_many([]) == []

@@ -142,6 +142,26 @@ def test_reminders_reach_the_handler_and_their_manager_at_half_time_80_percent_a
     assert [e.after_data["points"] for e in events] == [[0.5], [0.8, 1.0]]
 
 
+def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eight(clock, handler, manager, chatbot):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries(count: int, hours: int) -> tuple[int, int]:
+        for _ in range(count):
+            incident = report(handler, [chatbot], personal_data_breach=True, aware_at=clock.time)
+            services.apply_regime(actor=handler, incident=incident, regime="gdpr_art33")
+        with CaptureQueriesContext(connection) as captured:
+            reminded = services.send_reminders(now=clock.time + timedelta(hours=hours))
+        return reminded, len(captured.captured_queries)
+
+    two = sweep_queries(2, 40)
+    clock.time = NOW + timedelta(days=10)
+    six = sweep_queries(6, 40)
+    assert (two[0], six[0]) == (2, 8)  # the six new ones at half-time, the first two past their deadline
+    assert two[1] == six[1]  # clocks, recipients' rights, notifications and ledger: per batch, not per clock
+    assert Notification.objects.filter(kind="incidents.clock").count() == 2 * (2 + 8)  # handler and manager
+
+
 def test_a_submission_stops_the_clock_keeps_the_report_as_evidence_and_enters_the_timeline(
         clock, handler, chatbot):
     incident = report(handler, [chatbot], personal_data_breach=True)
