@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -173,12 +173,14 @@ def store(*, actor, triples, source: str, token=None, reason: str = "") -> PushR
     for triple in triples:
         by_system[triple[0].system_id].append(triple)
     totals = {"created": 0, "replaced": 0, "unchanged": 0}
-    batches = []
+    batches, measurements = [], []
     for group in by_system.values():
-        batch, counts = _store_system(actor=actor, triples=group, source=source, token=token, reason=reason)
+        batch, counts, rows = _store_system(actor=actor, triples=group, source=source, token=token, reason=reason)
         batches.append(batch)
+        measurements += rows
         for key in totals:
             totals[key] += counts[key]
+    _upsert(measurements)
     kpis = {kpi.pk: kpi for kpi, _m, _v in triples}
     days = {moment.date() for _k, moment, _v in triples}
     refresh_daily(list(kpis.values()), days)
@@ -211,11 +213,6 @@ def _store_system(*, actor, triples, source, token, reason):
     batch = MeasurementBatch.objects.create(
         system=system, source=source, pushed_by=person, pushed_by_label="" if person else str(actor or ""),
         token=token, received=len(triples), first_at=first, last_at=last, sha256=_digest(triples), **counts)
-    Measurement.objects.bulk_create(
-        [Measurement(kpi_id=kpi_id, measured_at=moment, day=moment.date(), value=value, batch=batch)
-         for kpi_id, moment, value in to_write],
-        update_conflicts=True, unique_fields=["kpi", "measured_at"], update_fields=["value", "batch"],
-        batch_size=2000)
     per_kpi: dict[str, int] = defaultdict(int)
     for kpi, _m, _v in triples:
         per_kpi[kpi.key] += 1
@@ -224,7 +221,28 @@ def _store_system(*, actor, triples, source, token, reason):
     if token is not None:
         after["token_prefix"] = token.prefix
     ledger.record(actor=actor, action="monitoring.measurements.push", obj=batch, after=after, reason=reason)
-    return batch, counts
+    return batch, counts, [(kpi_id, moment, value, batch.pk) for kpi_id, moment, value in to_write]
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """Insert (kpi id, moment, value, batch id) rows, a moment already stored taking the new value: one prepared
+    statement run for every row of the push. The ORM's bulk_create prepares each value of each row in Python, which
+    cost ten times the database's own work on a 10,000-value push; the statement is the same on SQLite and
+    PostgreSQL (ON CONFLICT on the unique constraint monitoring_measurement_moment)."""
+    if not rows:
+        return
+    field = Measurement._meta.get_field
+    quote = connection.ops.quote_name
+    columns = [field(name).column for name in ("kpi", "measured_at", "day", "value", "batch")]
+    moment, day = field("measured_at"), field("day")
+    sql = (f"INSERT INTO {quote(Measurement._meta.db_table)} ({', '.join(map(quote, columns))}) "
+           f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({quote(columns[0])}, {quote(columns[1])}) "
+           f"DO UPDATE SET {quote(columns[3])} = excluded.{quote(columns[3])}, "
+           f"{quote(columns[4])} = excluded.{quote(columns[4])}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(kpi_id, moment.get_db_prep_value(at, connection),
+                                  day.get_db_prep_value(at.date(), connection), value, batch_id)
+                                 for kpi_id, at, value, batch_id in rows])
 
 
 def refresh_daily(kpis: list[Kpi], days) -> None:
