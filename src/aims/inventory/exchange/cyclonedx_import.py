@@ -58,6 +58,12 @@ class BomItem:
     diff: list[dict] = field(default_factory=list)  # known item: [{field, label, before, after}]
 
     @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language ("Model", "Jeu de données"); the code stays in `kind`."""
+        kinds = ComponentKind if self.target == "component" else DependencyKind
+        return kinds(self.kind).label if self.kind in kinds.values else self.kind
+
+    @property
     def key(self) -> tuple:
         provider = self.fields.get("provider" if self.target == "component" else "supplier", "")
         return (self.target, self.kind, self.fields["name"], self.fields.get("version_label", ""), provider)

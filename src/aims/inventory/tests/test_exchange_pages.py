@@ -80,6 +80,8 @@ def test_cyclonedx_upload_for_a_system(client, manager, make_system):
     upload = SimpleUploadedFile("bom.json", FIXTURE.read_bytes(), content_type="application/json")
     response = client.post(URL, {"step": "preview", "file": upload, "system": system.pk})
     assert response.context["summary"]["components_to_create"] == 3
+    kinds = {item.kind for item in response.context["plan"].items}
+    assert kinds and all(f"<td>{kind}</td>" not in response.content.decode() for kind in kinds)  # words, not codes
     response = client.post(URL, {"step": "apply", "token": response.context["token"]})
     assert response.status_code == 302 and response.url == system.get_absolute_url()
     assert Component.objects.count() == 3 and ModelCard.objects.filter(system=system).exists()
