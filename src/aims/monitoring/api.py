@@ -17,7 +17,9 @@ from ninja.security import HttpBearer
 
 from aims.core.api import changes_of, visible
 from aims.core.api_auth import API_AUTH
-from aims.core.api_utils import InputSchema, ListParams, page_of, paginate, search, visible_or_field_error
+from aims.core.api_utils import (
+    InputSchema, ListParams, RowSchema, page_of, paginate, search, visible_or_field_error,
+)
 from aims.core.models import User
 from aims.core.permissions import VIEW, can_in_unit
 from aims.inventory.models import AISystem
@@ -260,7 +262,7 @@ def kpi_threshold_history(request, kpi_id: int):
 
 # --- Measurements ----------------------------------------------------------------------------------------------------
 
-class MeasurementIn(InputSchema):
+class MeasurementIn(RowSchema):
     kpi_id: int | None = Field(None, description="The KPI's id; or give system and kpi.")
     system: str | None = Field(None, max_length=40, description="The system's reference code (defaults to the push "
                                                                  "token's system).")

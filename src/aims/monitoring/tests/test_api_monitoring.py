@@ -55,6 +55,21 @@ def test_a_pipeline_pushes_thousands_of_values_in_one_call(accuracy, owner):
     assert listed["count"] == 5000 and len(listed["items"]) == 10
 
 
+@pytest.mark.parametrize("bad, field", [
+    ({"kpi": "accu\x00racy"}, "kpi"),
+    ({"kpi_id": 99999999999999999999}, "kpi_id"),
+    ({"colour": "red"}, "colour"),
+    ({"value": "high"}, "value"),
+])
+def test_a_bad_row_in_a_push_is_refused_by_field_and_nothing_is_stored(accuracy, owner, bad, field):
+    rows = values(3, kpi=accuracy)
+    rows[1] = rows[1] | bad
+    response = call(Client(), "POST", "/monitoring/measurements", {"measurements": rows}, token=token_for(owner))
+    assert response.status_code == 422, response.content
+    assert any(field in str(problem) for problem in response.json()["error"]["fields"])
+    assert not Measurement.objects.filter(kpi=accuracy).exists()
+
+
 def test_a_push_token_pushes_for_its_system_only(system, make_system, make_kpi, owner):
     accuracy = make_kpi(system)
     other = make_kpi(make_system(name="Other"))
