@@ -251,37 +251,40 @@ def record_submission(*, actor, clock: Clock, authority: str, reference: str = "
 
 # --- Reminders ------------------------------------------------------------------------------------------------------
 
-def _recipients(incident: Incident, may_see: dict | None = None) -> list:
-    """The handler and the handler's manager, each only if they may open the incident. `may_see` memoises the
-    permission check by (person, unit) across a sweep, where the same people handle many incidents."""
+def _recipients(incident: Incident, memo: dict | None = None) -> list:
+    """The handler and the handler's manager, each only if they may open the incident. `memo` carries, across a sweep
+    where the same people handle many incidents, one instance per person (whose role scopes are then read once) and
+    the answer per (person, unit)."""
     handler = incident.handler
     people = [handler, handler.manager if handler.manager_id else None]
-    may_see = {} if may_see is None else may_see
+    memo = {} if memo is None else memo
     seen, result = set(), []
     for person in people:
         if person is None or person.pk in seen or not person.is_active:
             continue
         seen.add(person.pk)
+        person = memo.setdefault(("person", person.pk), person)
         key = (person.pk, incident.unit_id)
-        if key not in may_see:
-            may_see[key] = can_in_unit(person, VIEW, "incidents", incident.unit)
-        if may_see[key]:
+        if key not in memo:
+            memo[key] = can_in_unit(person, VIEW, "incidents", incident.unit)
+        if memo[key]:
             result.append(person)
     return result
 
 
-def _reminders(clock: Clock, point: float, people: list) -> list[dict]:
-    """The notifications (notify's arguments) reminding `people` of `clock` at escalation `point`."""
+def _reminders(clock: Clock, regime, point: float, people: list) -> list[dict]:
+    """The notifications (notify's arguments) reminding `people` of `clock` (of `regime`) at escalation `point`."""
     incident = clock.incident
     overdue = point >= 1.0
-    regime = clocks.regime(clock.regime)
+    deadline = next((d for d in regime.deadlines if d.key == clock.deadline), None)
     title = (gettext_lazy("Deadline passed: %(deadline)s of %(incident)s") if overdue
              else gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s"))
     body = gettext_lazy("Due on %(due)s (%(authority)s). Record the submission on the incident's page once the "
                         "report is sent.")
     return [dict(recipient=person, kind="incidents.clock", url=clock.get_absolute_url(), title=title, body=body,
-                 params={"deadline": _deadline_label(clock, person.language), "incident": incident.reference,
-                         "due": clock.due_at, "authority": regime.authority_in(person.language) if regime else ""})
+                 params={"deadline": deadline.label_in(person.language) if deadline else clock.deadline,
+                         "incident": incident.reference, "due": clock.due_at,
+                         "authority": regime.authority_in(person.language)})
             for person in people]
 
 
@@ -308,7 +311,7 @@ def send_reminders(*, now=None) -> int:
     with its ledger events appended together."""
     now = now or context.now()
     regimes = clocks.catalogue().regimes
-    reminded, may_see = 0, {}
+    reminded, memo = 0, {}
     while True:
         with transaction.atomic():
             batch = list(Clock.objects.select_for_update(of=("self",)).filter(state=Clock.State.RUNNING,
@@ -323,8 +326,8 @@ def send_reminders(*, now=None) -> int:
                 points = [p for p in clocks.reminder_points(regime) if p not in clock.reminders_sent
                           and clocks.point_moment(clock.anchor_at, clock.due_at, p) <= now] if regime else []
                 if points:
-                    people = _recipients(clock.incident, may_see)
-                    reminders += _reminders(clock, max(points), people)
+                    people = _recipients(clock.incident, memo)
+                    reminders += _reminders(clock, regime, max(points), people)
                     clock.reminders_sent = sorted(set(clock.reminders_sent) | set(points))
                     events.append(("incidents.clock.remind", clock, None,
                                    {"points": points, "people": [p.pk for p in people]}))
