@@ -107,6 +107,9 @@ class Risk(VersionedModel):
             # organisation-wide map scans this index, not the table). See benchmarks/risks.py.
             models.Index(fields=["unit", "method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                                  "residual_impact", "status"], name="risk_heatmap"),
+            # The register's owner choices (people owning a risk the reader sees): one probe per person for the
+            # reader's units, instead of every risk of that person (358 ms for a unit's owner at 200,000 risks).
+            models.Index(fields=["owner", "unit"], name="risk_owner_unit"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["title"], name="risk_title_sort"),
             models.Index(fields=["category"], name="risk_category_sort"),
