@@ -191,10 +191,17 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "aims.core.auth.AccountAdapter"
+# Lockout (aims.core.lockout): AIMS_LOGIN_LOCKOUT_ATTEMPTS failed sign-ins for one account (its login e-mail, whatever
+# node, host name or address they come through) within AIMS_LOGIN_LOCKOUT_MINUTES lock it for as many minutes; counted
+# in the shared cache. allauth's own limit stays, per client address only (password spraying from one address).
+LOGIN_LOCKOUT_ATTEMPTS = int(env("AIMS_LOGIN_LOCKOUT_ATTEMPTS", "5") or "5")
+LOGIN_LOCKOUT_MINUTES = int(env("AIMS_LOGIN_LOCKOUT_MINUTES", "15") or "15")
 ACCOUNT_RATE_LIMITS = {
-    # Lockout: 5 failed logins for one account within 15 minutes blocks further attempts for it.
-    "login_failed": env("AIMS_LOGIN_FAILED_LIMIT", "5/15m/key,20/15m/ip"),
+    "login_failed": env("AIMS_LOGIN_FAILED_LIMIT", "20/15m/ip"),
 }
+# The client address (ledger, sign-in history, allauth's per-address limit) is read from X-Forwarded-For through this
+# many reverse proxies AIMS trusts; 0 ignores the header, which anyone can write (aims.core.client_address).
+TRUSTED_PROXY_COUNT = int(env("AIMS_TRUSTED_PROXY_COUNT", "0") or "0")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from . import services
+from .client_address import client_address
 from .models import ApiToken
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -38,7 +39,7 @@ class TokenAuth(HttpBearer):
         if request.method not in SAFE_METHODS and "write" not in (row.scopes or []):
             raise HttpError(403, _("This API token is read-only; create a read-and-write token to make changes."))
         services.record_token_use(actor=user, token=row, details={
-            "ip": request.META.get("REMOTE_ADDR", ""), "method": request.method, "path": request.path[:200]})
+            "ip": client_address(request), "method": request.method, "path": request.path[:200]})
         # Services and permission checks read request.user; the session middleware left it anonymous.
         request.user = user
         request.api_token = row

@@ -97,6 +97,12 @@ def check_deployment(app_configs=None, **kwargs) -> list:
             f"AIMS_SITE_URL is {settings.SITE_URL}: links in e-mails (reminders, approvals, password resets) would "
             "point to the recipient's own machine. Set it to the address people use, e.g. https://aims.example.org.",
             id="aims.E011"))
+    if settings.SECURE_PROXY_SSL_HEADER is not None and not getattr(settings, "TRUSTED_PROXY_COUNT", 0):
+        problems.append(Warning(
+            "AIMS_BEHIND_PROXY is on but AIMS_TRUSTED_PROXY_COUNT is 0: the ledger and the sign-in history record the "
+            "proxy's address for every person, and the limit of failed sign-ins per address counts them all "
+            "together. Set AIMS_TRUSTED_PROXY_COUNT to the number of proxies in front of AIMS (usually 1).",
+            id="aims.W014"))
     if settings.HUEY.get("immediate"):
         problems.append(Warning(
             "AIMS_TASKS_IMMEDIATE is on: background work (e-mails, webhooks) runs inside web requests, which then "

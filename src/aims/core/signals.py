@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import services
+from . import lockout, services
+from .client_address import client_address
 
 
 def _client(request) -> dict:
     if request is None:
         return {}
-    return {"ip": request.META.get("REMOTE_ADDR", ""), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+    return {"ip": client_address(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
 
 
 @receiver(user_logged_in)
@@ -33,3 +35,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     identifier = str(credentials.get("email") or credentials.get("username") or "")[:150]
     services.record_auth_event(actor=None, action="auth.login_failed", label=identifier,
                                details={"identifier": identifier, **_client(request)})
+
+
+@receiver(password_reset)
+def on_password_reset(sender, request, user, **kwargs):
+    # A new password ends the lock of failed sign-ins (aims.core.lockout): the reset link proved the mailbox.
+    lockout.clear(user.email)

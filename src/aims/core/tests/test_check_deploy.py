@@ -17,6 +17,7 @@ GOOD = {
     "SESSION_COOKIE_SECURE": True,
     "CSRF_COOKIE_SECURE": True,
     "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "TRUSTED_PROXY_COUNT": 1,
     "CSRF_TRUSTED_ORIGINS": [],
     "SECRET_KEY_GENERATED": False,
     "AIMS_NODES": 1,
@@ -65,6 +66,7 @@ def test_a_good_single_node_and_a_good_scaled_out_configuration_pass():
     ({"SECURE_PROXY_SSL_HEADER": None}, "aims.E010", "does not trust the reverse proxy"),
     ({"SITE_URL": "http://127.0.0.1:8000", "SECURE_PROXY_SSL_HEADER": None}, "aims.E011", "own machine"),
     ({"SITE_URL": "http://aims.example.org"}, "aims.E013", "AIMS_BEHIND_PROXY is on"),
+    ({"TRUSTED_PROXY_COUNT": 0}, "aims.W014", "record the proxy's address for every person"),
 ])
 def test_each_misconfiguration_is_named(overrides, problem, words):
     found = findings(**overrides)
@@ -93,6 +95,6 @@ def test_the_command_exits_1_naming_the_problems_and_0_when_the_configuration_is
     for problem in ("aims.E001", "aims.E003", "aims.E005", "aims.E006", "aims.E007", "aims.E010"):
         assert problem in wrong.stderr
     sound = run_check(tmp_path, AIMS_SITE_URL="https://aims.example.org", AIMS_BEHIND_PROXY="on",
-                      AIMS_SECRET_KEY="x" * 64 + "-a-long-random-looking-key-for-tests-0123456789",
+                      AIMS_TRUSTED_PROXY_COUNT="1", AIMS_SECRET_KEY="x" * 64 + "-a-long-random-looking-key-for-tests-0123456789",
                       AIMS_ALLOWED_HOSTS="aims.example.org")
     assert sound.returncode == 0, sound.stderr

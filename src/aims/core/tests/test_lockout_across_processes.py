@@ -42,5 +42,5 @@ def test_failures_in_one_process_count_in_another(triggers_off_before_flush, set
     for _ in range(2):
         assert log_in(client, person.email, "Wrong-Password-123").status_code == 200
     response = log_in(client, person.email, DEFAULT_PASSWORD)
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed sign-ins for this account" in response.content.decode()
     assert "_auth_user_id" not in client.session

@@ -76,7 +76,7 @@ def test_five_failed_logins_lock_the_account_so_even_the_right_password_is_refus
     response = log_in(client, person.email)
 
     assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed sign-ins for this account" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert LedgerEvent.objects.filter(action="auth.login_failed").count() == 5
     assert LedgerEvent.objects.filter(action="auth.login_locked", object_label=person.email).count() == 1
