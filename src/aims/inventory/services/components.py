@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from aims.core.assignment import check_assignee
@@ -91,7 +92,16 @@ def delete_component(*, actor, component: Component, reason: str = "") -> None:
     used_by = component.system_links.count()
     if used_by:
         raise ValidationError(_("This component is still used by %(n)s systems; unlink it first.") % {"n": used_by})
-    _delete(actor=actor, obj=component, reason=reason)
+    documented_in = sorted({card.system.name for card in component.model_cards.select_related("system")})
+    if documented_in:  # a model card belongs to this version of the model: it is kept, and so is the version
+        raise ValidationError(_("This model version is documented by its model card in %(systems)s; the card is "
+                                "kept with the version it describes, so the version cannot be deleted.")
+                              % {"systems": ", ".join(documented_in)})
+    try:
+        _delete(actor=actor, obj=component, reason=reason)
+    except ProtectedError as error:  # another record (an incident's roll-back decision...) names this version
+        raise ValidationError(_("This component version is named by %(n)s other records (such as an incident's "
+                                "decision) and is kept for them.") % {"n": len(error.protected_objects)}) from None
 
 
 @transaction.atomic

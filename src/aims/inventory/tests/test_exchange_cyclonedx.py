@@ -289,8 +289,17 @@ def test_export_import_export_is_stable_and_writes_nothing(manager, make_system,
     assert result.applied and LedgerEvent.objects.count() == events  # nothing changed, nothing ledgered
     second = cyclonedx_export.system_bom_json(system)
     assert _stable(second) == _stable(first)
-    assert second.replace(json.loads(second)["serialNumber"], "").split('"timestamp"')[0] == \
-        first.replace(json.loads(first)["serialNumber"], "").split('"timestamp"')[0]
+    assert _masked(second) == _masked(first)  # byte for byte, the two volatile values aside
+    assert _masked(first).count("<masked>") == 2
+
+
+def _masked(text: str) -> str:
+    """The exported text with only its serial number and timestamp values blanked, everything else byte for byte."""
+    document = json.loads(text)
+    for value in (document["serialNumber"], document["metadata"]["timestamp"]):
+        assert text.count(json.dumps(value)) == 1
+        text = text.replace(json.dumps(value), '"<masked>"')
+    return text
 
 
 def _two_models_bom(bom_bytes) -> bytes:
@@ -343,3 +352,81 @@ def test_a_card_is_written_per_model_on_the_page_and_by_the_service(client, mana
     page = client.get(f"{system.get_absolute_url()}?tab=documentation").content.decode()
     assert f'data-model-card="{supplier_model.pk}"' in page and 'data-model-card="system"' in page
     assert f"?component={supplier_model.pk}" in page
+
+
+def _next_release_bom(bom_bytes) -> bytes:
+    """The same system a release later: RankNet 4.0 (a new version, with a card of its own) replaces 3.2."""
+    document = json.loads(bom_bytes)
+    model = document["components"][0]
+    model.update({"version": "4.0"})
+    model["modelCard"] = {"modelParameters": {"task": "re-ranking"},
+                          "considerations": {"technicalLimitations": ["Trained on 2026 data only"]}}
+    return json.dumps(document).encode()
+
+
+def test_a_new_model_version_gets_its_own_card_and_the_earlier_version_keeps_its_card(manager, make_system,
+                                                                                       bom_bytes):
+    system = make_system()
+    assert cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="v3.json", system=system).applied
+    earlier = ModelCard.objects.get(system=system)
+    plan = cyclonedx_import.plan_bom(actor=manager, data=_next_release_bom(bom_bytes), filename="v4.json",
+                                     system=system)
+    [card] = plan.cards
+    assert not card.exists  # a new version is a new card, not a change to 3.2's
+    result = cyclonedx_import.apply_bom(actor=manager, data=_next_release_bom(bom_bytes), filename="v4.json",
+                                       system=system)
+    assert result.applied and result.model_cards == 1
+    v3, v4 = (Component.objects.get(name="RankNet CV", version_label=label) for label in ("3.2", "4.0"))
+    assert v4.previous_version is None or v4.previous_version == v3
+    assert ModelCard.objects.get(system=system, component=v4).task == "re-ranking"
+    kept = ModelCard.objects.get(system=system, component=v3)
+    assert (kept.pk, kept.version, kept.task, kept.technical_limitations) == (
+        earlier.pk, earlier.version, earlier.task, earlier.technical_limitations)
+
+    exported = cyclonedx_export.system_bom(system)
+    cards = {c["version"]: c["modelCard"] for c in exported["components"] if c["type"] == "machine-learning-model"}
+    assert (cards["3.2"]["modelParameters"]["task"], cards["4.0"]["modelParameters"]["task"]) == ("ranking",
+                                                                                                  "re-ranking")
+
+    # The system moves to 4.0: 3.2 is unlinked, its card stays with it, and the version it documents is kept.
+    services.unlink_component(actor=manager, link=SystemComponent.objects.get(system=system, component=v3))
+    with pytest.raises(ValidationError) as excinfo:
+        services.delete_component(actor=manager, component=v3)
+    assert "documented by its model card" in str(excinfo.value) and system.name in str(excinfo.value)
+    assert ModelCard.objects.filter(system=system, component=v3).exists()
+
+
+def test_the_import_page_shows_the_card_diff_field_by_field(client, manager, make_system, bom_bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    system = make_system()
+    assert cyclonedx_import.apply_bom(actor=manager, data=bom_bytes, filename="first.json", system=system).applied
+    document = json.loads(bom_bytes)
+    document["components"][0]["modelCard"] = {"modelParameters": {"task": "scoring"}}
+    client.force_login(manager)
+    upload = SimpleUploadedFile("second.json", json.dumps(document).encode(), content_type="application/json")
+    page = client.post(reverse("inventory:import"), {"step": "preview", "file": upload, "system": system.pk})
+    text = page.content.decode()
+    diff = text.split("data-card-diff", 1)[1].split("</table>", 1)[0]
+    assert '<tr data-field="task"><td>Task</td><td>ranking</td><td>scoring</td></tr>' in diff
+    assert diff.count("<tr data-field=") == 1  # only what the document states; nothing else would be blanked
+    upload = SimpleUploadedFile("same.json", bom_bytes, content_type="application/json")
+    text = client.post(reverse("inventory:import"), {"step": "preview", "file": upload,
+                                                      "system": system.pk}).content.decode()
+    assert "data-card-unchanged" in text and "data-card-diff" not in text
+
+
+def test_a_version_other_records_keep_is_refused_in_plain_words(manager, monkeypatch):
+    from django.db.models import ProtectedError
+
+    model = services.create_component(actor=manager, kind=ComponentKind.MODEL, name="Rolled back to")
+
+    def protected(self, *args, **kwargs):  # as an incident's roll-back decision (on_delete=PROTECT) makes it
+        raise ProtectedError("protected", {object()})
+
+    monkeypatch.setattr(Component, "delete", protected)
+    with pytest.raises(ValidationError) as excinfo:
+        services.delete_component(actor=manager, component=model)
+    assert "named by 1 other records" in str(excinfo.value)
+    assert not LedgerEvent.objects.filter(action="inventory.component.delete").exists()
