@@ -3,6 +3,7 @@ Annex I legislation named, general-purpose AI as its own track, "don't know" kep
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from aims.catalogs import load_catalog
 from aims.core.models import Notification, Task
@@ -270,6 +271,22 @@ def test_annex_iii_labels_are_as_wide_as_the_act():
     assert "grant, reduce, revoke or reclaim" in choices["public_benefits"]
     assert "reliability of evidence" in choices["asylum_visa_applications"]
     assert "applying the law to a concrete set of facts" in choices["judicial_assistance"]
+    french = {c["value"]: c["label"]["fr"] for q in ai_act.catalogue()["questions"] if q["key"] == "annex_iii_uses"
+              for c in q["choices"]}
+    assert "accorder, réduire, révoquer ou récupérer" in french["public_benefits"]
+    assert "fiabilité des preuves" in french["asylum_visa_applications"]
+    assert "application du droit à un ensemble concret de faits" in french["judicial_assistance"]
+
+
+def test_a_blank_answer_is_refused_in_the_readers_language():
+    given = {k: v for k, v in CV_SCREENING.items() if k != "deployer_type"}
+    with translation.override("fr"):
+        with pytest.raises(ValidationError) as excinfo:
+            ai_act.propose(given)
+        with pytest.raises(ValidationError) as mixed:
+            ai_act.propose(answers(annex_iii_uses=["none", "recruitment"]))
+    assert excinfo.value.message_dict == {"deployer_type": ["Une réponse est requise pour cette question."]}
+    assert "ne peuvent pas" in mixed.value.message_dict["annex_iii_uses"][0]
 
 
 # --- 9. French throughout: facts stored, words rendered ------------------------------------------------------------

@@ -118,3 +118,18 @@ def test_skipped_components_are_printed_as_warnings(make_system, tmp_path):
         {"type": "container", "bom-ref": "img", "name": "scoring-image", "version": "4"}))
     _out, err = _run("import", "inventory", str(bom), "--system", "AIS-BOM")
     assert "warning: $.components[4] (scoring-image): components of type “container” are not inventoried" in err
+
+
+def test_a_shorter_card_is_shown_field_by_field_on_the_command_line_and_blanks_nothing(make_system, tmp_path):
+    system = make_system(reference_code="AIS-CARD")
+    _run("import", "inventory", str(FIXTURE), "--system", "AIS-CARD")
+    before = ModelCard.objects.get(system=system)
+    bom = _bom_with(tmp_path, lambda d: d["components"][0].update(modelCard={"modelParameters": {"task": "scoring"}}))
+    out, _err = _run("import", "inventory", str(bom), "--system", "AIS-CARD", "--dry-run")
+    assert "model card of 'RankNet CV' in" in out and "1 field(s) to change" in out
+    assert "task: ranking -> scoring" in out.lower()
+    out, _err = _run("import", "inventory", str(bom), "--system", "AIS-CARD")
+    after = ModelCard.objects.get(system=system)
+    assert after.task == "scoring" and after.users == before.users and after.use_cases == before.use_cases
+    out, _err = _run("import", "inventory", str(bom), "--system", "AIS-CARD", "--dry-run")
+    assert "model card of 'RankNet CV' in" in out and "unchanged" in out and "to change" not in out

@@ -57,3 +57,15 @@ def test_the_validator_is_compiled_once_and_validates_offline():
     assert schema.schema_problems(document, "1.6") == []
     with pytest.raises(ValueError):
         schema._retrieve("https://example.org/evil.json")
+
+
+def test_the_explanations_read_in_french():
+    from django.utils import translation
+
+    document = json.loads(FIXTURE.read_text())
+    document["components"][0]["licenses"] = [{"license": {"id": "MIT", "name": "MIT License"}}]
+    with translation.override("fr"):
+        [syntax] = problems_of(b'{\n  "bomFormat": "CycloneDX",\n  "specVersion": "1.6",\n}\n')
+        schema_problems = problems_of(json.dumps(document).encode())
+    assert "une virgule en trop après la dernière propriété, ligne 3 ?" in syntax.message
+    assert "indiquez soit un" in {p.path: p.message for p in schema_problems}["$.components[0].licenses"]

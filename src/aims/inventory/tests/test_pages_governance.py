@@ -91,6 +91,24 @@ def test_the_recorded_basis_and_dates_read_in_the_readers_language(client, make_
     assert "Organisation role" not in page
 
 
+def test_the_art_27_duty_and_a_blank_answer_read_in_french(client, make_system, manager):
+    system = make_system()
+    services.classify_system(actor=manager, system=system, answers={**CV_ANSWERS, "deployer_type": "public_body"})
+    manager.language = "fr"
+    manager.save()
+    client.force_login(manager)
+    with translation.override("en"):  # the request activates French; leave English behind for the next tests
+        page = client.get(tab(system, "classification"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        posted = {k: v for k, v in CV_ANSWERS.items() if k != "transparency_cases"}
+        response = client.post(reverse("inventory:system_classify", args=[system.pk]), posted,
+                               HTTP_ACCEPT_LANGUAGE="fr")
+    row = re.search(r'<tr data-obligation="fria">.*?</tr>', page, re.S).group(0)
+    assert "art. 27" in row and "Analyse d&#x27;impact sur les droits fondamentaux" in row
+    assert response.status_code == 400
+    question = re.search(r'id="q-transparency_cases".*?</fieldset>', response.content.decode(), re.S).group(0)
+    assert "Cochez chaque réponse qui s&#x27;applique" in question and 'role="alert"' in question
+
+
 def test_a_provisional_classification_says_so_and_offers_no_sign_off(client, make_system, manager, owner):
     system = make_system()
     services.classify_system(actor=manager, system=system, answers={**CV_ANSWERS, "annex_iii_uses": ["dont_know"]})
