@@ -238,6 +238,14 @@ PAGES = {
     "suppliers:assessment_complete": W("suppliers", "supplier_assessment"),
     "suppliers:supplier_submit": W("suppliers", "supplier"), "suppliers:supplier_approve": P("supplier"),
     "suppliers:supplier_return": P("supplier"), "suppliers:supplier_suspend": W("suppliers", "supplier"),
+    # Questionnaires: the supplier's owner and backup, or whoever may change the supplier; the private link needs no
+    # account (its secret is the key: tests in suppliers/tests/test_questionnaire_link.py).
+    "suppliers:questionnaire_send": W("suppliers", "supplier"),
+    "suppliers:questionnaire_detail": R("suppliers", "supplier_questionnaire"),
+    "suppliers:questionnaire_review": W("suppliers", "supplier_questionnaire"),
+    "suppliers:questionnaire_return": W("suppliers", "supplier_questionnaire"),
+    "suppliers:questionnaire_revoke": W("suppliers", "supplier_questionnaire"),
+    "supplier_questionnaire": PUBLIC,
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
@@ -252,7 +260,8 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"drift_run$|closure_start|closure_save|closure_sign|contact_add|contact_remove|certification_add|"
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
                        r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
-                       r"hold_release|review_save|review_decide|review_action_done)")
+                       r"hold_release|review_save|review_decide|review_action_done|questionnaire_send|questionnaire_review|"
+                       r"questionnaire_return|questionnaire_revoke)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -516,6 +525,8 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     supplier_certification = suppliers.add_certification(actor=admin, supplier=supplier, scheme="iso27001")
     supply = suppliers.link_supply(actor=admin, supplier=supplier, component=component)
     supplier_assessment = suppliers.start_assessment(actor=admin, supplier=supplier)
+    supplier_questionnaire, questionnaire_secret = suppliers.send_questionnaire(actor=admin, supplier=supplier,
+                                                                                contact=supplier_contact)
     drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
         {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
          "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
@@ -546,7 +557,8 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "change_suggestion": ChangeSuggestion.objects.get(alert=alert), "drift_run": drift_run,
             "closure": closure_review, "supplier": supplier, "supplier_contact": supplier_contact,
             "supplier_certification": supplier_certification, "supply": supply,
-            "supplier_assessment": supplier_assessment}
+            "supplier_assessment": supplier_assessment, "supplier_questionnaire": supplier_questionnaire,
+            "questionnaire_secret": questionnaire_secret}
 
 
 @pytest.fixture
@@ -626,9 +638,9 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "pk" and rule.obj == "evidence_link":
             values[argument] = objects["evidence"].pk
         elif argument == "pk" and rule.obj in ("supplier_contact", "supplier_certification", "supply",
-                                               "supplier_assessment"):
+                                               "supplier_assessment", "supplier_questionnaire"):
             values[argument] = objects["supplier"].pk
-        elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk"):
+        elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk", "questionnaire_pk"):
             values[argument] = objects[rule.obj].pk
         elif argument == "pk" and rule.obj == "component_dependency":
             values[argument] = objects["component"].pk
@@ -646,6 +658,8 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
             values[argument] = objects["classification"].pk
         elif argument == "decision_pk":
             values[argument] = objects["decision"].pk
+        elif argument == "secret":
+            values[argument] = objects["questionnaire_secret"]
         elif argument == "number":
             values[argument] = 1
         elif argument == "regime":

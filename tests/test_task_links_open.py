@@ -83,6 +83,7 @@ ACTIONS = {
     "approval.incidents.review.": "Approve the review",
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
+    "suppliers.questionnaire.": "Accept the answers and complete the assessment",
 }
 
 
@@ -269,6 +270,12 @@ def suppliers_scenario(*, manager, owner, unit) -> None:
     suppliers.return_supplier(actor=manager, supplier=lumen, comment="Add the SOC 2 report")
     suppliers.submit_for_approval(actor=owner, supplier=lumen)
     suppliers.approve_supplier(actor=manager, supplier=lumen)
+    # A questionnaire answered through its private link and submitted: its owner is asked to review it.
+    contact = suppliers.add_contact(actor=owner, supplier=lumen, name="Ada", email="ada@lumen.example")
+    questionnaire, secret = suppliers.send_questionnaire(actor=owner, supplier=lumen, contact=contact, email=False)
+    suppliers.save_answers(secret=secret, answers={q["key"]: "yes" if q["kind"] == "choice" else "Text"
+                                                   for q in suppliers.questions(questionnaire.template)})
+    suppliers.submit_questionnaire(secret=secret)
 
 
 def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .api import api
+from .suppliers.views_public import questionnaire_page
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("monitoring/", include("aims.monitoring.urls")),
     path("suppliers/", include("aims.suppliers.urls")),
     path("incidents/", include("aims.incidents.urls")),
+    # A supplier's contact answers a due-diligence questionnaire here without an account (the secret is the key).
+    path("supplier-questionnaire/<str:secret>/", questionnaire_page, name="supplier_questionnaire"),
     path("", include("aims.core.urls")),
 ]
 

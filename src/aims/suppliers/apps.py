@@ -13,10 +13,10 @@ class SuppliersConfig(AppConfig):
         from . import approvals, gates, tasks  # noqa: F401  (periodic jobs register with Huey)
         from . import demo as suppliers_demo
         from . import labels as suppliers_labels
-        from .models import Assessment, Certification, Contact, Supplier, Supply
+        from .models import Assessment, Certification, Contact, Questionnaire, Supplier, Supply
 
         registry.register(Supplier, url_name="suppliers:supplier_detail")
-        for model in (Assessment, Certification, Contact, Supply):
+        for model in (Assessment, Certification, Contact, Questionnaire, Supply):
             registry.register(model)
         labels.register_actions(suppliers_labels.ACTIONS)
         approvals.register()

@@ -83,7 +83,7 @@ class SupplierForm(VersionedForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "email", "function", "phone"]
+        fields = ["name", "email", "function", "phone", "language"]
 
 
 class CertificationForm(forms.ModelForm):
@@ -118,3 +118,24 @@ class ScoreForm(forms.Form):
 class CommentForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                               max_length=5000)
+
+
+class SendQuestionnaireForm(forms.Form):
+    contact = forms.ModelChoiceField(label=_("Send to"), queryset=Contact.objects.none())
+    days = forms.IntegerField(label=_("Link valid for (days)"), min_value=1, max_value=services.MAX_LINK_DAYS)
+
+    def __init__(self, *args, supplier=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if supplier is not None:
+            self.fields["contact"].queryset = supplier.contacts.order_by("name", "pk")
+        self.fields["days"].initial = services.default_link_days()
+
+
+class FollowUpForm(forms.Form):
+    question = forms.CharField(label=_("Your question to the supplier"), widget=forms.Textarea(attrs={"rows": 3}),
+                               max_length=services.MAX_ANSWER)
+
+
+class ReviewForm(forms.Form):
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=20000)

@@ -9,6 +9,13 @@ ACTIONS = {
     "suppliers.supplier.suspend": _("Supplier suspended"),
     "suppliers.supplier.criticality": _("Supplier criticality recomputed"),
     "suppliers.assessment.complete": _("Supplier assessment completed"),
+    "suppliers.questionnaire.answer": _("Questionnaire answers saved by the supplier"),
+    "suppliers.questionnaire.attach": _("File attached to the questionnaire by the supplier"),
+    "suppliers.questionnaire.submit": _("Questionnaire submitted by the supplier"),
+    "suppliers.questionnaire.return": _("Questionnaire returned to the supplier for follow-up"),
+    "suppliers.questionnaire.review": _("Questionnaire reviewed"),
+    "suppliers.questionnaire.revoke": _("Questionnaire link revoked"),
+    "suppliers.questionnaire.expire": _("Questionnaire link expired"),
 }
 
 

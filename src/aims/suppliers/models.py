@@ -172,8 +172,10 @@ class Contact(VersionedModel):
     email = models.EmailField(_("e-mail address"))
     function = models.CharField(_("function"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The language questionnaires are sent in; empty: the organisation's default.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
-    ledger_fields = ("supplier_id", "name", "email", "function", "phone")
+    ledger_fields = ("supplier_id", "name", "email", "function", "phone", "language")
     permission_domain = "suppliers"
     unit_path = "supplier__unit"
 
@@ -286,3 +288,79 @@ class Assessment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.supplier} · {self.get_state_display()}"
+
+
+class QuestionnaireState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Being answered")
+    SUBMITTED = "submitted", _("Submitted, to review")
+    RETURNED = "returned", _("Returned for follow-up")
+    REVIEWED = "reviewed", _("Reviewed")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class Questionnaire(VersionedModel):
+    """A due-diligence questionnaire sent to a supplier's contact as a private link that needs no account.
+
+    The link's secret is never stored: only its SHA-256 (core.services.hash_token, as for API tokens). The template
+    (questions, weights, controls) is copied from the catalogue when sent, with its version, so a later edition of
+    the catalogue never changes what was asked or how past answers score. The score is computed, never typed.
+    """
+
+    State = QuestionnaireState
+    # The link opens the form in these states; it shows what was sent (no form) once submitted.
+    OPEN_STATES = (QuestionnaireState.SENT, QuestionnaireState.ANSWERED, QuestionnaireState.RETURNED)
+    LIVE_STATES = OPEN_STATES + (QuestionnaireState.SUBMITTED,)
+
+    supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.CASCADE,
+                                 related_name="questionnaires")
+    contact = models.ForeignKey(Contact, verbose_name=_("sent to"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="questionnaires")
+    contact_email = models.EmailField(_("sent to (e-mail)"))
+    assessment = models.ForeignKey(Assessment, verbose_name=_("assessment"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="questionnaires")
+    template_version = models.CharField(_("template version"), max_length=40)
+    template = models.JSONField(_("questions"), default=dict, editable=False)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    attachments = models.ManyToManyField("evidence.EvidenceItem", verbose_name=_("attached files"), blank=True,
+                                         related_name="supplier_questionnaires")
+    state = models.CharField(_("state"), max_length=12, choices=QuestionnaireState.choices,
+                             default=QuestionnaireState.SENT, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("link expires on"), db_index=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("last saved on"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted on"), null=True, blank=True)
+    follow_up = models.TextField(_("follow-up question"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed on"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True,
+                                             validators=[MinValueValidator(0), MaxValueValidator(100)])
+    section_scores = models.JSONField(_("score per section"), default=dict, blank=True)
+    report = models.ForeignKey("evidence.EvidenceItem", verbose_name=_("answered questionnaire (evidence)"),
+                               null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    ledger_fields = ("supplier_id", "contact_id", "contact_email", "assessment_id", "template_version", "language",
+                     "answers", "state", "expires_at", "sent_by_id", "sent_at", "submitted_at", "follow_up",
+                     "reviewed_by_id", "reviewed_at", "summary", "score", "section_scores", "report_id")
+    permission_domain = "suppliers"
+    unit_path = "supplier__unit"
+
+    class Meta:
+        ordering = ["supplier", "-sent_at", "-id"]
+        verbose_name = _("supplier questionnaire")
+        verbose_name_plural = _("supplier questionnaires")
+        indexes = [models.Index(fields=["supplier", "sent_at"], name="questionnaire_supplier_sent"),
+                   models.Index(fields=["state", "expires_at"], name="questionnaire_state_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} · {_('questionnaire')} {self.template_version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("suppliers:questionnaire_detail", args=[self.supplier_id, self.pk])

@@ -11,3 +11,11 @@ def refresh_supplier_criticality() -> int:
     from .services import refresh_all_criticalities
 
     return refresh_all_criticalities()
+
+
+@periodic("suppliers-questionnaire-expiry", crontab(hour="4", minute="45"),
+          "Mark the questionnaire links past their date as expired")
+def expire_supplier_questionnaires() -> int:
+    from .services import expire_questionnaires
+
+    return expire_questionnaires()

@@ -22,4 +22,12 @@ urlpatterns = [
     path("<int:pk>/approve/", views.supplier_approve, name="supplier_approve"),
     path("<int:pk>/return/", views.supplier_return, name="supplier_return"),
     path("<int:pk>/suspend/", views.supplier_suspend, name="supplier_suspend"),
+    path("<int:pk>/questionnaires/", views.questionnaire_send, name="questionnaire_send"),
+    path("<int:pk>/questionnaires/<int:questionnaire_pk>/", views.questionnaire_detail, name="questionnaire_detail"),
+    path("<int:pk>/questionnaires/<int:questionnaire_pk>/review/", views.questionnaire_review,
+         name="questionnaire_review"),
+    path("<int:pk>/questionnaires/<int:questionnaire_pk>/follow-up/", views.questionnaire_return,
+         name="questionnaire_return"),
+    path("<int:pk>/questionnaires/<int:questionnaire_pk>/revoke/", views.questionnaire_revoke,
+         name="questionnaire_revoke"),
 ]

@@ -19,8 +19,10 @@ from aims.core.permissions import can_anywhere, get_for
 from aims.core.views_org import _posted, tab_context
 
 from . import services
-from .forms import CertificationForm, CommentForm, ContactForm, ScoreForm, SupplierForm, SupplyForm
-from .models import Assessment, Certification, Contact, Criticality, Status, Supplier, Supply
+from .forms import (
+    CertificationForm, CommentForm, ContactForm, ScoreForm, SendQuestionnaireForm, SupplierForm, SupplyForm,
+)
+from .models import Assessment, Certification, Contact, Criticality, Questionnaire, Status, Supplier, Supply
 
 PER_PAGE = 50
 SORTS = {
@@ -122,6 +124,9 @@ def supplier_detail(request, pk: int, **bound):
         "supplies": supplier.supplies.select_related("component", "dependency").order_by("pk"),
         "assessments": supplier.assessments.select_related("reviewed_by").order_by("-started_at", "-pk"),
         "systems": dependent[:200],
+        "questionnaires": _with_progress(questionnaire_rows(supplier)),
+        "may_handle": services.may_handle(user, supplier),
+        "send_form": SendQuestionnaireForm(supplier=supplier),
         "contact_form": bound.get("contact_form") or ContactForm(),
         "certification_form": bound.get("certification_form") or CertificationForm(),
         "supply_form": bound.get("supply_form") or SupplyForm(user=user),
@@ -323,3 +328,133 @@ def supplier_suspend(request, pk: int):
         _refused(request, supplier, error)
         return redirect(supplier.get_absolute_url())
     return _done(request, supplier, _("The supplier was suspended."))
+
+
+# --- Due-diligence questionnaires ------------------------------------------------------------------------------------
+
+def _handled_supplier(request, pk: int) -> Supplier:
+    """The supplier, for its owner, its backup or anyone who may change it (the services check it again)."""
+    supplier = visible_supplier(request, pk)
+    if not services.may_handle(request.user, supplier):
+        raise PermissionDenied
+    return supplier
+
+
+def _with_progress(rows: list) -> list:
+    from .catalog import questions
+
+    for row in rows:
+        asked = questions(row.template)
+        row.question_count = len(asked)
+        row.answered_count = sum(1 for q in asked if str(row.answers.get(q["key"], "")).strip())
+    return rows
+
+
+def questionnaire_rows(supplier: Supplier) -> list:
+    return list(supplier.questionnaires.select_related("contact", "sent_by", "reviewed_by").order_by("-sent_at", "-pk"))
+
+
+@login_required
+@require_POST
+def questionnaire_send(request, pk: int):
+    from django.core.exceptions import ValidationError
+
+    from .forms import SendQuestionnaireForm
+
+    supplier = _handled_supplier(request, pk)
+    form = SendQuestionnaireForm(request.POST, supplier=supplier)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(supplier.get_absolute_url() + "#questionnaires")
+    try:
+        questionnaire, secret = services.send_questionnaire(actor=request.user, supplier=supplier,
+                                                            contact=form.cleaned_data["contact"],
+                                                            days=form.cleaned_data["days"])
+    except ValidationError as error:
+        _refused(request, supplier, error)
+        return redirect(supplier.get_absolute_url() + "#questionnaires")
+    # The link is shown once, here, beside the e-mail sent to the contact: only its hash is kept.
+    return render(request, "suppliers/questionnaire_sent.html", {
+        "supplier": supplier, "questionnaire": questionnaire,
+        "link": request.build_absolute_uri(services.questionnaire_link(secret))})
+
+
+def _questionnaire(request, pk: int, questionnaire_pk: int, *, handle: bool = False):
+    supplier = _handled_supplier(request, pk) if handle else visible_supplier(request, pk)
+    questionnaire = get_object_or_404(Questionnaire.objects.select_related(
+        "contact", "sent_by", "reviewed_by", "assessment", "report"), pk=questionnaire_pk, supplier=supplier)
+    questionnaire.supplier = supplier
+    return supplier, questionnaire
+
+
+@login_required
+def questionnaire_detail(request, pk: int, questionnaire_pk: int):
+    """The review page: every answer, the score per section and overall (computed), follow-up, review, revoke."""
+    from aims.core.labels import language
+
+    from .catalog import compute_score, localised
+
+    supplier, questionnaire = _questionnaire(request, pk, questionnaire_pk)
+    lang = language()
+    score, section_scores = compute_score(questionnaire.template, questionnaire.answers)
+    choice_labels = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No"), "na": _("Not applicable")}
+    sections = [{"key": section["key"], "title": localised(section["title"], lang),
+                 "score": section_scores.get(section["key"]), "questions": [
+                     {"key": q["key"], "text": localised(q["text"], lang), "kind": q.get("kind"),
+                      "weight": q.get("weight"), "control": q.get("control"),
+                      "answer": (choice_labels.get(questionnaire.answers.get(q["key"]), "")
+                                 if q.get("kind") == "choice" else questionnaire.answers.get(q["key"], ""))}
+                     for q in section.get("questions", [])]}
+                for section in questionnaire.template.get("sections", [])]
+    from .forms import FollowUpForm, ReviewForm
+
+    return render(request, "suppliers/questionnaire_detail.html", {
+        "supplier": supplier, "questionnaire": questionnaire, "sections": sections, "score": score,
+        "may_handle": services.may_handle(request.user, supplier),
+        "live": questionnaire.state in Questionnaire.LIVE_STATES,
+        "attachments": questionnaire.attachments.select_related("current_version").order_by("pk"),
+        "follow_up_form": FollowUpForm(), "review_form": ReviewForm(),
+    })
+
+
+def _questionnaire_action(request, pk: int, questionnaire_pk: int, act, message: str):
+    from django.core.exceptions import ValidationError
+
+    supplier, questionnaire = _questionnaire(request, pk, questionnaire_pk, handle=True)
+    try:
+        act(questionnaire)
+    except ValidationError as error:
+        _refused(request, supplier, error)
+        return redirect(questionnaire.get_absolute_url())
+    messages.success(request, message)
+    return redirect(questionnaire.get_absolute_url())
+
+
+@login_required
+@require_POST
+def questionnaire_review(request, pk: int, questionnaire_pk: int):
+    summary = request.POST.get("summary", "")[:20000]
+    return _questionnaire_action(
+        request, pk, questionnaire_pk,
+        lambda q: services.review_questionnaire(actor=request.user, questionnaire=q, summary=summary),
+        _("The questionnaire was reviewed and the assessment completed with its score."))
+
+
+@login_required
+@require_POST
+def questionnaire_return(request, pk: int, questionnaire_pk: int):
+    question = request.POST.get("question", "")[:services.MAX_ANSWER + 1]
+    return _questionnaire_action(
+        request, pk, questionnaire_pk,
+        lambda q: services.return_for_follow_up(actor=request.user, questionnaire=q, question=question),
+        _("The questionnaire was returned to the supplier with your question."))
+
+
+@login_required
+@require_POST
+def questionnaire_revoke(request, pk: int, questionnaire_pk: int):
+    reason = request.POST.get("reason", "")[:5000]
+    return _questionnaire_action(
+        request, pk, questionnaire_pk,
+        lambda q: services.revoke_questionnaire(actor=request.user, questionnaire=q, reason=reason),
+        _("The questionnaire's link was revoked."))
