@@ -112,10 +112,11 @@ def update_supplier(*, actor, supplier: Supplier, changes: dict, expected_versio
 # --- Contacts, certifications ------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def add_contact(*, actor, supplier: Supplier, name: str, email: str, function: str = "", phone: str = "") -> Contact:
+def add_contact(*, actor, supplier: Supplier, name: str, email: str, function: str = "", phone: str = "",
+                language: str = "") -> Contact:
     require(actor, CHANGE, supplier)
     contact = Contact(supplier=supplier, name=_text(name, "name", required=True, limit=200), email=email,
-                      function=function, phone=phone)
+                      function=function, phone=phone, language=language or "")
     stamp_new(contact)
     return _create(actor=actor, obj=contact)
 
