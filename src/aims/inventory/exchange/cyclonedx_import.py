@@ -626,19 +626,12 @@ def _create_items(actor, plan: BomPlan, result: BomResult, reason: str, progress
 
 
 def _refresh_known(actor, plan: BomPlan, result: BomResult, reason: str) -> None:
-    for item in plan.items:
-        if not item.refresh:
-            continue
-        try:
-            if item.target == "component":
-                services.update_component(actor=actor, component=item.existing, changes=dict(item.refresh),
-                                          reason=reason)
-            else:
-                services.update_dependency(actor=actor, dependency=item.existing, changes=dict(item.refresh),
-                                           reason=reason)
-            result.refreshed += 1
-        except (ValidationError, PermissionDenied) as error:
-            result.problems.extend(_service_problems(error, item.path))
+    """The known components and dependencies the user asked to refresh, in bulk (a fixed number of queries whatever
+    the number of rows), each refused row named at its JSON path."""
+    for target, update in (("component", services.update_components), ("dependency", services.update_dependencies)):
+        known = [item for item in plan.items if item.refresh and item.target == target]
+        result.refreshed += len(_bulk(result, [item.path for item in known], update, actor=actor,
+                                      updates=[(item.existing, dict(item.refresh)) for item in known], reason=reason))
 
 
 def _save_cards(actor, plan: BomPlan, objects: dict, result: BomResult, reason: str) -> None:

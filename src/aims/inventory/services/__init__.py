@@ -5,7 +5,7 @@ Import from here: `from aims.inventory import services; services.create_system(a
 
 from .bulk import (  # noqa: F401
     RowErrors, create_components, create_dependencies, create_model_cards, link_component_dependencies,
-    link_components, link_system_dependencies,
+    link_components, link_system_dependencies, update_components, update_dependencies,
 )
 from .changes import (  # noqa: F401
     approve_change, eligible_slots, make_change_effective, pending_slots, reject_change, request_change,

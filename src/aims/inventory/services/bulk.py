@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aims.core import ledger
+from aims.core import context, ledger
 from aims.core.permissions import ADD, CHANGE, VIEW, require
-from aims.core.services import stamp_new
+from aims.core.services import _unchanged_fields, stamp_new
 
 from ..models import (
     AISystem, Component, ComponentDependency, ComponentKind, Dependency, ModelCard, SystemComponent, SystemDependency,
@@ -104,6 +104,71 @@ def create_dependencies(*, actor, rows: list[dict], owner_unit=None, reason: str
     """create_dependency for many rows ({"kind", "name", and fields of DEPENDENCY_EDITABLE})."""
     return _new_items(actor=actor, model=Dependency, editable=DEPENDENCY_EDITABLE, rows=rows, owner_unit=owner_unit,
                       key_fields=("kind", "name", "version_label", "supplier"), reason=reason)
+
+
+def _changed_items(*, actor, model, editable, updates: list[tuple], reason: str) -> list:
+    """update_component / update_dependency for many (object, changes): each row locked and re-read, validated as the
+    one-by-one update validates it, saved with its version bumped, and one ledger event of its difference each; the
+    permission checks, the reads, the writes and the ledger paid once per batch, not once per row. A change of steward
+    (owner, owner unit) asks for checks of its own: it goes through the one-by-one service."""
+    if not updates:
+        return []
+    allowed_fields = tuple(name for name in editable if name not in ("owner", "owner_unit"))
+    ids = sorted({obj.pk for obj, _changes in updates})
+    allowed, stored = set(), {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        allowed.update(model.objects.restrict(actor, CHANGE).filter(pk__in=chunk).values_list("pk", flat=True))
+        stored.update((row["id"], row) for row in model.objects.select_for_update().filter(pk__in=chunk).values())
+    errors, changed, events, columns = {}, [], [], {"version", "updated_at"}
+    constrained = {name for constraint in model._meta.constraints for name in getattr(constraint, "fields", ())}
+    for index, (obj, changes) in enumerate(updates):
+        try:
+            reject_unknown(changes, allowed_fields)
+            if obj.pk not in allowed:
+                raise PermissionDenied(_("You are not allowed to do this."))
+            if obj.pk not in stored:
+                raise ValidationError(_("“%(name)s” no longer exists.") % {"name": obj})
+            for field in model._meta.concrete_fields:  # as lock_and_reload() leaves it
+                value = stored[obj.pk][field.attname]
+                if field.is_relation and field.is_cached(obj) and getattr(obj, field.attname) != value:
+                    field.delete_cached_value(obj)
+                setattr(obj, field.attname, value)
+            before = ledger.snapshot(obj)
+            for name, value in changes.items():
+                setattr(obj, name, value)
+            obj.full_clean(exclude=_unchanged_fields(obj, changes), validate_unique=False, validate_constraints=False)
+            if constrained & set(changes):
+                obj.validate_constraints()
+        except (ValidationError, PermissionDenied) as error:
+            errors[index] = error if isinstance(error, ValidationError) else ValidationError(str(error))
+            continue
+        changed_before, changed_after = ledger.diff(before, ledger.snapshot(obj))
+        if not changed_before and not changed_after:
+            continue
+        obj.version += 1
+        obj.updated_at = context.now()
+        columns.update(model._meta.get_field(name).name for name in changes)
+        changed.append(obj)
+        events.append((f"{ledger.object_type_of(model)}.update", obj, changed_before, changed_after))
+    if errors:
+        raise RowErrors(errors)
+    if changed:
+        model.objects.bulk_update(changed, sorted(columns), batch_size=BATCH)
+        ledger.record_many(actor=actor, changes=events, reason=reason)
+    return changed
+
+
+@transaction.atomic
+def update_components(*, actor, updates: list[tuple[Component, dict]], reason: str = "") -> list[Component]:
+    """update_component for many (component, changes); the components that changed."""
+    return _changed_items(actor=actor, model=Component, editable=COMPONENT_EDITABLE, updates=updates, reason=reason)
+
+
+@transaction.atomic
+def update_dependencies(*, actor, updates: list[tuple[Dependency, dict]], reason: str = "") -> list[Dependency]:
+    """update_dependency for many (dependency, changes); the dependencies that changed."""
+    return _changed_items(actor=actor, model=Dependency, editable=DEPENDENCY_EDITABLE, updates=updates, reason=reason)
 
 
 def _require_all(actor, action, model, ids: set[int]) -> None:

@@ -126,3 +126,31 @@ def test_an_import_costs_the_same_queries_for_5_or_50_models(manager, make_syste
     # statement, so 30-40 rows go in each); on PostgreSQL the counts are equal.
     assert counts[1] - counts[0] <= 7 * 45 // 30, counts
     assert Dependency.objects.count() == 55 and ledger.verify().ok
+
+
+def test_a_confirmed_refresh_costs_the_same_queries_for_5_or_50_changed_components(manager, make_system):
+    """A newer BOM refreshing every component it names: one ledger event per changed object, but no query per row."""
+    counts = []
+    for count in (5, 50):
+        system = make_system(name=f"Refreshed {count}")
+        assert cyclonedx_import.apply_bom(actor=manager, data=_bom(count), filename="v1.json", system=system).applied
+        newer = json.loads(_bom(count))
+        for component in newer["components"]:
+            component["description"] = f"Release 2 of {component['name']}"
+        events = LedgerEvent.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            result = cyclonedx_import.apply_bom(actor=manager, data=json.dumps(newer).encode(), filename="v2.json",
+                                               system=system, refresh=True)
+        assert result.applied, result.problems
+        assert (result.refreshed, result.created_components, result.model_cards) == (3 * count, 0, 0)
+        assert LedgerEvent.objects.count() == events + 3 * count  # one event per refreshed object
+        counts.append(len(queries))
+    model = Component.objects.get(name="model-50-1")
+    assert (model.description, model.version) == ("Release 2 of model-50-1", 2)
+    assert Dependency.objects.get(name="lib-50-1").notes == "Release 2 of lib-50-1"
+    event = ledger.history(model).first()
+    assert (event.action, event.reason) == ("inventory.component.update", "Imported from v2.json")
+    assert json.loads(event.before) == {"description": ""}
+    assert json.loads(event.after) == {"description": "Release 2 of model-50-1"}
+    assert counts[1] - counts[0] <= 7 * 45 // 30, counts  # only the statement batches grow, as for creation
+    assert ledger.verify().ok
