@@ -19,13 +19,14 @@ demo: install
 # Tests run on every core (pytest-xdist); `make test TEST_WORKERS=0` runs them in this process.
 TEST_WORKERS ?= auto
 
-# The whole suite, browser journeys included (Debian's Chromium is installed if missing).
+# The whole suite, browser journeys included (Debian's Chromium is installed if missing). The scale-out test runs
+# when DATABASE_URL names PostgreSQL (CI's second pass, scripts/pg-test) and is deselected otherwise (conftest.py).
 test: install browser-deps
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
-# Everything but the browser journeys (CI's SQLite pass: its PostgreSQL pass runs the journeys).
+# Everything but the browser journeys and the scale-out test (CI's SQLite pass: its PostgreSQL pass runs them).
 test-fast: install
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not scaleout"
 
 browser-deps:
 	@scripts/ensure-chromium
