@@ -416,6 +416,12 @@ API = {
     "suppliers_api_assessment_list": R("suppliers", "supplier"),
     "suppliers_api_assessment_start": W("suppliers", "supplier"),
     "suppliers_api_assessment_complete": W("suppliers", "supplier_assessment"),
+    "suppliers_api_questionnaire_list": R("suppliers", "supplier"),
+    "suppliers_api_questionnaire_send": W("suppliers", "supplier"),
+    "suppliers_api_questionnaire_detail": R("suppliers", "supplier_questionnaire"),
+    "suppliers_api_questionnaire_follow_up": W("suppliers", "supplier_questionnaire"),
+    "suppliers_api_questionnaire_review": W("suppliers", "supplier_questionnaire"),
+    "suppliers_api_questionnaire_revoke": W("suppliers", "supplier_questionnaire"),
     "incidents_api_incident_list": R("incidents"), "incidents_api_incident_create": W("incidents"),
     "incidents_api_incident_detail": R("incidents", "incident"),
     "incidents_api_incident_update": W("incidents", "incident"),
@@ -684,6 +690,7 @@ API_ARGUMENT_OBJECTS = {
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
+    "supplier_questionnaire_id": "supplier_questionnaire",
 }
 
 

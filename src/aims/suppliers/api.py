@@ -16,8 +16,10 @@ from aims.core.permissions import VIEW
 from aims.inventory.models import Component, Dependency
 
 from . import services
+from .catalog import compute_score
 from .models import (
-    Art25Agreement, Assessment, Certification, Contact, Criticality, Status, Supplier, Supply, TrainsOnData,
+    Art25Agreement, Assessment, Certification, Contact, Criticality, Questionnaire, Status, Supplier, Supply,
+    TrainsOnData,
     ValueChainRole,
 )
 
@@ -415,3 +417,122 @@ def assessment_complete(request, supplier_assessment_id: int, payload: SupplierA
         raise Http404
     return services.complete_assessment(actor=request.user, assessment=assessment, score=payload.score,
                                         summary=payload.summary)
+
+
+# --- Due-diligence questionnaires --------------------------------------------------------------------------------------
+
+class QuestionnaireRead(Schema):
+    id: int
+    supplier_id: int
+    contact_id: int | None
+    contact_email: str
+    assessment_id: int | None
+    template_version: str
+    language: str
+    state: str
+    expires_at: datetime
+    sent_by_id: int | None
+    sent_at: datetime | None
+    submitted_at: datetime | None
+    follow_up: str
+    reviewed_by_id: int | None
+    reviewed_at: datetime | None
+    summary: str
+    score: int | None
+    report_id: int | None
+    version: int
+
+
+class QuestionnaireDetail(QuestionnaireRead):
+    answers: dict
+    computed_score: int | None = Field(description="Computed from the answers (weighted choices, 0-100).")
+    section_scores: dict
+    questions: dict = Field(description="The template the questionnaire was sent with (sections and questions).")
+    attachment_ids: list[int]
+
+    @staticmethod
+    def resolve_computed_score(obj) -> int | None:
+        return compute_score(obj.template, obj.answers)[0]
+
+    @staticmethod
+    def resolve_section_scores(obj) -> dict:
+        return compute_score(obj.template, obj.answers)[1]
+
+    @staticmethod
+    def resolve_questions(obj) -> dict:
+        return obj.template
+
+    @staticmethod
+    def resolve_attachment_ids(obj) -> list[int]:
+        return list(obj.attachments.order_by("pk").values_list("pk", flat=True))
+
+
+class QuestionnaireSent(QuestionnaireRead):
+    link: str = Field(description="The private link, given once: only its hash is kept.")
+
+
+class QuestionnaireSend(InputSchema):
+    contact_id: int
+    days: int | None = Field(None, ge=1, le=180)
+
+
+class QuestionnaireFollowUp(InputSchema):
+    question: str = Field(..., min_length=1, max_length=5000)
+
+
+class QuestionnaireReview(InputSchema):
+    summary: str = Field("", max_length=20000)
+
+
+def _questionnaire(user, questionnaire_id: int) -> Questionnaire:
+    found = Questionnaire.objects.restrict(user, VIEW).select_related("supplier").filter(pk=questionnaire_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get("/suppliers/{int:supplier_id}/questionnaires", response=list[QuestionnaireRead],
+            summary="A supplier's questionnaires, newest first")
+def questionnaire_list(request, supplier_id: int):
+    supplier = visible(_suppliers(request.user), supplier_id)
+    return list(supplier.questionnaires.order_by("-sent_at", "-pk"))
+
+
+@router.post("/suppliers/{int:supplier_id}/questionnaires", response={201: QuestionnaireSent},
+             summary="Send the questionnaire to a contact (the private link is returned once)")
+def questionnaire_send(request, supplier_id: int, payload: QuestionnaireSend):
+    from django.conf import settings
+
+    supplier = visible(_suppliers(request.user), supplier_id)
+    contact = visible_or_field_error(Contact, request.user, payload.contact_id, "contact_id")
+    questionnaire, secret = services.send_questionnaire(actor=request.user, supplier=supplier, contact=contact,
+                                                        days=payload.days)
+    questionnaire.link = settings.SITE_URL + services.questionnaire_link(secret)
+    return HttpStatus(201, questionnaire)
+
+
+@router.get("/supplier-questionnaires/{int:supplier_questionnaire_id}", response=QuestionnaireDetail,
+            summary="One questionnaire with its answers and computed score")
+def questionnaire_detail(request, supplier_questionnaire_id: int):
+    return _questionnaire(request.user, supplier_questionnaire_id)
+
+
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/follow-up", response=QuestionnaireRead,
+             summary="Return a submitted questionnaire to the supplier with a question")
+def questionnaire_follow_up(request, supplier_questionnaire_id: int, payload: QuestionnaireFollowUp):
+    questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
+    return services.return_for_follow_up(actor=request.user, questionnaire=questionnaire, question=payload.question)
+
+
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/review", response=QuestionnaireRead,
+             summary="Review: complete the assessment with the computed score, keep the answers as evidence")
+def questionnaire_review(request, supplier_questionnaire_id: int, payload: QuestionnaireReview):
+    questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
+    return services.review_questionnaire(actor=request.user, questionnaire=questionnaire, summary=payload.summary)
+
+
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/revoke", response=QuestionnaireRead,
+             summary="Revoke the private link")
+def questionnaire_revoke(request, supplier_questionnaire_id: int, payload: SupplierReasonIn):
+    questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
+    return services.revoke_questionnaire(actor=request.user, questionnaire=questionnaire, reason=payload.reason)

@@ -195,3 +195,30 @@ def test_a_catalogue_update_does_not_rewrite_past_questionnaires(sent, settings,
     assert after.template == before.template and after.template_version == "2026.1"
     assert services.submit_questionnaire(secret=secret).state == Questionnaire.State.SUBMITTED
     assert services.questionnaire_template()["version"] == "2027.1"
+
+
+def test_the_api_sends_once_shows_the_score_and_reviews(client, supplier, contact, procurement):
+    client.force_login(procurement)
+    sent = client.post(f"/api/v1/suppliers/{supplier.pk}/questionnaires", {"contact_id": contact.pk, "days": 10},
+                       content_type="application/json")
+    assert sent.status_code == 201, sent.content
+    link = sent.json()["link"]
+    secret = link.rstrip("/").rsplit("/", 1)[-1]
+    questionnaire_id = sent.json()["id"]
+    listed = client.get(f"/api/v1/suppliers/{supplier.pk}/questionnaires").json()
+    assert [q["id"] for q in listed] == [questionnaire_id] and secret not in str(listed)
+    questionnaire = Questionnaire.objects.get(pk=questionnaire_id)
+    services.save_answers(secret=secret, answers=full_answers(questionnaire, "partly"))
+    services.submit_questionnaire(secret=secret)
+    detail = client.get(f"/api/v1/supplier-questionnaires/{questionnaire_id}").json()
+    assert detail["computed_score"] == 50 and detail["section_scores"]["ai"] == 50 and secret not in str(detail)
+    asked = client.post(f"/api/v1/supplier-questionnaires/{questionnaire_id}/follow-up", {"question": "Why partly?"},
+                        content_type="application/json")
+    assert asked.json()["state"] == "returned"
+    services.submit_questionnaire(secret=secret)
+    reviewed = client.post(f"/api/v1/supplier-questionnaires/{questionnaire_id}/review", {"summary": "OK"},
+                           content_type="application/json")
+    assert reviewed.status_code == 200 and reviewed.json()["score"] == 50 and reviewed.json()["state"] == "reviewed"
+    revoked = client.post(f"/api/v1/supplier-questionnaires/{questionnaire_id}/revoke", {},
+                          content_type="application/json")
+    assert revoked.status_code in (400, 409, 422)
