@@ -176,3 +176,22 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
     page.locator("input[name=password]").fill(password)
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def choose(scope, select_id: str, text: str, *, value: str | None = None) -> None:
+    """Choose in a searchable picker (Tom Select over `<select id=select_id>`, see aims.core.widgets) as a person does:
+    type `text` into its search box, then click the option offered (the one with `value` if given, else the first
+    whose label holds `text`).
+
+    `scope` is the page or a locator holding the form (several forms of a page may share field ids). For several
+    options of a multiple choice, call it once for each.
+    """
+    control = scope.locator(f"#{select_id}-ts-control")
+    control.click()
+    control.fill(text)
+    offered = scope.locator(f"#{select_id}-ts-dropdown [data-selectable]")
+    option = (scope.locator(f"#{select_id}-ts-dropdown [data-selectable][data-value='{value}']") if value is not None
+              else offered.filter(has_text=text)).first
+    option.click()
+    if scope.locator(f"select#{select_id}[multiple]").count():
+        control.press("Escape")  # the list stays open after a choice among several: close it

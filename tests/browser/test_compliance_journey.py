@@ -14,7 +14,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
-from browser_harness import clean_env
+from browser_harness import choose, clean_env
 from playwright.sync_api import expect
 
 from aims.compliance.demo import JOURNEY_CONTROL, UNDECIDED_IN_DEMO, pdf_bytes
@@ -53,7 +53,7 @@ def test_soa_evidence_readiness_policy_and_retention(page, base_url, admin_crede
     page.get_by_label("Applicable", exact=True).check()
     page.get_by_label("Justification").fill("Credit scoring trains on customer data: its quality is a key risk.")
     control_option = page.locator("#id_controls option", has_text=re.compile(rf"^{JOURNEY_CONTROL} "))
-    page.locator("#id_controls").select_option(control_option.get_attribute("value"))
+    choose(page, "id_controls", JOURNEY_CONTROL, value=control_option.get_attribute("value"))
     page.get_by_role("button", name="Save").click()
     row = page.locator(f"tr[data-ref='{UNDECIDED_IN_DEMO}']")
     expect(row).to_have_attribute("data-applicability", "applicable")
@@ -97,7 +97,7 @@ def test_soa_evidence_readiness_policy_and_retention(page, base_url, admin_crede
     switch_person(page, login, admin_email, password)
     page.goto(f"{base_url}/compliance/policies/new/")
     page.get_by_label("Title").fill("Use of generative AI tools")
-    page.locator("#id_audience_groups").select_option(label="AI governance committee")
+    choose(page, "id_audience_groups", "AI governance committee")
     page.get_by_role("button", name="Create the draft").click()
     page.locator("#id_body").fill("## Rules\n1. Only approved tools.\n2. No customer data in prompts.")
     page.get_by_role("button", name="Save the draft").click()

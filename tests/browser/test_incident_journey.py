@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from browser_harness import choose
 from playwright.sync_api import expect
 
 from aims.risks.demo import CHATBOT_REFERENCE
@@ -35,7 +36,7 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     page.locator("#id_nature").select_option("attack")
     page.locator("#id_severity").select_option("high")
     chatbot = page.locator("#id_systems option", has_text=CHATBOT_REFERENCE).get_attribute("value")
-    page.locator("#id_systems").select_option(chatbot)
+    choose(page, "id_systems", CHATBOT_REFERENCE, value=chatbot)
     page.locator("#id_personal_data_breach").check()
     page.locator("#id_description").fill("A crafted question made the chatbot list home addresses from HR records.")
     page.get_by_role("button", name="Report", exact=True).click()
@@ -56,7 +57,7 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     page.locator("#containment summary").click()
     form = page.locator("#containment-form")
     form.locator("#id_kind").select_option("degraded_mode")
-    form.locator("#id_system").select_option(chatbot)
+    choose(form, "id_system", CHATBOT_REFERENCE, value=chatbot)
     form.locator("#id_reason").fill("Answer without HR records until the filter is fixed.")
     form.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("The decision was recorded.")).to_be_visible()
@@ -95,8 +96,7 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     page.locator("#review details summary").click()
     action = page.locator("#action-form")
     action.get_by_label("Action").fill("Run prompt-injection tests before each release")
-    owner = action.locator("#id_owner option", has_text="Sophie Durand")
-    action.locator("#id_owner").select_option(owner.get_attribute("value"))
+    choose(action, "id_owner", "Sophie Durand")
     action.get_by_role("button", name="Add the action").click()
     expect(page.get_by_text("The action was added.")).to_be_visible()
     page.get_by_role("button", name="Save and submit for sign-off").click()

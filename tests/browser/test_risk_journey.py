@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from browser_harness import choose
 from playwright.sync_api import expect
 
 from aims.risks.demo import CHATBOT_REFERENCE
@@ -61,9 +62,9 @@ def test_risk_manager_defines_a_method_and_an_owner_treats_a_high_risk(page, bas
     page.get_by_label(re.compile(r"^Title")).fill("Prompt injection on the HR chatbot")
     page.get_by_label("Category").select_option("security")
     chatbot = page.locator("#id_systems option", has_text=CHATBOT_REFERENCE)
-    page.locator("#id_systems").select_option(chatbot.get_attribute("value"))
+    choose(page, "id_systems", CHATBOT_REFERENCE, value=chatbot.get_attribute("value"))
     injection = page.locator("#id_threats option", has_text="Prompt Injection").first
-    page.locator("#id_threats").select_option(injection.get_attribute("value"))
+    choose(page, "id_threats", "Prompt Injection", value=injection.get_attribute("value"))
     page.get_by_label(re.compile(r"^Event")).fill("An employee's message makes the bot reveal other employees' data")
     # Scores are chosen among the method's labels (the new label is there) and the level is computed.
     page.get_by_label("Inherent likelihood").select_option(label=f"3 · {NEW_LABEL}")

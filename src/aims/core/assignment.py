@@ -27,6 +27,7 @@ from .permissions import (
     unit_and_ancestor_paths,
 )
 from .services import _create
+from .widgets import searchable
 
 # What an assignment lets the person do, in words, for the refusal message ("… may not %(need)s").
 NEEDS = {
@@ -73,7 +74,11 @@ def assignable_people(user, action: str, domain: str, *, unit=None, units=None, 
 
 
 class PersonField(forms.ModelChoiceField):
-    """A choice of person, shown with their job title, limited with `limit_to`."""
+    """A choice of person, shown with their job title, limited with `limit_to`; searchable in the browser."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        searchable(self)
 
     def label_from_instance(self, obj) -> str:
         return f"{obj} · {obj.job_title}" if obj.job_title else str(obj)
@@ -81,8 +86,10 @@ class PersonField(forms.ModelChoiceField):
 
 def limit_to(field: forms.ModelChoiceField, user, action: str, domain: str, *, unit=None, units=None,
              anywhere: bool = False) -> None:
-    """Offer in `field` only the people who can act (see `assignable_people`), and say so."""
+    """Offer in `field` only the people who can act (see `assignable_people`), and say so; the picker is searchable
+    (aims.core.widgets)."""
     field.queryset = assignable_people(user, action, domain, unit=unit, units=units, anywhere=anywhere)
+    searchable(field)
     hint = (_("Someone without access is given it when named (recorded in the ledger).") if grants_access()
             else _("Only people who can act on it are offered."))
     field.help_text = f"{field.help_text} {hint}".strip() if field.help_text else hint

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.forms import ReasonField, VersionedForm
+from aims.core.widgets import searchable
 
 from . import catalog
 from .models import AlertPolicy, Direction, Family, Frequency, Kpi
@@ -51,6 +52,7 @@ class KpiCreateForm(_ThresholdFields):
                                               if k["key"] not in taken]))
         self.fields["catalogue_key"].choices = choices
         self.fields["owner"].queryset = kpi_owner_candidates(system)
+        searchable(self.fields["owner"])
 
 
 class KpiEditForm(VersionedForm):
@@ -64,6 +66,7 @@ class KpiEditForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = kpi_owner_candidates(self.instance.system)
+        searchable(self.fields["owner"])
         if self.instance.catalogue_key:
             del self.fields["name"]
 

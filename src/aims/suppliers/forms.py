@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import PersonField, limit_to
 from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.widgets import searchable
 from aims.inventory.forms import PipeLinesField
 from aims.inventory.models import Component, Dependency
 
@@ -94,8 +95,10 @@ class CertificationForm(forms.ModelForm):
 
 
 class SupplyForm(forms.Form):
-    component = forms.ModelChoiceField(queryset=Component.objects.none(), required=False, label=_("Component"))
-    dependency = forms.ModelChoiceField(queryset=Dependency.objects.none(), required=False, label=_("Dependency"))
+    component = searchable(forms.ModelChoiceField(queryset=Component.objects.none(), required=False,
+                                                  label=_("Component")))
+    dependency = searchable(forms.ModelChoiceField(queryset=Dependency.objects.none(), required=False,
+                                                   label=_("Dependency")))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

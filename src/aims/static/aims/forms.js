@@ -1,0 +1,50 @@
+// Searchable pickers. Every <select data-searchable> (people, AI systems, components, threats, controls: marked by
+// aims.core.widgets) and every <select multiple> becomes a Tom Select control (static/vendor/tom-select): type to
+// filter, arrows and Enter to choose, Backspace to remove. The <select> stays in the form and is what the server
+// receives; without JavaScript it works as a plain select. Its words come translated from the page: the data-
+// attributes of this script's tag (base.html).
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  function word(name, fallback) {
+    return (script && script.getAttribute("data-" + name)) || fallback;
+  }
+  var WORDS = { noResults: word("no-results", "No match"), remove: word("remove", "Remove"),
+                search: word("search", "Type to search…") };
+
+  function escapeHtml(text) {
+    var element = document.createElement("div");
+    element.textContent = text;
+    return element.innerHTML;
+  }
+
+  function enhance(select) {
+    if (select.tomselect) return;
+    var multiple = select.multiple;
+    var settings = {
+      maxOptions: null,  // every option is offered: lists of people, systems or controls, not of millions
+      allowEmptyOption: !multiple && !select.required,  // an optional choice can be set back to none
+      placeholder: WORDS.search,
+      render: {
+        no_results: function () { return '<div class="no-results">' + escapeHtml(WORDS.noResults) + "</div>"; },
+      },
+    };
+    if (multiple) {
+      settings.plugins = { remove_button: { title: WORDS.remove } };
+      // After a choice among several, the typed words go: ready for the next one.
+      settings.onItemAdd = function () { this.setTextboxValue(""); this.refreshOptions(false); };
+    }
+    new window.TomSelect(select, settings);
+  }
+
+  function enhanceWithin(root) {
+    if (!window.TomSelect || !root || !root.querySelectorAll) return;
+    var selects = root.querySelectorAll("select[data-searchable], select[multiple]");
+    for (var i = 0; i < selects.length; i++) enhance(selects[i]);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhanceWithin(document); });
+  // Forms htmx brings into the page later (a tab, a swapped panel).
+  document.addEventListener("htmx:load", function (event) { enhanceWithin(event.target); });
+})();
