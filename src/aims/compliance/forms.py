@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import PersonField, limit_to
-from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
 from aims.core.models import User
 from aims.inventory.models import AISystem, Component, Dependency
 from aims.risks.models import Risk
@@ -36,7 +36,7 @@ class RequirementChoiceField(forms.ModelMultipleChoiceField):
         return f"{requirement.framework.short_name(language)} · {requirement.code} {requirement.title(language)[:90]}"
 
 
-class ControlForm(VersionedForm):
+class ControlForm(SectionedForm, VersionedForm):
     reason = ReasonField()
     requirements = RequirementChoiceField(label=_("Requirements it satisfies"), queryset=None, required=False,
                                           help_text=_("Any framework; mapped requirements count as well."))
@@ -46,6 +46,12 @@ class ControlForm(VersionedForm):
     dependencies = forms.ModelMultipleChoiceField(label=_("Dependencies covered"), queryset=None, required=False)
 
     LINK_FIELDS = ("requirements", "risks", "systems", "components", "dependencies")
+    SECTIONS = (
+        ("control", _("The control"), ("reference", "title", "description", "unit", "control_type", "automation",
+                                       "status")),
+        ("operation", _("How it operates"), ("owner", "backup", "how_it_operates", "frequency")),
+        ("coverage", _("What it covers"), LINK_FIELDS),
+    )
 
     class Meta:
         model = Control

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import OrgUnit, PeopleGroup, User
 from .permissions import Role, _granting_paths, can_in_unit
+from .widgets import searchable
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -50,6 +52,37 @@ class VersionedForm(forms.ModelForm):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+@dataclass
+class FormSection:
+    key: str
+    legend: str
+    fields: list
+
+
+class SectionedForm:
+    """A long form grouped into sections, side by side on wide screens and one under the other on a phone
+    (template core/_form_sections.html).
+
+    `SECTIONS = (("key", legend, ("field", ...)), ...)`: names the form lacks (a field removed for this use) are
+    skipped and an empty section is left out; visible fields no section names come after the sections
+    (`unsectioned_fields`, usually the reason for the change), so a field added later is never lost.
+    """
+
+    SECTIONS: tuple = ()
+
+    def sections(self) -> list[FormSection]:
+        result = []
+        for key, legend, names in self.SECTIONS:
+            fields = [self[name] for name in names if name in self.fields and not self[name].is_hidden]
+            if fields:
+                result.append(FormSection(key, legend, fields))
+        return result
+
+    def unsectioned_fields(self) -> list:
+        placed = {name for _key, _legend, names in self.SECTIONS for name in names}
+        return [field for field in self.visible_fields() if field.name not in placed]
 
 
 class ProfileForm(VersionedForm):
@@ -122,6 +155,8 @@ class PersonForm(VersionedForm):
             colleagues = colleagues.exclude(pk=self.instance.pk)
         self.fields["manager"].queryset = colleagues
         self.fields["backup"].queryset = colleagues
+        searchable(self.fields["manager"])
+        searchable(self.fields["backup"])
         self.fields["email"].required = True
         if creating:
             del self.fields["version"]
@@ -146,7 +181,6 @@ class GroupForm(VersionedForm):
         self.fields["members"].queryset = User.objects.restrict(user, "view").filter(is_active=True).order_by(
             "last_name", "first_name")
         self.fields["members"].widget.attrs["size"] = 12
-        self.fields["members"].help_text = _("Hold Ctrl (or Cmd) to choose several people.")
         if creating:
             del self.fields["version"]
 

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import PersonField, limit_to
-from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
+from aims.core.widgets import searchable
 from aims.inventory.models import AISystem, Component
 
 from . import catalog
@@ -20,7 +21,15 @@ def _datetime_field(label, required=True, help_text=""):
                                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
 
 
-class IncidentForm(VersionedForm):
+class IncidentForm(SectionedForm, VersionedForm):
+    SECTIONS = (
+        ("incident", _("The incident"), ("title", "category", "nature", "severity", "unit", "handler", "description")),
+        ("when", _("When"), ("detected_at", "aware_at", "classified_major_at", "fix_available_at")),
+        ("scope", _("What it affects"), ("systems", "components", "people_affected", "people_description",
+                                         "suppliers")),
+        ("facts", _("Facts that decide the regimes"), FACT_FIELDS),
+        ("damage", _("Damage"), ("damage_business", "damage_legal", "damage_customers")),
+    )
     reason = ReasonField()
     handler = PersonField(label=_("Handler"), queryset=None)
     systems = forms.ModelMultipleChoiceField(label=_("Affected AI systems"), queryset=None, required=False)
@@ -124,11 +133,11 @@ class ProfileForm(VersionedForm):
 
 class ContainmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Decision"))
-    system = forms.ModelChoiceField(label=_("AI system"), queryset=None, required=False,
-                                    help_text=_("The affected system the decision applies to."))
-    component = forms.ModelChoiceField(label=_("Version rolled back to"), queryset=None, required=False,
-                                       help_text=_("For a rollback: a previous version of a component the system "
-                                                   "uses."))
+    system = searchable(forms.ModelChoiceField(label=_("AI system"), queryset=None, required=False,
+                                               help_text=_("The affected system the decision applies to.")))
+    component = searchable(forms.ModelChoiceField(
+        label=_("Version rolled back to"), queryset=None, required=False,
+        help_text=_("For a rollback: a previous version of a component the system uses.")))
     reason = forms.CharField(label=_("Why"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
     effect = forms.CharField(label=_("Effect on the system"), required=False, max_length=5000,
                              widget=forms.TextInput, help_text=_("Leave empty for the usual effect of the decision."))

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import limit_to
-from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
+from aims.core.widgets import searchable
 
 from .models import (
     AISystem, ChangeDecision, Component, ComponentKind, Dependency, ModelCard, Playbook, Stage,
@@ -75,7 +76,15 @@ class PipeLinesField(forms.CharField):
         return items
 
 
-class SystemForm(VersionedForm):
+class SystemForm(SectionedForm, VersionedForm):
+    SECTIONS = (
+        ("identity", _("The system"), ("name", "reference_code", "unit", "purpose", "intended_use", "links")),
+        ("people", _("Responsibilities"), ("owner", "backup_owner", "business_referent", "technical_lead",
+                                           "incident_contact", "escalation_path")),
+        ("profile", _("Risk profile"), ("criticality", "personal_data", "special_category_data", "confidential_data",
+                                        "external_exposure", "autonomy", "human_oversight", "deployment_mode")),
+        ("use", _("Use and value"), ("users_and_affected", "value", "priority", "next_review_date")),
+    )
     links = PipeLinesField(keys=("label", "url"), label=_("Links"),
                            help_text=_("One per line: label | https://address"))
     reason = ReasonField()
@@ -135,11 +144,15 @@ class ComponentForm(VersionedForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "provenance": forms.Textarea(attrs={"rows": 2}),
                    "quality_notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, user, creating: bool = False, **kwargs):
+    def __init__(self, *args, user, creating: bool = False, for_system: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         units = units_allowing(user, "add" if creating else "change", "inventory").order_by("path")
         self.fields["owner_unit"].queryset = units
         _limit_steward(self, user, creating)
+        if for_system:  # registered from a system's page, and linked to it with its role there
+            self.fields["role"] = forms.CharField(label=_("Role in this system"), required=False, max_length=200,
+                                                  help_text=_("e.g. main model, training data."))
+            self.fields["reason"] = self.fields.pop("reason")
         if creating:
             del self.fields["version"]
         else:
@@ -262,7 +275,7 @@ class DecisionForm(forms.Form):
 
 
 class LinkComponentForm(forms.Form):
-    component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none())
+    component = searchable(forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none()))
     role = forms.CharField(label=_("Role in this system"), required=False, max_length=200,
                            help_text=_("e.g. main model, training data."))
 
@@ -272,7 +285,7 @@ class LinkComponentForm(forms.Form):
 
 
 class LinkDependencyForm(forms.Form):
-    dependency = forms.ModelChoiceField(label=_("Dependency"), queryset=Dependency.objects.none())
+    dependency = searchable(forms.ModelChoiceField(label=_("Dependency"), queryset=Dependency.objects.none()))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
     def __init__(self, *args, user, **kwargs):

@@ -11,9 +11,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import limit_to
-from aims.core.forms import ReasonField, VersionedForm, units_allowing
+from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
 from aims.core.models import User
 from aims.core.permissions import can_in_unit
+from aims.core.widgets import searchable
 from aims.inventory.models import AISystem, Component, Dependency
 
 from .models import Risk, RiskMethod, RiskReview, Threat, TreatmentAction
@@ -50,7 +51,7 @@ def _score_field(method, axis: str, label) -> forms.TypedChoiceField:
                                   required=False)
 
 
-class RiskForm(VersionedForm):
+class RiskForm(SectionedForm, VersionedForm):
     """Create or edit a risk: description, links and scores in one page (the view calls one service per part)."""
 
     systems = forms.ModelMultipleChoiceField(label=_("AI systems"), queryset=AISystem.objects.none(), required=False)
@@ -63,6 +64,13 @@ class RiskForm(VersionedForm):
 
     SCORE_FIELDS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
     LINK_FIELDS = ("systems", "components", "dependencies", "threats")
+    SECTIONS = (
+        ("risk", _("The risk"), ("title", "category", "unit", "owner")),
+        ("scope", _("What it concerns"), LINK_FIELDS),
+        ("scenario", _("Scenario"), ("risk_source", "event", "consequence", "ebios_risk_source",
+                                     "ebios_target_objective", "ebios_operational_scenario", "existing_measures")),
+        ("scores", _("Scores"), (*SCORE_FIELDS, "target_level", "next_review_date")),
+    )
 
     class Meta:
         model = Risk
@@ -94,7 +102,6 @@ class RiskForm(VersionedForm):
             "catalog__key", "external_id")
         for name in self.LINK_FIELDS:
             self.fields[name].widget.attrs["size"] = 6
-            self.fields[name].help_text = _("Hold Ctrl (or Cmd) to choose several.")
         self.fields["target_level"] = forms.ChoiceField(
             label=_("Target level"), required=False, choices=level_choices_of(method, blank_label=_("No target")))
         self.fields["inherent_likelihood"] = _score_field(method, "likelihood", _("Inherent likelihood"))
@@ -200,7 +207,7 @@ class DismissForm(forms.Form):
 
 
 class SystemChoiceForm(forms.Form):
-    system = forms.ModelChoiceField(label=_("AI system"), queryset=AISystem.objects.none())
+    system = searchable(forms.ModelChoiceField(label=_("AI system"), queryset=AISystem.objects.none()))
 
     def __init__(self, *args, user, action: str = "view", **kwargs):
         super().__init__(*args, **kwargs)
