@@ -23,6 +23,7 @@ from django.db.models.functions import Lower, Upper
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aims.core import dates
 from aims.core.models import OrgUnit, User
 from aims.core.permissions import ADD, CHANGE, VIEW, can_in_unit
 from aims.inventory.models import AISystem
@@ -326,6 +327,9 @@ def validate_row(lookups: Lookups, number: int, values: dict) -> RowPlan:
             raise RowError("status", _("this risk is closed; reopen it through a review before changing it"))
     if "next_review_date" in values:
         clean["next_review_date"] = _date(values["next_review_date"])
+        review = clean["next_review_date"]  # the service's rule, told by the dry run
+        if review is not None and review != getattr(risk, "next_review_date", None) and dates.is_past(review):
+            raise RowError("next_review_date", dates.past_message())
     plan = RowPlan(row=number, risk=risk, values=clean)
     if risk is not None:
         plan.changes = _differs(risk, clean)

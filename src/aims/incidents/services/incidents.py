@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger
+from aims.core import context, dates, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import close_tasks, open_task
 from aims.core.permissions import ADD, CHANGE, require
@@ -193,6 +193,8 @@ def change_status(*, actor, incident: Incident, status: str, reason: str = "", a
     at = at or context.now()
     if at > context.now() + FUTURE_TOLERANCE:
         raise ValidationError({"at": _("This moment is in the future.")})
+    dates.refuse_end_before_start(incident.detected_at, at, end_field="at",
+                                  start_is=_("the detection of the incident"))
     if status == Status.CLOSED:
         problems = _undecided(incident)
         if problems:

@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aims.core import dates
 from aims.core.exports import csv_lines, unescape_cell, xlsx_bytes
 from aims.core.models import OrgUnit, User
 from aims.core.permissions import ADD, CHANGE, can_in_unit
@@ -365,6 +366,9 @@ def _resolve(actor, plan: TablePlan, parsed: list[tuple[int, dict]]) -> None:
             backup = system.backup_owner if backup is ... else backup
         if owner not in (None, ...) and backup not in (None, ...) and owner.pk == backup.pk:
             fail("backup_owner_email", _("The backup owner must be someone other than the owner."))
+        review = fields.get("next_review_date")  # the service's rule, told by the dry run
+        if review is not None and review != getattr(system, "next_review_date", None) and dates.is_past(review):
+            fail("next_review_date", dates.past_message())
 
         if system is None:
             unit = fields.get("unit")

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import approvals, ledger
+from aims.core import approvals, dates, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
@@ -69,6 +69,7 @@ def create_system(*, actor, name: str, unit, owner, reason: str = "", **fields) 
     require(actor, ADD, domain="inventory", unit=unit)
     reject_unknown(fields, SYSTEM_EDITABLE)
     _check_people({"owner": owner})
+    dates.refuse_past(fields.get("next_review_date"), "next_review_date")
     _check_assignees(actor=actor, people={**fields, "owner": owner}, unit=unit, system_name=name)
     reference = (fields.pop("reference_code", "") or "").strip()
     system = AISystem(name=name, unit=unit, owner=owner, reference_code=reference or f"tmp-{uuid.uuid4().hex[:20]}",
@@ -97,6 +98,8 @@ def update_system(*, actor, system: AISystem, changes: dict, expected_version: i
         require(actor, ADD, domain="inventory", unit=changes["unit"])
     if "reference_code" in changes and not (changes["reference_code"] or "").strip():
         raise ValidationError({"reference_code": _("The reference cannot be empty.")})
+    if "next_review_date" in changes:  # a review date already overdue may stay as it is
+        dates.refuse_past(changes["next_review_date"], "next_review_date", kept=system.next_review_date)
     stored = lock_and_reload(system)  # the row as it is now, locked: compared with the changes below
     moved = changes.get("unit") is not None and changes["unit"].pk != system.unit_id
     # Moved to another unit, everyone named must be able to act there; otherwise the newly named people.

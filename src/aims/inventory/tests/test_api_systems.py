@@ -38,7 +38,8 @@ def names(response) -> list[str]:
 
 def test_list_is_scoped_filtered_sorted_and_paginated(api, make_system, org, role_user, manager):
     make_system(name="CV screening", criticality="high")
-    make_system(name="Chatbot", unit=org["south"], next_review_date=dt.date(2020, 1, 1))
+    chatbot = make_system(name="Chatbot", unit=org["south"])
+    AISystem.objects.filter(pk=chatbot.pk).update(next_review_date=dt.date(2020, 1, 1))  # its review is overdue
     make_system(name="Fraud", unit=org["north_east"])
     viewer = role_user("viewer", org["north"])
     assert names(api(viewer, "GET", "/systems")) == ["CV screening", "Fraud"]

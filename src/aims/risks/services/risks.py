@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger
+from aims.core import context, dates, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
@@ -127,6 +127,8 @@ def update_risk(*, actor, risk: Risk, changes: dict, expected_version: int | Non
                      unit=changes["unit"] if "unit" in changes else risk.unit, title=changes.get("title", risk.title))
     if "target_level" in changes:
         _check_target_level(risk.method, changes["target_level"])
+    if "next_review_date" in changes:  # a review date already overdue may stay as it is
+        dates.refuse_past(changes["next_review_date"], "next_review_date", kept=risk.next_review_date)
     if "category" in changes and changes["category"] != risk.category:
         current = risk.current_level
         changes = {**changes, "above_appetite": bool(current) and risk.method.definition.is_above_appetite(
