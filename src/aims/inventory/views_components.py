@@ -20,7 +20,7 @@ from aims.core.views_org import _posted, tab_context
 
 from . import queries, services
 from .forms import ComponentForm, DependencyForm, LinkDependencyForm
-from .models import Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, Origin
+from .models import AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, Origin
 from .views_portfolio import require_inventory_reader
 
 PER_PAGE = 50
@@ -89,22 +89,43 @@ def component_detail(request, pk: int, link_form=None):
     return render(request, "inventory/component_detail.html", context, status=400 if link_form is not None else 200)
 
 
+def _system_to_link(request):
+    """The system a component is registered for ("Register a new component" on its Components tab, `?system=`): one
+    the person may change, else None (the component is then registered on its own)."""
+    pk = request.GET.get("system", "")
+    if not pk.isdigit():
+        return None
+    return AISystem.objects.restrict(request.user, "change").filter(pk=int(pk), is_frozen=False).first()
+
+
 @login_required
 def component_create(request):
     user = request.user
     if not can_anywhere(user, "add", "inventory"):
         raise PermissionDenied
-    form = ComponentForm(_posted(request), user=user, creating=True, initial={"kind": request.GET.get("kind")})
+    system = _system_to_link(request)
+    form = ComponentForm(_posted(request), user=user, creating=True, initial={"kind": request.GET.get("kind")},
+                         for_system=system is not None)
     if request.method == "POST" and form.is_valid():
         fields = form.changes()
         kind, name = fields.pop("kind"), fields.pop("name")
         with errors_on(form):
-            component = services.create_component(actor=user, kind=kind, name=name, reason=form.cleaned_data["reason"],
-                                                  **fields)
+            if system is None:
+                component = services.create_component(actor=user, kind=kind, name=name,
+                                                      reason=form.cleaned_data["reason"], **fields)
+            else:
+                component = services.create_component_for_system(
+                    actor=user, system=system, kind=kind, name=name, role=form.cleaned_data.get("role", ""),
+                    reason=form.cleaned_data["reason"], **fields)
         if not form.errors:
-            messages.success(request, _("The component “%(name)s” was registered.") % {"name": component})
-            return redirect("inventory:component_detail", pk=component.pk)
-    return render(request, "inventory/component_form.html", {"form": form, "creating": True}, status=_status(form))
+            if system is None:
+                messages.success(request, _("The component “%(name)s” was registered.") % {"name": component})
+                return redirect("inventory:component_detail", pk=component.pk)
+            messages.success(request, _("The component “%(name)s” was registered and linked to “%(system)s”.")
+                             % {"name": component, "system": system.name})
+            return redirect(f"{system.get_absolute_url()}?tab=components")
+    return render(request, "inventory/component_form.html", {"form": form, "creating": True, "for_system": system},
+                  status=_status(form))
 
 
 @login_required

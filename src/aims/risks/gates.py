@@ -26,15 +26,18 @@ def risk_assessment_done(system):
     """At least one linked risk is assessed, and none is left merely identified."""
     risks = Risk.objects.filter(systems=system).exclude(status=Risk.Status.CLOSED)
     assessed = risks.exclude(inherent_level="").count()
-    unassessed = risks.filter(inherent_level="").count()
+    unassessed = list(risks.filter(inherent_level="").order_by("title").values_list("pk", "title")[:20])
+    # "Fix this" opens the form that fixes it: a new risk for the system, or the one risk to score.
+    to_score = f"/risks/{unassessed[0][0]}/edit/#id_inherent_likelihood" if len(unassessed) == 1 else _risks_url(system)
     if assessed == 0:
-        return False, _("No assessed risk is linked to this system."), _risks_url(system)
+        return False, _("No assessed risk is linked to this system."), (
+            to_score if unassessed else f"/risks/new/?system={system.pk}")
     if unassessed:
-        titles = "; ".join(f"“{title}”" for title in risks.filter(inherent_level="").order_by("title")
-                           .values_list("title", flat=True)[:20])
+        count = risks.filter(inherent_level="").count()
+        titles = "; ".join(f"“{title}”" for _pk, title in unassessed)
         return False, ngettext("%(n)d linked risk is not assessed yet: %(titles)s.",
-                               "%(n)d linked risks are not assessed yet: %(titles)s.", unassessed) % {
-            "n": unassessed, "titles": titles}, _risks_url(system)
+                               "%(n)d linked risks are not assessed yet: %(titles)s.", count) % {
+            "n": count, "titles": titles}, to_score
     return True, _("%(n)d assessed risks.") % {"n": assessed}, _risks_url(system)
 
 

@@ -12,7 +12,8 @@ from .changes import (  # noqa: F401
 )
 from .classification import classify_system, current_classification, sign_off_classification  # noqa: F401
 from .components import (  # noqa: F401
-    COMPONENT_EDITABLE, DEPENDENCY_EDITABLE, create_component, create_component_version, create_dependency,
+    COMPONENT_EDITABLE, DEPENDENCY_EDITABLE, create_component, create_component_for_system, create_component_version,
+    create_dependency,
     delete_component, delete_dependency, link_component, link_component_dependency, link_system_dependency,
     unlink_component, unlink_component_dependency, unlink_system_dependency, update_component, update_dependency,
 )

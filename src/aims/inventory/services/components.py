@@ -118,6 +118,17 @@ def link_component(*, actor, system: AISystem, component: Component, role: str =
 
 
 @transaction.atomic
+def create_component_for_system(*, actor, system: AISystem, kind: str, name: str, role: str = "", reason: str = "",
+                                **fields) -> Component:
+    """Register a component and link it to `system` ("Register a new component" from the system's page): both or
+    neither, so a refused link leaves no stray component behind."""
+    require(actor, CHANGE, system)
+    component = create_component(actor=actor, kind=kind, name=name, reason=reason, **fields)
+    link_component(actor=actor, system=system, component=component, role=role, reason=reason)
+    return component
+
+
+@transaction.atomic
 def unlink_component(*, actor, link: SystemComponent, reason: str = "") -> None:
     require(actor, CHANGE, link.system)
     ensure_not_frozen(link.system)

@@ -25,9 +25,18 @@ def test_assessment_check_needs_an_assessed_risk_and_no_unassessed_one(make_syst
     assert not results(system)["risks.assessed"]
     make_risk(systems=[system], inherent_likelihood=1, inherent_impact=1)
     assert results(system)["risks.assessed"]
-    make_risk(systems=[system], title="Not yet scored")
+    unscored = make_risk(systems=[system], title="Not yet scored")
     passed, message, url = gates.risk_assessment_done(system)
-    assert not passed and "1" in message and url == f"/risks/?system={system.pk}"
+    # "Fix this" opens the one risk to score, at its score.
+    assert not passed and "1" in message and url == f"/risks/{unscored.pk}/edit/#id_inherent_likelihood"
+
+
+def test_without_any_risk_fix_this_opens_a_new_risk_for_the_system(make_system, make_risk):
+    system = make_system()
+    assert gates.risk_assessment_done(system)[2] == f"/risks/new/?system={system.pk}"
+    make_risk(systems=[system], title="One")
+    make_risk(systems=[system], title="Two")
+    assert gates.risk_assessment_done(system)[2] == f"/risks/?system={system.pk}"
 
 
 def test_above_appetite_needs_actions_or_a_valid_acceptance(make_system, make_risk, owner, risk_manager):
