@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make demo` (serve a demo) and `make test` (the whole suite).
+# Two commands on a fresh machine: `make demo` (serve a demo; `make demo PORT=8001` on another port) and `make test`
+# (the whole suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,8 +14,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The demo's address: `make demo PORT=8001` (or HOST=0.0.0.0 to reach it from another machine).
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
 demo: install
-	$(BIN)/aims demo
+	$(BIN)/aims demo --host $(HOST) --port $(PORT)
 
 # Tests run on every core (pytest-xdist); `make test TEST_WORKERS=0` runs them in this process.
 TEST_WORKERS ?= auto

@@ -1,4 +1,5 @@
-"""The demo organisation that `aims demo` loads: a small bank with a few units, one person per role, and a year of use.
+"""The demo organisation that `aims demo` loads: a bank with six units, a dozen people holding every role, and a
+year of use.
 
 Core loads the organisation (units, people, roles, groups); every module adds its own data through the demo
 registry, in its AppConfig.ready, so core never imports a domain app and no page of the demo is empty:
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +45,7 @@ UNITS = [
     ("hr", "Human Resources", "acme"),
     ("data-ai", "Data & AI", "acme"),
     ("risk", "Risk & Compliance", "acme"),
+    ("operations", "Customer Operations", "acme"),
 ]
 
 PEOPLE = [
@@ -53,6 +56,14 @@ PEOPLE = [
     ("lucas.petit@example.com", "Lucas", "Petit", "Data Scientist", "data-ai", Role.CONTRIBUTOR, "data-ai"),
     ("anne.leroy@example.com", "Anne", "Leroy", "Internal Auditor", "risk", Role.AUDITOR, None),
     ("marc.moreau@example.com", "Marc", "Moreau", "Branch Manager", "retail", Role.VIEWER, "retail"),
+    ("julie.bernard@example.com", "Julie", "Bernard", "Head of Retail Credit", "retail", Role.SYSTEM_OWNER, "retail"),
+    ("hugo.fontaine@example.com", "Hugo", "Fontaine", "Head of Cards and Payments", "retail", Role.SYSTEM_OWNER,
+     "retail"),
+    ("emma.rousseau@example.com", "Emma", "Rousseau", "Head of Customer Operations", "operations", Role.SYSTEM_OWNER,
+     "operations"),
+    ("thomas.girard@example.com", "Thomas", "Girard", "Financial Crime Analyst", "risk", Role.CONTRIBUTOR, "risk"),
+    ("nadia.haddad@example.com", "Nadia", "Haddad", "Data Protection Officer", "risk", Role.VIEWER, None),
+    ("paul.lefebvre@example.com", "Paul", "Lefebvre", "Machine Learning Engineer", "data-ai", Role.CONTRIBUTOR, None),
 ]
 
 
@@ -138,6 +149,26 @@ def register(key: str, loader: Loader | None = None, *, order: int = 100, histor
     _LOADERS[key] = (order, loader, history)
 
 
+def logins() -> list[tuple[str, str, str]]:
+    """(e-mail, roles with their scope, name and job title) of every demo login, the administrator first: what
+    `aims demo` prints. Read from the database, so it says what the people really hold."""
+    from .models import RoleAssignment
+
+    emails = [ADMIN_EMAIL, *(person[0] for person in PEOPLE)]
+    people = {person.email: person for person in User.objects.filter(email__in=emails)}
+    rows = []
+    for email in emails:
+        person = people.get(email)
+        if person is None:
+            continue
+        roles = [f"{Role(assignment.role).label} ({assignment.unit.name if assignment.unit else 'whole organisation'})"
+                 for assignment in RoleAssignment.objects.filter(user=person).select_related("unit").order_by("pk")]
+        name = " ".join(part for part in (person.get_full_name(), f"· {person.job_title}" if person.job_title else "")
+                        if part)
+        rows.append((email, ", ".join(roles) or "no role", name))
+    return rows
+
+
 def _registered():
     return sorted(_LOADERS.values(), key=lambda entry: entry[0])
 
@@ -168,7 +199,10 @@ def load(password: str | None = None) -> tuple[User, str | None]:
 
 
 def _create_organisation(password: str, timeline: Timeline) -> Organisation:
-    admin = User.objects.create_superuser(username=ADMIN_EMAIL, email=ADMIN_EMAIL, password=password,
+    # Everyone shares the printed password, hashed once: a password hash costs a noticeable fraction of a second on
+    # purpose (Argon2), and the demo has a dozen people.
+    hashed = make_password(password)
+    admin = User.objects.create_superuser(username=ADMIN_EMAIL, email=ADMIN_EMAIL, password=None,
                                           first_name="Ada", last_name="Admin", job_title="AIMS administrator",
                                           date_joined=context.now())
     from . import ledger
@@ -183,19 +217,27 @@ def _create_organisation(password: str, timeline: Timeline) -> Organisation:
     people = {}
     for email, first, last, title, unit, role, scope in PEOPLE:
         person = services.create_person(actor=admin, email=email, first_name=first, last_name=last, job_title=title,
-                                        unit=units[unit], password=password)
+                                        unit=units[unit])
         services.grant_role(actor=admin, role=role, user=person, unit=units.get(scope) if scope else None)
         people[email] = person
+    User.objects.filter(pk__in=[admin.pk, *(person.pk for person in people.values())]).update(password=hashed)
+    for person in (admin, *people.values()):
+        person.password = hashed  # the objects below are saved again
     services.update_person(actor=admin, person=people["sophie.durand@example.com"],
                            changes={"backup": people["lucas.petit@example.com"],
                                     "manager": people["claire.martin@example.com"]})
+    for email, backup in (("julie.bernard@example.com", "hugo.fontaine@example.com"),
+                          ("hugo.fontaine@example.com", "julie.bernard@example.com"),
+                          ("emma.rousseau@example.com", "paul.lefebvre@example.com")):
+        services.update_person(actor=admin, person=people[email],
+                               changes={"backup": people[backup], "manager": people["claire.martin@example.com"]})
     committee = services.create_group(actor=admin, name="AI governance committee",
                                       description="Decides on major changes and retirements of AI systems.",
                                       members=[people["claire.martin@example.com"], people["karim.benali@example.com"]])
     services.add_note(actor=admin, obj=committee, body="Meets **monthly**; chaired by the Chief AI Officer.")
     # The other approvers that retirements need (catalogs/change_decisions.yaml names these groups).
     services.create_group(actor=admin, name="Data protection officer", description="Approves retirements of "
-                          "systems that process personal data.", members=[admin])
+                          "systems that process personal data.", members=[people["nadia.haddad@example.com"]])
     services.create_group(actor=admin, name="Executive management", description="Approves retirements.",
                           members=[people["claire.martin@example.com"]])
     return Organisation(admin=admin, units=units, people=people, timeline=timeline)

@@ -1,4 +1,4 @@
-"""`aims demo`: migrate, load the catalogues and a demo organisation, print the login, then serve."""
+"""`aims demo`: migrate, load the catalogues and a demo organisation, print every login with its roles, then serve."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  URL:      http://{host}:{port}/")
         self.stdout.write(f"  Login:    {admin.email}")
         self.stdout.write(f"  Password: {password or '(unchanged since the first run; see ' + str(credentials) + ')'}")
-        self.stdout.write("  Other demo people (same password): " + ", ".join(p[0] for p in demo.PEOPLE))
+        self.stdout.write("  Every demo person signs in with the same password:")
+        rows = demo.logins()
+        width = max((len(email) for email, _roles, _name in rows), default=0)
+        for email, roles, name in rows:
+            self.stdout.write(f"    {email:<{width}}  {roles} — {name}")
         if not no_serve:
             call_command("serve", host=host, port=port)
