@@ -211,6 +211,13 @@ PAGES = {
     "incidents:review_save": W("incidents", "incident"), "incidents:review_action_add": W("incidents", "incident"),
     # Decided by the review's approvers (catalogs/approvals.yaml); an action is done by its owner or a writer.
     "incidents:review_decide": P("incident"), "incidents:review_action_done": P("incident_review_action"),
+    "incidents:vulnerability_list": R("incidents"), "incidents:vulnerability_create": W("incidents"),
+    "incidents:vulnerability_detail": R("incidents", "vulnerability"),
+    "incidents:vulnerability_edit": W("incidents", "vulnerability"),
+    "incidents:vulnerability_status": W("incidents", "vulnerability"),
+    "incidents:mitigation_add": W("incidents", "vulnerability"),
+    # A mitigation is done by its owner or by whoever may change the vulnerability.
+    "incidents:mitigation_done": P("mitigation"),
     # Monitoring
     "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
     "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
@@ -261,7 +268,7 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
                        r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
                        r"hold_release|review_save|review_decide|review_action_done|questionnaire_send|questionnaire_review|"
-                       r"questionnaire_return|questionnaire_revoke)")
+                       r"questionnaire_return|questionnaire_revoke|vulnerability_status|mitigation_add|mitigation_done)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -438,6 +445,16 @@ API = {
     "incidents_api_response_review_submit": W("incidents", "incident"), "incidents_api_response_review_return": P("incident"),
     "incidents_api_response_review_action_add": W("incidents", "incident"),
     "incidents_api_response_review_action_done": P("incident_review_action"), "incidents_api_profile_detail": R("incidents"),
+    "incidents_api_vulnerabilities_vulnerability_list": R("incidents"),
+    "incidents_api_vulnerabilities_vulnerability_create": W("incidents"),
+    "incidents_api_vulnerabilities_vulnerability_detail": R("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_vulnerability_update": W("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_vulnerability_status": W("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_vulnerability_systems": R("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_mitigation_list": R("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_mitigation_add": W("incidents", "vulnerability"),
+    "incidents_api_vulnerabilities_mitigation_done": P("mitigation"),
+    "incidents_api_vulnerabilities_mitigation_due_days": LOGIN,
     # The regulatory profile is the whole organisation's: changed by a grant over it.
     "incidents_api_profile_update": W("organisation", org_wide=True),
 }
@@ -549,7 +566,12 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     serious = incidents.create_incident(actor=admin, title=f"Serious {tag}", category="safety", severity="critical",
                                         unit=unit, handler=owner, systems=[held], serious_incident=True)
     incidents.apply_regime(actor=admin, incident=serious, regime="ai_act_art73", reason="High-risk in practice")
-    return {"incident": incident, "regime": regime, "clock": incident.clocks.get(),
+    vulnerability = incidents.create_vulnerability(actor=admin, title=f"Prompt injection {tag}",
+                                                   kind="prompt_injection", severity="high", unit=unit, owner=owner,
+                                                   components=[component], incident=incident)
+    mitigation = incidents.add_mitigation(actor=admin, vulnerability=vulnerability, kind="guardrail",
+                                          title="Filter inputs", owner=owner)
+    return {"incident": incident, "vulnerability": vulnerability, "mitigation": mitigation, "regime": regime, "clock": incident.clocks.get(),
             "containment": containment, "hold": serious.evidence_holds.get(),
             "incident_review_action": incident_review_action,
             "unit": unit, "person": person, "group": group, "system": system, "component": component,
@@ -686,7 +708,7 @@ API_ARGUMENT_OBJECTS = {
     "test_id": "control_test", "entry_id": "soa_entry", "version_id": "soa_version",
     "gap_assessment_id": "gap_assessment", "row_id": "gap_row", "policy_id": "policy", "obligation_id": "obligation",
     "incident_id": "incident", "clock_id": "clock", "containment_id": "containment", "hold_id": "hold",
-    "review_action_id": "incident_review_action",
+    "review_action_id": "incident_review_action", "vulnerability_id": "vulnerability", "mitigation_id": "mitigation",
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",

@@ -81,6 +81,8 @@ ACTIONS = {
     "incidents.clock.": "Record the submission",
     "incidents.action.": "Mark as done",
     "approval.incidents.review.": "Approve the review",
+    "incidents.vulnerability.": 'id="vulnerability-status-form"',
+    "incidents.mitigation.": "Mark as done",
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
@@ -245,6 +247,14 @@ def scenario(org, settings) -> None:
     incidents.submit_review(actor=owner, review=incidents.save_review(
         actor=owner, incident=second, changes={"root_cause": "Same", "lessons_learned": "Same"}))
     incidents.approve_review(actor=manager, review=second.review)
+    # A vulnerability recorded by the manager for the owner; a mitigation owned by a reader of the unit, reminded
+    # once due.
+    vulnerability = incidents.create_vulnerability(actor=manager, title="Prompt injection", kind="prompt_injection",
+                                                   severity="critical", unit=north, owner=owner, incident=breach)
+    incidents.add_mitigation(actor=owner, vulnerability=vulnerability, kind="guardrail", title="Filter inputs",
+                             owner=referent)
+    with context.bound(clock=lambda: timezone.now() + timedelta(days=8)):
+        run_periodic("vulnerability-mitigation-reminders")
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)

@@ -14,11 +14,14 @@ class IncidentsConfig(AppConfig):
         from . import labels as incidents_labels
         from . import tasks  # noqa: F401  (registers the reminder sweep)
         from .models import (
-            Clock, ContainmentDecision, Incident, PostIncidentReview, RegimeDecision, RegulatoryProfile, ReviewAction,
+            Clock, ContainmentDecision, Incident, Mitigation, PostIncidentReview, RegimeDecision, RegulatoryProfile,
+            ReviewAction, Vulnerability,
         )
 
         registry.register(Incident, url_name="incidents:detail")
-        for model in (Clock, RegimeDecision, RegulatoryProfile, ContainmentDecision, PostIncidentReview, ReviewAction):
+        registry.register(Vulnerability, url_name="incidents:vulnerability_detail")
+        for model in (Clock, RegimeDecision, RegulatoryProfile, ContainmentDecision, PostIncidentReview, ReviewAction,
+                      Mitigation):
             registry.register(model)
         labels.register_actions(incidents_labels.ACTIONS)
         self._register_evidence_hold()
@@ -34,6 +37,10 @@ class IncidentsConfig(AppConfig):
         dashboard.register_card(
             "incidents.clocks", _("notification deadlines running"), "incidents:clocks", domain="incidents", order=31,
             count=lambda user: Clock.objects.restrict(user, "view").filter(state=Clock.State.RUNNING).count())
+        dashboard.register_card(
+            "incidents.vulnerabilities", _("open vulnerabilities"), "incidents:vulnerability_list", domain="incidents",
+            order=32, count=lambda user: Vulnerability.objects.restrict(user, "view").filter(
+                status__in=["open", "mitigating"]).count())
 
     @staticmethod
     def _register_evidence_hold() -> None:

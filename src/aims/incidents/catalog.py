@@ -61,3 +61,28 @@ def review_required(severity: str) -> bool:
     """Does closing an incident of `severity` need an approved post-incident review (catalogue's threshold)?"""
     threshold = shared_catalog(NAME).get("review_required_from")
     return bool(threshold) and severity_rank(severity) >= severity_rank(threshold) > 0
+
+
+# --- Vulnerabilities (catalogue data) ---------------------------------------------------------------------------------
+
+def _vulnerabilities() -> dict:
+    return load_catalog(NAME).get("vulnerabilities") or {}
+
+
+def severity_for_score(score: float) -> str:
+    """The severity of the scale a CVSS score falls in (the catalogue's bands, highest first)."""
+    bands = sorted(_vulnerabilities().get("cvss_severity") or (), key=lambda band: -float(band["from"]))
+    for band in bands:
+        if score >= float(band["from"]):
+            return band["severity"]
+    return severity_keys()[0]
+
+
+def mitigation_due_days(severity: str) -> int | None:
+    """How many days a mitigation of a vulnerability of `severity` has (None: the catalogue sets no deadline)."""
+    days = (_vulnerabilities().get("mitigation_due_days") or {}).get(severity)
+    return int(days) if days is not None else None
+
+
+def remind_every_days() -> int:
+    return int(_vulnerabilities().get("remind_every_days") or 7)

@@ -2,7 +2,8 @@
 financial entity under DORA), one past incident on the HR chatbot (a controlled downgrade, lifted once fixed; its GDPR
 notification submitted; closed after review); and one open incident whose GDPR clock is running and whose salary
 questions went back to people (human takeover in force), so the home page shows a deadline and the chatbot's page its
-containment.
+containment; and one open vulnerability of the chat model the chatbots share (an indirect prompt injection scored
+with its CVSS vector), one mitigation done and one planned.
 
 The systems come from the other modules' demos (the HR chatbot of the risk module, the customer chatbot of the
 inventory's when it exists); without them, nothing is added. Everything goes through the services.
@@ -23,6 +24,7 @@ SYSTEMS = ("AIS-DEMO-HR-BOT", "AIS-DEMO-CHATBOT")
 HANDLER = "sophie.durand@example.com"  # Head of Recruitment, owner of the HR chatbot; her manager is Claire Martin
 MANAGER = "claire.martin@example.com"
 PAST_TITLE = "HR chatbot showed another employee's payslip"
+VULNERABILITY_TITLE = "Instructions hidden in retrieved documents steer the chat model"
 OPEN_TITLE = "HR chatbot answers quote internal salary bands"
 
 
@@ -116,3 +118,43 @@ def load(organisation: Organisation) -> None:
         actor=handler, incident=current, kind="human_takeover", system=system, decided_at=opened + timedelta(hours=1),
         reason="Until we know whether named people were exposed, salary questions are answered by HR staff.",
         effect="Salary questions go to the HR service desk; the chatbot answers the others.")
+
+    _vulnerability(handler=handler, manager=manager, system=system, incident=current)
+
+
+def _shared_component(system):
+    """The component most demo systems use (the chat model the chatbots share), else one the system uses."""
+    from django.db.models import Count
+
+    from aims.inventory.models import Component
+
+    shared = (Component.objects.annotate(users=Count("system_links")).filter(users__gte=2)
+              .order_by("-users", "name", "id").first())
+    if shared is not None:
+        return shared
+    link = system.component_links.select_related("component").order_by("component__name", "component_id").first()
+    return link.component if link is not None else None
+
+
+def _vulnerability(*, handler, manager, system, incident) -> None:
+    """One open vulnerability affecting the systems that use the shared chat model, found through the inventory."""
+    from . import services
+
+    component = _shared_component(system)
+    if component is None:
+        return
+    vulnerability = services.create_vulnerability(
+        actor=manager, title=VULNERABILITY_TITLE, kind="prompt_injection", unit=system.unit, owner=handler,
+        cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:L/A:N", components=[(component, True)],
+        incident=incident,
+        description="A document placed in the retrieval sources can carry instructions the chat model follows: "
+                    "it may quote other content or change its tone without the user asking.",
+        customer_impact="Employees asking the chatbot could be shown content from another document than the one "
+                        "they are entitled to; no customer-facing system is affected.")
+    services.add_mitigation(actor=handler, vulnerability=vulnerability, kind="configuration", owner=handler,
+                            title="Restrict the retrieval sources to the HR knowledge base")
+    done = vulnerability.mitigations.get()
+    services.complete_mitigation(actor=handler, mitigation=done,
+                                 note="Shared drives removed from the retrieval sources.")
+    services.add_mitigation(actor=handler, vulnerability=vulnerability, kind="guardrail", owner=handler,
+                            title="Filter instructions out of retrieved passages before they reach the model")

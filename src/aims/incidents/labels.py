@@ -21,6 +21,11 @@ ACTIONS = {
     "incidents.postincidentreview.approve": _("Post-incident review approved"),
     "incidents.postincidentreview.return": _("Post-incident review returned"),
     "incidents.reviewaction.done": _("Post-incident action done"),
+    "incidents.vulnerability.status": _("Vulnerability status changed"),
+    "incidents.vulnerability.components": _("Affected component versions changed"),
+    "incidents.vulnerability.dependencies": _("Affected dependencies changed"),
+    "incidents.mitigation.done": _("Mitigation done"),
+    "incidents.mitigation.remind": _("Mitigation reminder sent"),
 }
 
 
@@ -134,3 +139,31 @@ HOLD_LABELS = {"system": _("AI system"), "regime": _("Regime"), "release": _("Re
                "justification": _("Justification"), "snapshot": _("Snapshot of the system")}
 INCIDENT_LABELS.update(HOLD_LABELS)
 INCIDENT_DISPLAY["release"] = hold_release
+
+
+def vulnerability_kind(value, snapshot=None, memo=None) -> str:
+    from django.apps import apps
+
+    kind = apps.get_model("incidents", "Vulnerability")._meta.get_field("kind")
+    return str(dict(kind.choices).get(value, value))
+
+
+def severity(value, snapshot=None, memo=None) -> str:
+    from . import catalog
+
+    return catalog.severity_label(value)
+
+
+def component_links(value, snapshot=None, memo=None) -> str:
+    """[{component, all_versions}] as names ("every version" said where it applies)."""
+    from aims.inventory.models import Component
+
+    rows = value or []
+    names = {c.pk: str(c) for c in Component.objects.filter(pk__in=[r.get("component") for r in rows])}
+    return "; ".join(f"{names.get(r.get('component'), '#%s' % r.get('component'))}"
+                     + (f" ({_('every version')})" if r.get("all_versions") else "") for r in rows)
+
+
+VULNERABILITY_LABELS = {"component_versions": _("Affected component versions")}
+VULNERABILITY_DISPLAY = {"kind": vulnerability_kind, "severity": severity, "component_versions": component_links,
+                         "closed_at": moment}

@@ -12,3 +12,12 @@ def remind_clock_deadlines() -> int:
     from .services import send_reminders
 
     return send_reminders()
+
+
+@periodic("vulnerability-mitigation-reminders", crontab(minute="30", hour="6"),
+          "Remind the owners of vulnerability mitigations that are due or overdue")
+def remind_mitigations_due() -> int:
+    """See aims.incidents.services.vulnerabilities.send_mitigation_reminders (interval in catalogs/incidents.yaml)."""
+    from .services import send_mitigation_reminders
+
+    return send_mitigation_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_vulnerabilities
 
 app_name = "incidents"
 
@@ -11,6 +11,14 @@ urlpatterns = [
     path("clocks/<int:pk>/submit/", views.clock_submit, name="clock_submit"),
     path("profile/", views.profile, name="profile"),
     path("regimes/<int:pk>/dismiss/", views.regime_dismiss, name="regime_dismiss"),
+    path("vulnerabilities/", views_vulnerabilities.vulnerability_list, name="vulnerability_list"),
+    path("vulnerabilities/new/", views_vulnerabilities.vulnerability_create, name="vulnerability_create"),
+    path("vulnerabilities/<int:pk>/", views_vulnerabilities.vulnerability_detail, name="vulnerability_detail"),
+    path("vulnerabilities/<int:pk>/edit/", views_vulnerabilities.vulnerability_edit, name="vulnerability_edit"),
+    path("vulnerabilities/<int:pk>/status/", views_vulnerabilities.vulnerability_status,
+         name="vulnerability_status"),
+    path("vulnerabilities/<int:pk>/mitigations/", views_vulnerabilities.mitigation_add, name="mitigation_add"),
+    path("vulnerability-mitigations/<int:pk>/done/", views_vulnerabilities.mitigation_done, name="mitigation_done"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/status/", views.incident_status, name="status"),

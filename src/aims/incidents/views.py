@@ -253,6 +253,7 @@ def incident_context(request, incident: Incident, **bound) -> dict:
         "severity_label": catalog.severity_label(incident.severity),
         "systems": AISystem.objects.restrict(user, "view").filter(incidents=incident).order_by("name"),
         "components": incident.components.all().order_by("name"),
+        "vulnerabilities": incident.vulnerabilities.restrict(user, "view").order_by("-created_at", "-id"),
         "timeline": incident.timeline.select_related("recorded_by").order_by("at", "id"),
         "regimes": regimes, "other_regimes": others,
         "status_form": bound.get("status_form") or StatusForm(incident=incident),

@@ -14,3 +14,7 @@ from .containment import (  # noqa: F401
 from .review import (  # noqa: F401
     add_action, approve_review, complete_action, return_review, save_review, submit_review,
 )
+from .vulnerabilities import (  # noqa: F401
+    add_mitigation, change_vulnerability_status, complete_mitigation, create_vulnerability, send_mitigation_reminders,
+    update_vulnerability,
+)
