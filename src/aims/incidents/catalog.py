@@ -66,7 +66,7 @@ def review_required(severity: str) -> bool:
 # --- Vulnerabilities (catalogue data) ---------------------------------------------------------------------------------
 
 def _vulnerabilities() -> dict:
-    return load_catalog(NAME).get("vulnerabilities") or {}
+    return shared_catalog(NAME).get("vulnerabilities") or {}
 
 
 def severity_for_score(score: float) -> str:
