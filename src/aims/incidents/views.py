@@ -124,8 +124,10 @@ def _save_form(request, form, incident=None):
                                             title=data.pop("title"), category=data.pop("category"),
                                             severity=data.pop("severity"), aware_at=data.pop("aware_at"),
                                             detected_at=data.pop("detected_at"), **data)
-        changes = {k: v for k, v in data.items() if k != "version" and getattr(incident, k) != v}
-        return services.update_incident(actor=request.user, incident=incident, changes=changes, systems=systems,
+        # The form has already written its values onto `incident` (ModelForm's cleaning): compare with the stored row.
+        stored = Incident.objects.get(pk=incident.pk)
+        changes = {k: v for k, v in data.items() if k != "version" and getattr(stored, k) != v}
+        return services.update_incident(actor=request.user, incident=stored, changes=changes, systems=systems,
                                         components=components, expected_version=form.cleaned_data["version"],
                                         reason=reason)
     return None

@@ -198,3 +198,24 @@ def test_the_open_clocks_page_lists_nearest_deadline_first(client, org, handler,
     assert body.index(sooner.reference) < body.index(later.reference)
     home = client.get(reverse("home")).content.decode()
     assert "notification deadlines running" in home
+
+
+def test_the_edit_page_saves_what_was_changed(client, org, handler, chatbot):
+    incident = services.create_incident(actor=handler, title="Model outage", category="malfunction",
+                                        severity="medium", unit=chatbot.unit, systems=[chatbot])
+    client.force_login(handler)
+    form = client.get(reverse("incidents:edit", args=[incident.pk])).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(value, (list, tuple)):
+            data[name] = [str(v) for v in value]
+        elif value is not None:
+            data[name] = field.widget.format_value(value) or ""
+    data.update(title="Model outage in the scoring API", severity="high")
+    response = client.post(reverse("incidents:edit", args=[incident.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    incident.refresh_from_db()
+    assert (incident.title, incident.severity) == ("Model outage in the scoring API", "high")
+    event = LedgerEvent.objects.filter(action="incidents.incident.update", object_id=str(incident.pk)).last()
+    assert event is not None and event.after_data["severity"] == "high"
