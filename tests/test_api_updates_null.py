@@ -54,6 +54,8 @@ def targets(org, admin_user):
     incident = incidents.create_incident(actor=admin_user, title="Outage", category="malfunction", severity="low",
                                          unit=north, systems=[system])
     profile = incidents.update_profile(actor=admin_user, changes={"notes": "A bank"})
+    vulnerability = incidents.create_vulnerability(actor=admin_user, title="Prompt injection", kind="prompt_injection",
+                                                   unit=north, severity="high")
     return {
         "/api/v1/incidents/{incident_id}": (f"/api/v1/incidents/{incident.pk}", incident),
         "/api/v1/incidents/regulatory-profile": ("/api/v1/incidents/regulatory-profile", profile),
@@ -77,6 +79,7 @@ def targets(org, admin_user):
         "/api/v1/soa/{entry_id}": (f"/api/v1/soa/{entry.pk}", entry),
         "/api/v1/evidence/{evidence_id}": (f"/api/v1/evidence/{item.pk}", item),
         "/api/v1/suppliers/{supplier_id}": (f"/api/v1/suppliers/{supplier.pk}", supplier),
+        "/api/v1/vulnerabilities/{vulnerability_id}": (f"/api/v1/vulnerabilities/{vulnerability.pk}", vulnerability),
     }
 
 

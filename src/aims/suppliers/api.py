@@ -421,7 +421,7 @@ def assessment_complete(request, supplier_assessment_id: int, payload: SupplierA
 
 # --- Due-diligence questionnaires --------------------------------------------------------------------------------------
 
-class QuestionnaireRead(Schema):
+class SupplierQuestionnaireRead(Schema):
     id: int
     supplier_id: int
     contact_id: int | None
@@ -443,7 +443,7 @@ class QuestionnaireRead(Schema):
     version: int
 
 
-class QuestionnaireDetail(QuestionnaireRead):
+class SupplierQuestionnaireDetail(SupplierQuestionnaireRead):
     answers: dict
     computed_score: int | None = Field(description="Computed from the answers (weighted choices, 0-100).")
     section_scores: dict
@@ -467,20 +467,20 @@ class QuestionnaireDetail(QuestionnaireRead):
         return list(obj.attachments.order_by("pk").values_list("pk", flat=True))
 
 
-class QuestionnaireSent(QuestionnaireRead):
+class SupplierQuestionnaireSent(SupplierQuestionnaireRead):
     link: str = Field(description="The private link, given once: only its hash is kept.")
 
 
-class QuestionnaireSend(InputSchema):
+class SupplierQuestionnaireSend(InputSchema):
     contact_id: int
     days: int | None = Field(None, ge=1, le=180)
 
 
-class QuestionnaireFollowUp(InputSchema):
+class SupplierQuestionnaireFollowUp(InputSchema):
     question: str = Field(..., min_length=1, max_length=5000)
 
 
-class QuestionnaireReview(InputSchema):
+class SupplierQuestionnaireReview(InputSchema):
     summary: str = Field("", max_length=20000)
 
 
@@ -491,16 +491,16 @@ def _questionnaire(user, questionnaire_id: int) -> Questionnaire:
     return found
 
 
-@router.get("/suppliers/{int:supplier_id}/questionnaires", response=list[QuestionnaireRead],
+@router.get("/suppliers/{int:supplier_id}/questionnaires", response=list[SupplierQuestionnaireRead],
             summary="A supplier's questionnaires, newest first")
 def questionnaire_list(request, supplier_id: int):
     supplier = visible(_suppliers(request.user), supplier_id)
     return list(supplier.questionnaires.order_by("-sent_at", "-pk"))
 
 
-@router.post("/suppliers/{int:supplier_id}/questionnaires", response={201: QuestionnaireSent},
+@router.post("/suppliers/{int:supplier_id}/questionnaires", response={201: SupplierQuestionnaireSent},
              summary="Send the questionnaire to a contact (the private link is returned once)")
-def questionnaire_send(request, supplier_id: int, payload: QuestionnaireSend):
+def questionnaire_send(request, supplier_id: int, payload: SupplierQuestionnaireSend):
     from django.conf import settings
 
     supplier = visible(_suppliers(request.user), supplier_id)
@@ -511,27 +511,27 @@ def questionnaire_send(request, supplier_id: int, payload: QuestionnaireSend):
     return HttpStatus(201, questionnaire)
 
 
-@router.get("/supplier-questionnaires/{int:supplier_questionnaire_id}", response=QuestionnaireDetail,
+@router.get("/supplier-questionnaires/{int:supplier_questionnaire_id}", response=SupplierQuestionnaireDetail,
             summary="One questionnaire with its answers and computed score")
 def questionnaire_detail(request, supplier_questionnaire_id: int):
     return _questionnaire(request.user, supplier_questionnaire_id)
 
 
-@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/follow-up", response=QuestionnaireRead,
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/follow-up", response=SupplierQuestionnaireRead,
              summary="Return a submitted questionnaire to the supplier with a question")
-def questionnaire_follow_up(request, supplier_questionnaire_id: int, payload: QuestionnaireFollowUp):
+def questionnaire_follow_up(request, supplier_questionnaire_id: int, payload: SupplierQuestionnaireFollowUp):
     questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
     return services.return_for_follow_up(actor=request.user, questionnaire=questionnaire, question=payload.question)
 
 
-@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/review", response=QuestionnaireRead,
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/review", response=SupplierQuestionnaireRead,
              summary="Review: complete the assessment with the computed score, keep the answers as evidence")
-def questionnaire_review(request, supplier_questionnaire_id: int, payload: QuestionnaireReview):
+def questionnaire_review(request, supplier_questionnaire_id: int, payload: SupplierQuestionnaireReview):
     questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
     return services.review_questionnaire(actor=request.user, questionnaire=questionnaire, summary=payload.summary)
 
 
-@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/revoke", response=QuestionnaireRead,
+@router.post("/supplier-questionnaires/{int:supplier_questionnaire_id}/revoke", response=SupplierQuestionnaireRead,
              summary="Revoke the private link")
 def questionnaire_revoke(request, supplier_questionnaire_id: int, payload: SupplierReasonIn):
     questionnaire = _questionnaire(request.user, supplier_questionnaire_id)
