@@ -187,7 +187,8 @@ def choose(scope, select_id: str, text: str, *, value: str | None = None) -> Non
     options of a multiple choice, call it once for each.
     """
     control = scope.locator(f"#{select_id}-ts-control")
-    control.click()
+    control.scroll_into_view_if_needed()
+    control.focus()  # a keyboard user's way in (a click may land on the wrapper the control sits in)
     control.fill(text)
     offered = scope.locator(f"#{select_id}-ts-dropdown [data-selectable]")
     option = (scope.locator(f"#{select_id}-ts-dropdown [data-selectable][data-value='{value}']") if value is not None

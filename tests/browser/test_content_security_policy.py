@@ -23,7 +23,8 @@ def test_pages_run_without_csp_violations(page, base_url, admin_credentials, log
         page.goto(base_url + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     # The searchable pickers (vendored Tom Select) run under the policy too: open one and choose.
-    page.locator("#id_threats-ts-control").click()
+    page.locator("#id_threats-ts-control").scroll_into_view_if_needed()
+    page.locator("#id_threats-ts-control").focus()
     page.locator("#id_threats-ts-dropdown [data-selectable]").first.click()
     expect(page.locator("#id_threats option:checked")).to_have_count(1)
     assert violations == []

@@ -55,7 +55,8 @@ def test_the_picker_speaks_french(page, base_url, admin_credentials):
     try:
         page.goto(f"{base_url}/inventory/systems/new/")
         control = page.locator("#id_incident_contact-ts-control")
-        control.click()
+        control.scroll_into_view_if_needed()
+        control.focus()
         control.press_sequentially("zzzzzz")
         expect(page.locator("#id_incident_contact-ts-dropdown .no-results")).to_have_text("Aucun résultat")
     finally:
