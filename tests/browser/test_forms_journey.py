@@ -39,10 +39,15 @@ def test_a_person_is_picked_by_keyboard_and_a_long_name_wraps(page, base_url, ad
 
     expect(page).to_have_url(re.compile(r"/inventory/systems/\d+/$"))
     expect(page.locator("#responsibilities")).to_contain_text("Sophie Durand")
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 800})
-        wide = page.evaluate("() => document.documentElement.scrollWidth")
-        assert wide <= width, f"the page is {wide} px wide on a {width} px screen"
+    system_page = page.url
+    # The system's page, and the lists whose filters offer the system by name (a select is as wide as its option).
+    for path in (system_page, f"{base_url}/risks/", f"{base_url}/risks/impact-assessments/", f"{base_url}/risks/heatmap/", f"{base_url}/evidence/"):
+        if path != system_page:
+            page.goto(path)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 800})
+            wide = page.evaluate("() => document.documentElement.scrollWidth")
+            assert wide <= width, f"{path}: the page is {wide} px wide on a {width} px screen"
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
