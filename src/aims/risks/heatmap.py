@@ -43,7 +43,7 @@ def heatmap(user, *, system=None, method: RiskMethod | None = None) -> Heatmap:
     if system is not None:
         risks = risks.filter(systems=system)
     rows = (risks.order_by().values_list("inherent_likelihood", "inherent_impact", "residual_likelihood",
-                                         "residual_impact").annotate(n=Count("id")))
+                                         "residual_impact").annotate(n=Count("*")))
     for inherent_l, inherent_i, residual_l, residual_i, n in rows:
         result.total += n
         if inherent_l is None:

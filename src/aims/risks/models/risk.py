@@ -107,6 +107,11 @@ class Risk(VersionedModel):
             # organisation-wide map scans this index, not the table). See benchmarks/risks.py.
             models.Index(fields=["unit", "method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                                  "residual_impact", "status"], name="risk_heatmap"),
+            # The organisation-wide map: method first, then the cells in GROUP BY order, so SQLite counts in index
+            # order instead of sorting every open risk (query 106 -> 23 ms at 184,000 risks). Unit last keeps it
+            # covering when SQLite also picks it for a scoped reader (17 ms over 4,000 risks of 200,000).
+            models.Index(fields=["method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
+                                 "residual_impact", "status", "unit"], name="risk_heatmap_all"),
             # The register's owner choices (people owning a risk the reader sees): one probe per person for the
             # reader's units, instead of every risk of that person (358 ms for a unit's owner at 200,000 risks).
             models.Index(fields=["owner", "unit"], name="risk_owner_unit"),
