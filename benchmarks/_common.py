@@ -197,11 +197,16 @@ def baseline(script: str, base_scale: float, args: list[str]) -> dict:
 
 
 def growth(figures: dict, base: dict, keys: list[str]) -> dict:
-    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs."""
+    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs, and the same ratio
+    for its floor (`<key>_floor_growth`): how much of the growth is the SQL's own (the rows, counts and facets a
+    page shows grow with the data, raw or not)."""
     out = {}
     for key in keys:
         for metric in ("p95_ms", "cpu_p95_ms"):
             here, there = figures.get(f"{key}_{metric}"), base.get(f"{key}_{metric}")
             if here is not None and there:
                 out[f"{key}_growth_{metric.replace('_ms', '')}"] = round(here / there, 2)
+        here, there = figures.get(f"{key}_floor_p95_ms"), base.get(f"{key}_floor_p95_ms")
+        if here is not None and there:
+            out[f"{key}_floor_growth"] = round(here / there, 2)
     return out

@@ -305,7 +305,8 @@ def summary(figures: dict) -> str:
         worst = max(figures[f"{key}_growth_p95"], figures.get(f"{key}_growth_cpu_p95", 0))
         return (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} CPU from "
                 f"{figures['growth_base_systems']:,} systems ({'met' if worst <= GROWTH_GOAL else 'NOT met'}: "
-                f"goal <= {GROWTH_GOAL})")
+                f"goal <= {GROWTH_GOAL})" + (f"; its floor grew x{figures[f'{key}_floor_growth']}"
+                                              if f"{key}_floor_growth" in figures else ""))
 
     lines = [
         f"inventory benchmark, scale {figures['scale']} on {figures['machine']['cpus']} CPU(s), load average "

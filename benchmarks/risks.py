@@ -312,7 +312,9 @@ def summary(figures: dict) -> str:
                 grown = figures["goals_met"].get(f"{key}_growth")
                 line += (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} "
                          f"CPU from {figures['growth_base_risks']:,} risks "
-                         f"({'met' if grown else 'NOT met'}: goal <= {GROWTH_GOAL})")
+                         f"({'met' if grown else 'NOT met'}: goal <= {GROWTH_GOAL})"
+                         + (f"; its floor grew x{figures[f'{key}_floor_growth']}"
+                            if f"{key}_floor_growth" in figures else ""))
             lines.append(line)
     if figures["unavailable"]:
         lines.append(f"  not measured (not installed yet): {', '.join(figures['unavailable'])}")
