@@ -43,6 +43,7 @@ from aims.monitoring.models import Alert, ChangeSuggestion
 from aims.risks import services as risks
 from aims.risks.models import RiskSuggestion
 from aims.suppliers import services as suppliers
+from aims.suppliers import services_contracts as supplier_contracts
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +253,10 @@ PAGES = {
     "suppliers:questionnaire_review": W("suppliers", "supplier_questionnaire"),
     "suppliers:questionnaire_return": W("suppliers", "supplier_questionnaire"),
     "suppliers:questionnaire_revoke": W("suppliers", "supplier_questionnaire"),
+    # Supplier contracts (suppliers/views_contracts.py)
+    "suppliers:contract_create": W("suppliers", "supplier"),
+    "suppliers:contract_detail": R("suppliers", "supplier_contract"),
+    "suppliers:contract_edit": W("suppliers", "supplier_contract"),
     "supplier_questionnaire": PUBLIC,
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
@@ -429,6 +434,12 @@ API = {
     "suppliers_api_questionnaire_follow_up": W("suppliers", "supplier_questionnaire"),
     "suppliers_api_questionnaire_review": W("suppliers", "supplier_questionnaire"),
     "suppliers_api_questionnaire_revoke": W("suppliers", "supplier_questionnaire"),
+    # Supplier contracts (suppliers/api_contracts.py)
+    "suppliers_api_contracts_contract_list": R("suppliers", "supplier"),
+    "suppliers_api_contracts_contract_create": W("suppliers", "supplier"),
+    "suppliers_api_contracts_contract_detail": R("suppliers", "supplier_contract"),
+    "suppliers_api_contracts_contract_update": W("suppliers", "supplier_contract"),
+    "suppliers_api_contracts_clause_coverage": R("suppliers", "supplier"),
     "incidents_api_incident_list": R("incidents"), "incidents_api_incident_create": W("incidents"),
     "incidents_api_incident_detail": R("incidents", "incident"),
     "incidents_api_incident_update": W("incidents", "incident"),
@@ -550,6 +561,9 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     supplier_assessment = suppliers.start_assessment(actor=admin, supplier=supplier)
     supplier_questionnaire, questionnaire_secret = suppliers.send_questionnaire(actor=admin, supplier=supplier,
                                                                                 contact=supplier_contact)
+    supplier_contract = supplier_contracts.create_contract(
+        actor=admin, supplier=supplier, title=f"Contract {tag}", start_date=date(2026, 1, 1),
+        end_date=date(2028, 12, 31), notice_days=90, clauses={"audit_rights": {"status": "present"}})
     drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
         {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
          "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
@@ -586,7 +600,7 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "closure": closure_review, "supplier": supplier, "supplier_contact": supplier_contact,
             "supplier_certification": supplier_certification, "supply": supply,
             "supplier_assessment": supplier_assessment, "supplier_questionnaire": supplier_questionnaire,
-            "questionnaire_secret": questionnaire_secret}
+            "questionnaire_secret": questionnaire_secret, "supplier_contract": supplier_contract}
 
 
 @pytest.fixture
@@ -666,9 +680,10 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "pk" and rule.obj == "evidence_link":
             values[argument] = objects["evidence"].pk
         elif argument == "pk" and rule.obj in ("supplier_contact", "supplier_certification", "supply",
-                                               "supplier_assessment", "supplier_questionnaire"):
+                                               "supplier_assessment", "supplier_questionnaire", "supplier_contract"):
             values[argument] = objects["supplier"].pk
-        elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk", "questionnaire_pk"):
+        elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk", "questionnaire_pk",
+                          "contract_pk"):
             values[argument] = objects[rule.obj].pk
         elif argument == "pk" and rule.obj == "component_dependency":
             values[argument] = objects["component"].pk
@@ -712,7 +727,7 @@ API_ARGUMENT_OBJECTS = {
     "kpi_id": "kpi", "alert_id": "alert", "suggestion_id": "change_suggestion", "token_id": "push_token", "run_id": "drift_run", "closure_id": "closure",
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
-    "supplier_questionnaire_id": "supplier_questionnaire",
+    "supplier_questionnaire_id": "supplier_questionnaire", "contract_id": "supplier_contract",
 }
 
 

@@ -86,6 +86,7 @@ ACTIONS = {
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
+    "suppliers.contract_notice.": 'id="contract-edit"',
 }
 
 
@@ -237,6 +238,7 @@ def scenario(org, settings) -> None:
                                                decision="corrective_plan", rationale="Satisfaction below target")
     closure.submit_closure_review(actor=manager, review=waiting)
     suppliers_scenario(manager=manager, owner=owner, unit=north)
+    supplier_contracts_scenario(owner=owner)
 
     # Incidents: reported by the manager for the owner to handle, a personal data breach (GDPR proposed to the handler,
     # then confirmed: a deadline task), another left proposed; the deadline passes (the handler and their manager are
@@ -301,6 +303,18 @@ def suppliers_scenario(*, manager, owner, unit) -> None:
     suppliers.save_answers(secret=secret, answers={q["key"]: "yes" if q["kind"] == "choice" else "Text"
                                                    for q in suppliers.questions(questionnaire.template)})
     suppliers.submit_questionnaire(secret=secret)
+
+
+def supplier_contracts_scenario(*, owner) -> None:
+    """A contract whose notice deadline comes in three weeks: its supplier's owner is reminded."""
+    from aims.suppliers import services_contracts as contracts
+    from aims.suppliers.models import Supplier
+
+    lumen = Supplier.objects.get(legal_name="Lumen Language Models Ltd")
+    today = timezone.localdate()
+    contracts.create_contract(actor=owner, supplier=lumen, title="API agreement", start_date=today - timedelta(days=300),
+                              end_date=today + timedelta(days=80), notice_days=60)
+    contracts.send_notice_reminders()
 
 
 def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:

@@ -364,3 +364,8 @@ class Questionnaire(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("suppliers:questionnaire_detail", args=[self.supplier_id, self.pk])
+
+
+from .models_contracts import (  # noqa: E402,F401  (contracts, audits, exit plans, changes: their own module)
+    AuditAction, AuditFinding, Contract, ExitPlan, SupplierAudit, SupplierChange,
+)

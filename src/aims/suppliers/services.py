@@ -275,15 +275,15 @@ def onboarding_gaps(supplier: Supplier) -> list[Text]:
     elif assessment is not None and assessment.score < needed and not exception:
         gaps.append(Text(gettext_lazy("The last assessment scored %(score)s, below the required %(needed)s: raise "
                                       "it or justify an exception."), score=assessment.score, needed=needed))
-    missing = [key for key in required_clauses(supplier.criticality) if key not in supplier.clauses]
-    if missing:
-        gaps.append(Text(gettext_lazy("Missing contract clauses: %(clauses)s."), clauses=missing,
-                         ))
-    return gaps
+    from .services_contracts import clause_gaps  # the clauses of the contracts in force (services_contracts.py)
+
+    return gaps + clause_gaps(supplier)
 
 
 def missing_clauses(supplier: Supplier) -> list[str]:
-    return [key for key in required_clauses(supplier.criticality) if key not in supplier.clauses]
+    from .services_contracts import missing_clauses as missing
+
+    return missing(supplier)
 
 
 def _refuse_gaps(supplier: Supplier) -> None:

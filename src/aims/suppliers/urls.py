@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_contracts
 
 app_name = "suppliers"
 
@@ -30,4 +30,8 @@ urlpatterns = [
          name="questionnaire_return"),
     path("<int:pk>/questionnaires/<int:questionnaire_pk>/revoke/", views.questionnaire_revoke,
          name="questionnaire_revoke"),
+    # Contracts with their clause checklist (views_contracts.py)
+    path("<int:pk>/contracts/new/", views_contracts.contract_create, name="contract_create"),
+    path("<int:pk>/contracts/<int:contract_pk>/", views_contracts.contract_detail, name="contract_detail"),
+    path("<int:pk>/contracts/<int:contract_pk>/edit/", views_contracts.contract_edit, name="contract_edit"),
 ]

@@ -104,20 +104,16 @@ def can_change(user, supplier: Supplier) -> bool:
 
 @login_required
 def supplier_detail(request, pk: int, **bound):
+    from .views_contracts import section_context as supplier_section_context
+
     user = request.user
     supplier = _approver_or_reader(request, pk)
-    from aims.core.labels import language
-
-    lang = language()
     gaps = [services.describe_gap(gap) for gap in services.onboarding_gaps(supplier)]
-    required = services.required_clauses(supplier.criticality)
-    clauses = [{"key": c["key"], "label": services.clause_label(c["key"], lang), "required": c["key"] in required,
-                "present": c["key"] in supplier.clauses} for c in services.clause_catalogue()]
     from aims.inventory.models import AISystem  # noqa: F401  (the dependent systems below are inventory rows)
 
     dependent = services.dependent_systems([supplier.pk]).restrict(user, "view").order_by("name")
     context = {
-        "supplier": supplier, "can_change": can_change(user, supplier), "gaps": gaps, "clauses": clauses,
+        "supplier": supplier, "can_change": can_change(user, supplier), "gaps": gaps,
         "required_score": services.required_score(supplier), "last_assessment": services.latest_completed(supplier),
         "contacts": supplier.contacts.order_by("name", "pk"),
         "certifications": supplier.certifications.order_by("scheme", "pk"),
@@ -133,6 +129,7 @@ def supplier_detail(request, pk: int, **bound):
         "score_form": bound.get("score_form") or ScoreForm(),
         "comment_form": CommentForm(),
         **tab_context(request, supplier),
+        **supplier_section_context(supplier, user),  # contracts, audits, exit plan, changes (views_contracts.py)
     }
     if supplier.status == Status.SUBMITTED:
         context["approval"] = approvals.context_for(user, services.APPROVAL, supplier)
