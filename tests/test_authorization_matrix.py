@@ -257,6 +257,12 @@ PAGES = {
     "suppliers:contract_create": W("suppliers", "supplier"),
     "suppliers:contract_detail": R("suppliers", "supplier_contract"),
     "suppliers:contract_edit": W("suppliers", "supplier_contract"),
+    "suppliers:audit_create": W("suppliers", "supplier"), "suppliers:audit_detail": R("suppliers", "supplier_audit"),
+    "suppliers:finding_add": W("suppliers", "supplier_audit"),
+    "suppliers:audit_action_add": W("suppliers", "audit_finding"),
+    "suppliers:audit_action_done": W("suppliers", "audit_action"),
+    "suppliers:exit_plan": R("suppliers", "supplier"), "suppliers:exit_plan_edit": W("suppliers", "supplier"),
+    "suppliers:change_record": W("suppliers", "supplier"),
     "supplier_questionnaire": PUBLIC,
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
@@ -273,7 +279,8 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"certification_remove|supply_add|supply_remove|assessment_complete|supplier_submit|supplier_return|"
                        r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
                        r"hold_release|review_save|review_decide|review_action_done|questionnaire_send|questionnaire_review|"
-                       r"questionnaire_return|questionnaire_revoke|vulnerability_status|mitigation_add|mitigation_done)")
+                       r"questionnaire_return|questionnaire_revoke|vulnerability_status|mitigation_add|mitigation_done|finding_add|"
+                       r"audit_action_done|change_record)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -440,6 +447,16 @@ API = {
     "suppliers_api_contracts_contract_detail": R("suppliers", "supplier_contract"),
     "suppliers_api_contracts_contract_update": W("suppliers", "supplier_contract"),
     "suppliers_api_contracts_clause_coverage": R("suppliers", "supplier"),
+    "suppliers_api_contracts_audit_list": R("suppliers", "supplier"),
+    "suppliers_api_contracts_audit_create": W("suppliers", "supplier"),
+    "suppliers_api_contracts_audit_detail": R("suppliers", "supplier_audit"),
+    "suppliers_api_contracts_finding_create": W("suppliers", "supplier_audit"),
+    "suppliers_api_contracts_audit_action_create": W("suppliers", "audit_finding"),
+    "suppliers_api_contracts_audit_action_done": W("suppliers", "audit_action"),
+    "suppliers_api_contracts_exit_plan_detail": R("suppliers", "supplier"),
+    "suppliers_api_contracts_exit_plan_save": W("suppliers", "supplier"),
+    "suppliers_api_contracts_change_list": R("suppliers", "supplier"),
+    "suppliers_api_contracts_change_create": W("suppliers", "supplier"),
     "incidents_api_incident_list": R("incidents"), "incidents_api_incident_create": W("incidents"),
     "incidents_api_incident_detail": R("incidents", "incident"),
     "incidents_api_incident_update": W("incidents", "incident"),
@@ -564,6 +581,13 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
     supplier_contract = supplier_contracts.create_contract(
         actor=admin, supplier=supplier, title=f"Contract {tag}", start_date=date(2026, 1, 1),
         end_date=date(2028, 12, 31), notice_days=90, clauses={"audit_rights": {"status": "present"}})
+    supplier_audit = supplier_contracts.record_audit(actor=admin, supplier=supplier, title=f"Audit {tag}",
+                                                     audit_date=date(2026, 3, 1))
+    audit_finding = supplier_contracts.add_finding(actor=admin, audit=supplier_audit, title="No DR test",
+                                                   severity="high")
+    audit_action = supplier_contracts.add_audit_action(actor=admin, finding=audit_finding, title="Ask for a test",
+                                                       owner=owner, due_date=date(2026, 6, 1))
+    supplier_contracts.save_exit_plan(actor=admin, supplier=supplier, changes={"strategy": "Move to another API"})
     drift_run = drift.push_histograms(actor=admin, system=system, name=f"week {tag}", columns=[
         {"name": "region", "kind": "categorical", "reference": {"categories": ["a", "b"], "counts": [10, 5]},
          "current": {"categories": ["a", "b"], "counts": [9, 6]}}])
@@ -600,7 +624,8 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "closure": closure_review, "supplier": supplier, "supplier_contact": supplier_contact,
             "supplier_certification": supplier_certification, "supply": supply,
             "supplier_assessment": supplier_assessment, "supplier_questionnaire": supplier_questionnaire,
-            "questionnaire_secret": questionnaire_secret, "supplier_contract": supplier_contract}
+            "questionnaire_secret": questionnaire_secret, "supplier_contract": supplier_contract,
+            "supplier_audit": supplier_audit, "audit_finding": audit_finding, "audit_action": audit_action}
 
 
 @pytest.fixture
@@ -680,11 +705,18 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "pk" and rule.obj == "evidence_link":
             values[argument] = objects["evidence"].pk
         elif argument == "pk" and rule.obj in ("supplier_contact", "supplier_certification", "supply",
-                                               "supplier_assessment", "supplier_questionnaire", "supplier_contract"):
+                                               "supplier_assessment", "supplier_questionnaire", "supplier_contract",
+                                               "supplier_audit", "audit_finding", "audit_action"):
             values[argument] = objects["supplier"].pk
         elif argument in ("contact_pk", "certification_pk", "supply_pk", "assessment_pk", "questionnaire_pk",
                           "contract_pk"):
             values[argument] = objects[rule.obj].pk
+        elif argument == "audit_pk":
+            values[argument] = objects["supplier_audit"].pk
+        elif argument == "finding_pk":
+            values[argument] = objects["audit_finding"].pk
+        elif argument == "audit_action_pk":
+            values[argument] = objects["audit_action"].pk
         elif argument == "pk" and rule.obj == "component_dependency":
             values[argument] = objects["component"].pk
         elif argument == "pk":
@@ -728,6 +760,7 @@ API_ARGUMENT_OBJECTS = {
     "supplier_id": "supplier", "contact_id": "supplier_contact", "certification_id": "supplier_certification",
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
     "supplier_questionnaire_id": "supplier_questionnaire", "contract_id": "supplier_contract",
+    "audit_id": "supplier_audit", "finding_id": "audit_finding", "audit_action_id": "audit_action",
 }
 
 

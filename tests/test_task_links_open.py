@@ -87,6 +87,7 @@ ACTIONS = {
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
     "suppliers.contract_notice.": 'id="contract-edit"',
+    "suppliers.audit_action.": "Mark done",
 }
 
 
@@ -315,6 +316,10 @@ def supplier_contracts_scenario(*, owner) -> None:
     contracts.create_contract(actor=owner, supplier=lumen, title="API agreement", start_date=today - timedelta(days=300),
                               end_date=today + timedelta(days=80), notice_days=60)
     contracts.send_notice_reminders()
+    audit = contracts.record_audit(actor=owner, supplier=lumen, title="Yearly audit", audit_date=today)
+    finding = contracts.add_finding(actor=owner, audit=audit, title="No restore test", severity="high")
+    contracts.add_audit_action(actor=owner, finding=finding, title="Ask for a restore test", owner=owner,
+                               due_date=today + timedelta(days=30))
 
 
 def compliance_scenario(*, manager, owner, contributor, referent, declarant, committee, system, unit) -> None:

@@ -43,3 +43,12 @@ def load(organisation: Organisation) -> None:
                  "change_notice": {"status": "partial", "reference": "Art. 4 (sub-processors only)"},
                  "data_return": {"status": "absent"},
                  "liability_ip": {"status": "present", "reference": "Art. 15"}})
+    audit = contracts.record_audit(actor=owner, supplier=llm, title="Yearly supplier audit",
+                                   audit_date=today - timedelta(days=40), auditor="Internal audit",
+                                   scope="Security programme, incident handling, model change notices.",
+                                   conclusion="Satisfactory; one finding on restore tests.")
+    finding = contracts.add_finding(actor=owner, audit=audit, title="Backups are not restore-tested",
+                                    severity="medium",
+                                    description="The vendor could not show a restore test of prompt logs.")
+    contracts.add_audit_action(actor=owner, finding=finding, title="Obtain the report of a restore test",
+                               owner=owner, due_date=today + timedelta(days=50))

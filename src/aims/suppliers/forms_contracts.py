@@ -7,10 +7,12 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aims.core.assignment import PersonField, limit_to
 from aims.core.forms import VersionedForm
+from aims.core.models import User
 
 from .catalog import clause_catalogue, clause_label
-from .models_contracts import ClauseStatus, Contract
+from .models_contracts import AuditFinding, ClauseStatus, Contract, ExitPlan, SupplierAudit, SupplierChange
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -54,3 +56,50 @@ class ContractForm(VersionedForm):
                 clauses[key] = {"status": status, "reference": reference} if reference else {"status": status}
         changes["clauses"] = clauses
         return changes
+
+
+# --- Audits, exit plans, change events ----------------------------------------------------------------------------
+
+class AuditForm(forms.ModelForm):
+    class Meta:
+        model = SupplierAudit
+        fields = ["title", "audit_date", "auditor", "scope", "conclusion"]
+        widgets = {"audit_date": DATE, "scope": forms.Textarea(attrs={"rows": 3}),
+                   "conclusion": forms.Textarea(attrs={"rows": 3})}
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = AuditFinding
+        fields = ["title", "severity", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class AuditActionForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner = PersonField(queryset=User.objects.none(), label=_("Owner"))
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, supplier, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to(self.fields["owner"], user, "change", "suppliers", unit=supplier.unit)
+
+
+class ExitPlanForm(forms.ModelForm):
+    class Meta:
+        model = ExitPlan
+        fields = ["strategy", "alternatives", "continuity", "last_tested_on", "test_result"]
+        widgets = {"last_tested_on": DATE, "strategy": forms.Textarea(attrs={"rows": 4}),
+                   "alternatives": forms.Textarea(attrs={"rows": 2}),
+                   "continuity": forms.Textarea(attrs={"rows": 3}),
+                   "test_result": forms.Textarea(attrs={"rows": 2})}
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+class ChangeForm(forms.ModelForm):
+    class Meta:
+        model = SupplierChange
+        fields = ["kind", "occurred_on", "description"]
+        widgets = {"occurred_on": DATE, "description": forms.Textarea(attrs={"rows": 2})}

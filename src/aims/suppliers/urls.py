@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_contracts
+from . import views, views_audits, views_contracts
 
 app_name = "suppliers"
 
@@ -34,4 +34,15 @@ urlpatterns = [
     path("<int:pk>/contracts/new/", views_contracts.contract_create, name="contract_create"),
     path("<int:pk>/contracts/<int:contract_pk>/", views_contracts.contract_detail, name="contract_detail"),
     path("<int:pk>/contracts/<int:contract_pk>/edit/", views_contracts.contract_edit, name="contract_edit"),
+    # Audits, exit plan, change events (views_audits.py)
+    path("<int:pk>/audits/new/", views_audits.audit_create, name="audit_create"),
+    path("<int:pk>/audits/<int:audit_pk>/", views_audits.audit_detail, name="audit_detail"),
+    path("<int:pk>/audits/<int:audit_pk>/findings/", views_audits.finding_add, name="finding_add"),
+    path("<int:pk>/audits/<int:audit_pk>/findings/<int:finding_pk>/actions/", views_audits.audit_action_add,
+         name="audit_action_add"),
+    path("<int:pk>/audits/<int:audit_pk>/actions/<int:audit_action_pk>/done/", views_audits.audit_action_done,
+         name="audit_action_done"),
+    path("<int:pk>/exit-plan/", views_audits.exit_plan, name="exit_plan"),
+    path("<int:pk>/exit-plan/edit/", views_audits.exit_plan_edit, name="exit_plan_edit"),
+    path("<int:pk>/changes/", views_audits.change_record, name="change_record"),
 ]

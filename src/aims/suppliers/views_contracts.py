@@ -48,7 +48,21 @@ def section_context(supplier: Supplier, user) -> dict:
         contract.notice_soon = bool(contract.notice_deadline and today <= contract.notice_deadline
                                     and (contract.notice_deadline - today).days <= max(
                                         contracts.notice_reminder_days() or (0,)))
-    return {"contracts": listed, "clause_rows": clause_rows(supplier)}
+    from django.db.models import Count, Q
+
+    from .forms_contracts import ChangeForm
+    from .models_contracts import ExitPlan
+
+    plan = ExitPlan.objects.filter(supplier=supplier).first()
+    audits = supplier.audits.annotate(
+        finding_count=Count("findings", distinct=True),
+        open_actions=Count("findings__actions", filter=Q(findings__actions__done_at__isnull=True), distinct=True),
+    ).order_by("-audit_date", "-pk")
+    return {"contracts": listed, "clause_rows": clause_rows(supplier), "audits": audits, "exit_plan": plan,
+            "exit_plan_required": contracts.exit_plan_required(supplier),
+            "exit_test_overdue": plan is not None and contracts.exit_test_overdue(plan, today),
+            "supplier_changes": supplier.change_events.order_by("-occurred_on", "-pk")[:50],
+            "change_form": ChangeForm()}
 
 
 def _contract(request, pk: int, contract_pk: int, action: str = "view"):
