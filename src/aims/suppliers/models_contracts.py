@@ -43,6 +43,21 @@ class ChangeKind(models.TextChoices):
     INCIDENT = "incident", _("Security or AI incident")
 
 
+def clause_checklist_display(value, snapshot, memo) -> str:
+    """A contract's checklist in History: each clause's catalogue label and status, in the reader's language."""
+    from aims.core.labels import language
+
+    from .catalog import clause_label
+
+    parts = []
+    for key, entry in (value or {}).items():
+        status = entry.get("status", "")
+        label = ClauseStatus(status).label if status in ClauseStatus.values else status
+        text = f"{clause_label(key, language())}: {label}"
+        parts.append(f"{text} ({entry['reference']})" if entry.get("reference") else text)
+    return "; ".join(parts) or "—"
+
+
 class Contract(VersionedModel):
     """A contract with a supplier: its term, renewal, notice period, and which catalogue clauses it holds."""
 
@@ -63,6 +78,7 @@ class Contract(VersionedModel):
                      "notice_deadline", "clauses")
     permission_domain = "suppliers"
     unit_path = "supplier__unit"
+    ledger_display = {"clauses": clause_checklist_display}
 
     class Meta:
         ordering = ["supplier", "-start_date", "-id"]

@@ -200,7 +200,8 @@ def send_notice_reminders(*, today=None) -> int:
         with transaction.atomic():
             open_task(assignee=person, source=source, url=contract.get_absolute_url(),
                       due_date=contract.notice_deadline, params=params,
-                      title=gettext_lazy("Decide whether to renew “%(contract)s” with %(supplier)s before %(date)s"))
+                      title=gettext_lazy("Decide whether to renew “%(contract)s” with %(supplier)s before "
+                                         "%(date)s"))
             notify(recipient=person, kind="suppliers.contract_notice", url=contract.get_absolute_url(), params=params,
                    title=gettext_lazy("Notice deadline of “%(contract)s” (%(supplier)s): %(date)s"),
                    body=gettext_lazy("%(days)s days left to give notice. Decide whether to renew, renegotiate or "

@@ -84,6 +84,8 @@ def test_a_critical_supplier_needs_an_exit_plan(make_supplier, procurement, mana
 @pytest.fixture
 def supplied_system(make_supplier, procurement, manager, org):
     """A supplier whose model a system uses, with an open risk on the system and one on the component."""
+    risks.load_builtin_catalogs(actor=None)
+    risks.load_default_method(actor=None)
     supplier = make_supplier()
     system = inventory.create_system(actor=manager, name="HR chatbot", unit=org["north"], owner=procurement)
     model = inventory.create_component(actor=manager, kind="external_api", name="Lumen chat", origin="supplier",

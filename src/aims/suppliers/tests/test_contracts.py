@@ -208,3 +208,11 @@ def test_contract_pages_in_french(client, make_supplier, procurement):
     assert "Partiellement couverte" in page and "Liste de contrôle des clauses" in page
     page = client.get(supplier.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Contrats" in page and "Clauses contractuelles couvertes en partie" in page
+
+
+def test_history_shows_the_checklist_in_words(client, make_supplier, procurement):
+    from aims.suppliers.models_contracts import Contract, clause_checklist_display
+
+    text = clause_checklist_display({"data_return": {"status": "partial", "reference": "§ 4"}}, {}, {})
+    assert text == "Return and deletion of data: Partly covered (§ 4)"
+    assert Contract.ledger_display["clauses"] is clause_checklist_display
