@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -64,6 +65,12 @@ def _display(value, field=None, names: dict | None = None) -> str:
     if names is not None and value in names:
         return names[value]
     if isinstance(value, dict):
+        # A text kept in both languages, or an entry that carries its own label: read in the reader's language.
+        if value and set(value) <= {"en", "fr"}:
+            return str(value.get(_language()) or next(iter(value.values())))
+        for key in ("label", "title", "name"):
+            if key in value:
+                return _display(value[key], None, names)
         return "; ".join(f"{k}: {_display(v, None, names)}" for k, v in value.items()) or "—"
     choices = dict(getattr(field, "flatchoices", None) or ()) if field is not None else {}
     if value in choices:
@@ -71,6 +78,10 @@ def _display(value, field=None, names: dict | None = None) -> str:
     if isinstance(value, str) and isinstance(field, (DateTimeField, DateField)):
         return _date_text(value, with_time=isinstance(field, DateTimeField))
     return str(value)
+
+
+def _language() -> str:
+    return "fr" if (get_language() or "en").startswith("fr") else "en"
 
 
 def _shown_by_model(model, key: str):

@@ -10,7 +10,7 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         from aims.core import dashboard, labels, registry
 
-        from . import approvals, builtin_gates  # noqa: F401  (builtin_gates registers the go-live checks)
+        from . import approvals, builtin_gates, ledger_display  # noqa: F401  (builtin_gates registers the go-live checks)
         from . import labels as inventory_labels
         from . import tasks  # noqa: F401  (registers the end-of-support reminders)
         from .models import (
@@ -38,3 +38,4 @@ class InventoryConfig(AppConfig):
             query="reclassify=1", order=11, action="change",
             count=lambda user: AISystem.objects.restrict(user, "change").filter(needs_reclassification=True).count())
         approvals.register()
+        ledger_display.register()

@@ -22,6 +22,11 @@ def _risks_url(system) -> str:
     return f"/risks/?system={system.pk}"
 
 
+def _quoted(title: str) -> str:
+    """A title between the quotation marks of the reader's language (« » in French)."""
+    return _("“%(title)s”") % {"title": title}
+
+
 def risk_assessment_done(system):
     """At least one linked risk is assessed, and none is left merely identified."""
     risks = Risk.objects.filter(systems=system).exclude(status=Risk.Status.CLOSED)
@@ -34,7 +39,7 @@ def risk_assessment_done(system):
             to_score if unassessed else f"/risks/new/?system={system.pk}")
     if unassessed:
         count = risks.filter(inherent_level="").count()
-        titles = "; ".join(f"“{title}”" for _pk, title in unassessed)
+        titles = "; ".join(_quoted(title) for _pk, title in unassessed)
         return False, ngettext("%(n)d linked risk is not assessed yet: %(titles)s.",
                                "%(n)d linked risks are not assessed yet: %(titles)s.", count) % {
             "n": count, "titles": titles}, to_score
@@ -133,7 +138,7 @@ def suggestions_decided(system):
         language = _language()
         return False, ngettext("%(n)d suggested risk is still undecided: %(titles)s.",
                                "%(n)d suggested risks are still undecided: %(titles)s.", len(pending)) % {
-            "n": len(pending), "titles": "; ".join(f"“{s.title(language)}”" for s in pending)}, url
+            "n": len(pending), "titles": "; ".join(_quoted(s.title(language)) for s in pending)}, url
     return True, _("Every suggested risk was accepted or dismissed."), url
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from aims.core import exports
@@ -33,9 +34,10 @@ PER_PAGE = 50
 SYSTEM_SELECT_LIMIT = 300
 # Likewise for owners: above this many, the owner filter takes an e-mail address.
 OWNER_SELECT_LIMIT = 300
-COLUMNS = [("title", _("Title")), ("category", _("Category")), ("owner", _("Owner")),
-           ("inherent", _("Inherent")), ("residual", _("Residual")), ("status", _("Status")),
-           ("next_review", _("Next review"))]
+# Lazy: the headers are read in each reader's language, not in the language of whoever imported the module first.
+COLUMNS = [("title", gettext_lazy("Title")), ("category", gettext_lazy("Category")), ("owner", gettext_lazy("Owner")),
+           ("inherent", gettext_lazy("Inherent")), ("residual", gettext_lazy("Residual")),
+           ("status", gettext_lazy("Status")), ("next_review", gettext_lazy("Next review"))]
 
 
 def require_risk_reader(user) -> None:

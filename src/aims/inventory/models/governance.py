@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from aims.catalogs import localised
 
 from aims.core.models import VersionedModel
 
@@ -200,4 +203,18 @@ class ChangeApproval(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.decision} · {self.slot} · {self.get_verdict_display()}"
+        return f"{self.decision} · {self.slot_label} · {self.get_verdict_display()}"
+
+    @property
+    def slot_label(self) -> str:
+        """The capacity it was given in, in the reader's language (its stored key is for exports and the API)."""
+        return slot_label(self.decision, self.slot)
+
+
+def slot_label(decision: ChangeDecision, key: str) -> str:
+    """The label of approver slot `key` of `decision` in the reader's language (the key if it is not there)."""
+    language = "fr" if (get_language() or "en").startswith("fr") else "en"
+    for slot in decision.required_approvers or ():
+        if slot.get("key") == key:
+            return localised(slot.get("label") or key, language)
+    return key
