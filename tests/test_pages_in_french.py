@@ -55,16 +55,13 @@ NOT_REACHED = {
     "token_revoke": "the demo creates no API token",
     "risks:method_edit": "the demo's only method version is active, and only drafts are edited",
     "risks:method_activate": "the demo's only method version is active, and only drafts are activated",
-    "compliance:obligation_detail": "the demo classifies no AI system yet, so none has AI Act obligations (issue 16, "
-                                    "point 9)",
     "monitoring:drift_progress": "a drift run's page polls it only while the worker runs it; the demo's runs are done",
     "supplier_questionnaire": "the private link's secret is never stored, so no page links to it (its French page is "
                               "tested in suppliers/tests/test_questionnaire_link.py)",
     "suppliers:questionnaire_detail": "the demo sends no questionnaire yet (its pages are tested in "
                                       "suppliers/tests/test_questionnaire_link.py and test_questionnaires.py)",
     **{name: _DEMO_HAS_NONE for name in (
-        "inventory:change_detail", "inventory:playbook_edit", "inventory:dependency_detail", "inventory:dependency_edit",
-        "inventory:shadow_detail", "risks:risk_detail", "risks:risk_edit", "risks:impact_detail")},
+        "inventory:playbook_edit", "risks:risk_detail", "risks:risk_edit", "risks:impact_detail")},
 }
 
 FRENCH_MONTHS = "jan\\.|fév\\.|mars|avr\\.|mai|juin|juil\\.|août|sept\\.|oct\\.|nov\\.|déc\\."

@@ -39,3 +39,9 @@ class InventoryConfig(AppConfig):
             count=lambda user: AISystem.objects.restrict(user, "change").filter(needs_reclassification=True).count())
         approvals.register()
         ledger_display.register()
+
+        from aims.core import demo
+
+        from . import demo as inventory_demo
+
+        demo.register("inventory", inventory_demo.load, order=10, history=inventory_demo.history)

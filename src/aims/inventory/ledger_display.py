@@ -41,11 +41,16 @@ def obligations(value, snapshot, memo) -> str:
                       for item in value if isinstance(item, dict)) or "—"
 
 
+def check_labels(checks) -> list[str]:
+    """The labels of stored gate checks in the reader's language, found by their key (the label stored with them was
+    in the language of whoever moved the system)."""
+    labels = {check.key: str(check.label) for stage in gates.STAGE_ORDER for check in gates.checks_for(stage)}
+    return [labels.get(item.get("key"), item.get("label", "")) for item in checks if isinstance(item, dict)]
+
+
 def failed_checks(value, snapshot, memo) -> str:
     """The gate checks an override passed over, by their label in the reader's language."""
-    labels = {check.key: str(check.label) for stage in gates.STAGE_ORDER for check in gates.checks_for(stage)}
-    return " · ".join(labels.get(item.get("key"), item.get("label", "")) for item in value
-                      if isinstance(item, dict)) or "—"
+    return " · ".join(check_labels(value)) or "—"
 
 
 def slots(value, snapshot, memo) -> str:

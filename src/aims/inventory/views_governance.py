@@ -24,6 +24,7 @@ from aims.core.services import StaleVersion
 from . import services
 from .forms import ChangeRequestForm, GoLiveApprovalForm, MoveStageForm, VerdictForm
 from .models import STAGE_ORDER, ChangeDecision, Stage
+from .ledger_display import check_labels
 from .services._common import is_aims_manager_for
 from .services.changes import slot_people
 from .views_systems import can_change, render_system, tab_context, tab_link, visible_system
@@ -56,8 +57,10 @@ def lifecycle_context(request, system, **bound) -> dict:
     results = bound.get("gate_results")
     if results is None and not system.is_frozen:
         results = services.gate_status(system, target)
+    # "Fix this" leads to forms that change the system or its risks: offered to those who may change it.
+    may_fix = can_change(user, system)
     rows = [{"label": r.label, "passed": r.passed, "message": r.message, "stage": r.stage,
-             "fix_url": tab_link(system, r.fix_url), "key": r.key} for r in results or []]
+             "fix_url": tab_link(system, r.fix_url) if may_fix else "", "key": r.key} for r in results or []]
     current_approval = system.owner_approvals.filter(approved_by_id=system.owner_id, stage=Stage.DEPLOYMENT).first()
     history = _system_events(system)
     visited = {json.loads(after).get("stage") for _action, _when, after in history if '"stage"' in after}
@@ -78,7 +81,8 @@ def lifecycle_context(request, system, **bound) -> dict:
         "is_manager": is_aims_manager_for(user, system.unit),
         "is_owner": user.pk == system.owner_id and not system.is_frozen,
         "current_approval": current_approval, "approval_form": bound.get("approval_form") or GoLiveApprovalForm(),
-        "overrides": system.gate_overrides.select_related("overridden_by"),
+        "overrides": [(override, check_labels(override.failed_checks))
+                      for override in system.gate_overrides.select_related("overridden_by")],
         "approvals": system.owner_approvals.select_related("approved_by")[:10],
     }
 

@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aims.core.forms import errors_on
+from aims.core.models import User
 from aims.core.permissions import can_anywhere, get_for
 from aims.core.views_ledger import HISTORY_PER_PAGE, describe_events, journal_context
 from aims.core.views_org import _posted
 
 from . import queries, services
 from .forms import LinkComponentForm, LinkDependencyForm, SystemForm
-from .models import AISystem, ChangeDecision, SystemComponent, SystemDependency
+from .models import AISystem, ChangeDecision, Component, SystemComponent, SystemDependency
 from .portfolio import is_orphan
 
 TABS = (
@@ -137,6 +138,11 @@ def system_context(request, system: AISystem, tab: str, **bound) -> dict:
     }
     if tab == "overview":
         context["links"] = system.links
+        # A person's record opens for those who may see it; the others read the name only.
+        named = [pk for pk in (system.owner_id, system.backup_owner_id, system.business_referent_id,
+                               system.technical_lead_id, system.incident_contact_id) if pk]
+        context["openable_people"] = set(User.objects.restrict(user, "view").filter(pk__in=named)
+                                         .values_list("pk", flat=True))
     elif tab == "history":
         page = Paginator(queries.system_history(system), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
         context.update({"history_rows": describe_events(page.object_list, user), "history_page": page,
@@ -220,8 +226,14 @@ def _status(form) -> int:
 def components_context(request, system, **bound) -> dict:
     user = request.user
     foundations = queries.foundations_of(user, system)
+    links = list(system.component_links.select_related("component").order_by("component__name"))
+    # "Add evidence" leads to the component's form: offered only on the components the reader may change.
+    changeable = set(Component.objects.restrict(user, "change").filter(
+        pk__in=[link.component_id for link in links]).values_list("pk", flat=True))
+    for link in links:
+        link.component_changeable = link.component_id in changeable
     return {
-        "component_links": system.component_links.select_related("component").order_by("component__name"),
+        "component_links": links,
         "dependency_links": system.dependency_links.select_related("dependency").order_by("dependency__name"),
         "foundation_dependencies": foundations["dependencies"].order_by("name", "version_label"),
         "link_component_form": bound.get("link_component_form") or LinkComponentForm(user=user),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import VersionedModel
@@ -135,7 +135,8 @@ class DecisionLogEntry(VersionedModel):
         verbose_name_plural = _("decision log")
 
     def __str__(self) -> str:
-        return f"{self.date} · {self.decision[:80]}"
+        # The locale's date format (the name is read on pages, e.g. History's object labels).
+        return f"{formats.date_format(self.date, 'DATE_FORMAT')} · {self.decision[:80]}"
 
 
 class Playbook(VersionedModel):

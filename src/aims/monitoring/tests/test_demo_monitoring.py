@@ -1,32 +1,20 @@
 """The monitoring demo: a year of credit-scoring KPIs with one drift episode (its alerts, reviews and dismissed
 suggestion, then a clean run), and the chatbot's adoption figures with thresholds raised after the pilot. The demo
-systems come from the inventory's demo; a stand-in creates them here if it does not (yet)."""
+systems come from the inventory's demo."""
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from aims.core import demo
-from aims.inventory import services as inventory
-from aims.inventory.models import AISystem
 from aims.monitoring.demo import CHATBOT, CREDIT
 from aims.monitoring.models import Alert, ChangeSuggestion, DriftRun, Kpi, KpiDaily, Measurement
 
 pytestmark = pytest.mark.django_db
 
 
-def _stand_in_systems(organisation):
-    def create():
-        for reference, name in ((CREDIT, "Credit scoring model"), (CHATBOT, "Customer chatbot")):
-            if not AISystem.objects.filter(reference_code=reference).exists():
-                inventory.create_system(actor=organisation.admin, name=name, unit=organisation.units["retail"],
-                                        owner=organisation.admin, reference_code=reference)
-    organisation.at(360, create)
-
-
 def test_a_year_of_kpis_with_one_drift_episode(monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
-    monkeypatch.setitem(demo._LOADERS, "monitoring-test-systems", (5, None, _stand_in_systems))
     admin, _password = demo.load()
     accuracy = Kpi.objects.get(system__reference_code=CREDIT, key="accuracy")
     assert Measurement.objects.filter(kpi=accuracy).count() >= 300
