@@ -48,6 +48,12 @@ def targets(org, admin_user):
     from aims.suppliers.services import create_supplier
 
     supplier = create_supplier(actor=admin_user, legal_name="Lumen", unit=north, owner=admin_user)
+    from datetime import date
+
+    from aims.suppliers.services_contracts import create_contract
+
+    contract = create_contract(actor=admin_user, supplier=supplier, title="API agreement", start_date=date(2026, 1, 1),
+                               end_date=date(2027, 1, 1), notice_days=30)
 
     from aims.incidents import services as incidents
 
@@ -79,6 +85,7 @@ def targets(org, admin_user):
         "/api/v1/soa/{entry_id}": (f"/api/v1/soa/{entry.pk}", entry),
         "/api/v1/evidence/{evidence_id}": (f"/api/v1/evidence/{item.pk}", item),
         "/api/v1/suppliers/{supplier_id}": (f"/api/v1/suppliers/{supplier.pk}", supplier),
+        "/api/v1/supplier-contracts/{contract_id}": (f"/api/v1/supplier-contracts/{contract.pk}", contract),
         "/api/v1/vulnerabilities/{vulnerability_id}": (f"/api/v1/vulnerabilities/{vulnerability.pk}", vulnerability),
     }
 
