@@ -332,9 +332,8 @@ def save_exit_plan(*, actor, supplier: Supplier, changes: dict, expected_version
 def record_supplier_change(*, actor, supplier: Supplier, kind: str, occurred_on, description: str) -> SupplierChange:
     """Record what happened at the supplier, and ask the owners of the risks linked to what it supplies (its
     components and dependencies, and the systems using them) to review them (aims.risks.triggers)."""
+    from aims.inventory.models import ComponentDependency
     from aims.risks.triggers import request_review
-
-    from .services import dependent_systems
 
     require(actor, CHANGE, supplier)
     if kind not in ChangeKind.values:
@@ -343,11 +342,15 @@ def record_supplier_change(*, actor, supplier: Supplier, kind: str, occurred_on,
         raise ValidationError({"occurred_on": _("Give the date of the change.")})
     description = _text(description, "description", required=True, message=_("Say what changed."))
     supplies = list(supplier.supplies.values_list("component_id", "dependency_id"))
+    dependencies = [d for _c, d in supplies if d]
+    # The supplied components, and those resting on a supplied dependency: request_review also reaches the risks of
+    # every system using them.
+    components = {c for c, _d in supplies if c} | set(ComponentDependency.objects.filter(
+        dependency__in=dependencies).values_list("component_id", flat=True))
     reviews = request_review(
         actor=actor, source="supplier_change",
         reason=f"{supplier.legal_name}: {ChangeKind(kind).label} ({occurred_on}): {description}"[:2000],
-        systems=list(dependent_systems([supplier.pk]).values_list("pk", flat=True)),
-        components=[c for c, _d in supplies if c], dependencies=[d for _c, d in supplies if d])
+        components=sorted(components), dependencies=dependencies)
     change = SupplierChange(supplier=supplier, kind=kind, occurred_on=occurred_on, description=description,
                             reviews_requested=len(reviews))
     stamp_new(change)

@@ -16,7 +16,7 @@ from aims.core.views_org import _posted
 from . import services_contracts as contracts
 from .forms_contracts import AuditActionForm, AuditForm, ChangeForm, ExitPlanForm, FindingForm
 from .models_contracts import AuditAction, AuditFinding, ExitPlan, SupplierAudit
-from .views import can_change, visible_supplier
+from .views_contracts import can_change, visible_supplier
 
 
 def _audit(request, pk: int, audit_pk: int, action: str = "view"):

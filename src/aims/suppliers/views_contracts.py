@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from aims.core import context as clock
 from aims.core.forms import errors_on
 from aims.core.labels import language
+from aims.core.permissions import get_for
 from aims.core.views_org import _posted
 
 from . import services_contracts as contracts
@@ -18,7 +19,14 @@ from .catalog import clause_catalogue, clause_label, required_clauses
 from .forms_contracts import ContractForm
 from .models import Supplier
 from .models_contracts import ClauseStatus, Contract
-from .views import can_change, visible_supplier
+
+
+def visible_supplier(request, pk: int, action: str = "view") -> Supplier:
+    return get_for(request.user, Supplier.objects.select_related("unit", "owner", "backup"), action, pk=pk)
+
+
+def can_change(user, supplier: Supplier) -> bool:
+    return Supplier.objects.restrict(user, "change").filter(pk=supplier.pk).exists()
 
 
 def clause_rows(supplier: Supplier, checklist: dict | None = None) -> list[dict]:
