@@ -46,3 +46,10 @@ urlpatterns = [
     path("<int:pk>/exit-plan/edit/", views_audits.exit_plan_edit, name="exit_plan_edit"),
     path("<int:pk>/changes/", views_audits.change_record, name="change_record"),
 ]
+
+# The supply chain (views_supply_chain.py): kept apart from the register's routes above.
+from . import views_supply_chain  # noqa: E402
+
+urlpatterns += [
+    path("dependencies/", views_supply_chain.dependency_view, name="dependency_view"),
+]

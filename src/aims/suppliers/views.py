@@ -109,9 +109,7 @@ def supplier_detail(request, pk: int, **bound):
     user = request.user
     supplier = _approver_or_reader(request, pk)
     gaps = [services.describe_gap(gap) for gap in services.onboarding_gaps(supplier)]
-    from aims.inventory.models import AISystem  # noqa: F401  (the dependent systems below are inventory rows)
-
-    dependent = services.dependent_systems([supplier.pk]).restrict(user, "view").order_by("name")
+    from .views_supply_chain import supplier_systems
     context = {
         "supplier": supplier, "can_change": can_change(user, supplier), "gaps": gaps,
         "required_score": services.required_score(supplier), "last_assessment": services.latest_completed(supplier),
@@ -119,7 +117,7 @@ def supplier_detail(request, pk: int, **bound):
         "certifications": supplier.certifications.order_by("scheme", "pk"),
         "supplies": supplier.supplies.select_related("component", "dependency").order_by("pk"),
         "assessments": supplier.assessments.select_related("reviewed_by").order_by("-started_at", "-pk"),
-        "systems": dependent[:200],
+        **supplier_systems(request, supplier),
         "questionnaires": _with_progress(questionnaire_rows(supplier)),
         "may_handle": services.may_handle(user, supplier),
         "send_form": SendQuestionnaireForm(supplier=supplier),

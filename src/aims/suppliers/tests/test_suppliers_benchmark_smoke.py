@@ -1,0 +1,29 @@
+"""benchmarks/suppliers.py keeps working (CI runs it tiny): it writes one JSON object with the named figures."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARK = Path(__file__).resolve().parents[4] / "benchmarks" / "suppliers.py"
+PAGES = ("register", "register_sorted", "register_filtered", "dependencies", "dependencies_supplier", "supplier_page")
+
+
+def test_suppliers_benchmark_runs_and_writes_its_figures(tmp_path):
+    out = tmp_path / "suppliers.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("AIMS_DATA_DIR", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    done = subprocess.run([sys.executable, str(BENCHMARK), "--scale", "0.01", "--repeat", "3", "--json", str(out)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert (figures["benchmark"], figures["suppliers"], figures["answers"], figures["systems"]) == (
+        "suppliers", 20, 200, 50)
+    assert figures["goals"] == {"page_p95_ms": 150}
+    for page in PAGES:
+        assert figures[f"{page}_statuses"] == [200]
+        assert figures[f"{page}_queries_min"] == figures[f"{page}_queries_max"] > 0
+        assert figures[f"{page}_p50_ms"] <= figures[f"{page}_p95_ms"]
+        assert figures[f"{page}_floor_p95_ms"] > 0 and figures[f"{page}_floor_ratio_p95"] > 0
+    assert figures["queries_constant"] is True
+    assert "dependencies" in done.stdout and "floor" in done.stdout
