@@ -13,7 +13,7 @@ Figures (one JSON object written to OUT, a summary printed), as the AIMS manager
   register_*           GET the register, pages 1, 2, 20 and 40
   register_sorted_*    GET the register sorted by criticality, owner (descending), country and status
   register_filtered_*  GET the register filtered (status, criticality, search)
-  dependencies_*       GET the dependency view, pages 1, 2, 50 and 100
+  dependencies_*       GET the dependency view, pages 1, 2, the middle one and the last (100 at scale 1)
   dependencies_supplier_*  GET the dependency view of one supplier, five suppliers in turn
   supplier_page_*      GET a supplier's page (its dependent systems, paginated), five suppliers in turn
     each: p50_ms, p95_ms, max_ms, cpu_p50_ms, cpu_p95_ms, queries_min/queries_max (equal: a constant number of
@@ -148,13 +148,15 @@ def generate(scale: float) -> dict:
 def measure_pages(client, suppliers, repeat: int, figures: dict) -> None:
     from django.urls import reverse
 
+    last = max(1, -(-figures["systems"] // 50))  # every system depends on a supplier here: the view's last page
+
     register, view = reverse("suppliers:supplier_list"), reverse("suppliers:dependency_view")
     scenarios = {
         "register": [f"{register}?page={p}" for p in (1, 2, 20, 40)],
         "register_sorted": [f"{register}?sort={s}" for s in ("criticality", "-owner", "country", "status")],
         "register_filtered": [f"{register}?status=approved", f"{register}?criticality=high",
                               f"{register}?q=Supplier+0001", f"{register}?country=FR&sort=-criticality"],
-        "dependencies": [f"{view}?page={p}" for p in (1, 2, 50, 100)],
+        "dependencies": [f"{view}?page={p}" for p in (1, min(2, last), max(1, last // 2), last)],
         "dependencies_supplier": [f"{view}?supplier={s.pk}" for s in suppliers],
         "supplier_page": [reverse("suppliers:supplier_detail", args=[s.pk]) for s in suppliers],
     }
