@@ -4,13 +4,15 @@ supplied dependency), paginated; filtered by supplier or by system name."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
 from django.shortcuts import render
 
+from aims.core.permissions import can_anywhere
+
 from . import dependencies
 from .models import Supplier
-from .views import require_reader
 
 PER_PAGE = 50
 
@@ -31,6 +33,11 @@ def _page_of_systems(request, user, supplier_ids, *, page_param: str = "page", q
         rows = list(systems.annotate(total_rows=Window(Count("pk")))[(number - 1) * PER_PAGE:number * PER_PAGE])
     paginator.count = rows[0].total_rows if rows else 0
     return Page(rows, number, paginator)
+
+
+def require_reader(user) -> None:
+    if not can_anywhere(user, "view", "suppliers"):
+        raise PermissionDenied
 
 
 @login_required
