@@ -140,7 +140,9 @@ def english_strings() -> tuple[frozenset[str], tuple[str, ...]]:
             if msgid and "\x04" not in msgid and msgstr and msgid != msgstr:
                 english.update(_fixed_parts(msgid))
     for yaml_file in (SOURCE / "catalogs").glob("**/*.yaml"):
-        _collect_yaml(yaml.safe_load(yaml_file.read_text()), english)
+        content = yaml.safe_load(yaml_file.read_text())
+        _collect_yaml(content, english)
+        _collect_french(content, french)
     # Words both languages use ("Date", or "Importer", a French verb and an English noun) prove nothing.
     english = {s for s in english if re.search(r"[A-Za-z]{2}", s) and s not in french}
     short = frozenset(s for s in english if len(s.split()) < 4)
@@ -166,6 +168,20 @@ def _collect_yaml(node, english: set[str]) -> None:
     elif isinstance(node, list):
         for item in node:
             _collect_yaml(item, english)
+
+
+def _collect_french(node, french: set[str]) -> None:
+    """The catalogues' French texts (`*_fr` fields and `fr:` entries): "Direction" is French there, whatever an English
+    message of the same spelling says."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and (key == "fr" or key.endswith("_fr")) and isinstance(value, str):
+                french.add(" ".join(value.split()).strip(" .,:;"))
+            else:
+                _collect_french(value, french)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_french(item, french)
 
 
 @cache
