@@ -24,6 +24,7 @@ class IncidentsConfig(AppConfig):
                       Mitigation):
             registry.register(model)
         labels.register_actions(incidents_labels.ACTIONS)
+        self._register_crisis()
         self._register_evidence_hold()
         from . import approvals as incidents_approvals
 
@@ -41,6 +42,20 @@ class IncidentsConfig(AppConfig):
             "incidents.vulnerabilities", _("open vulnerabilities"), "incidents:vulnerability_list", domain="incidents",
             order=32, count=lambda user: Vulnerability.objects.restrict(user, "view").filter(
                 status__in=["open", "mitigating"]).count())
+
+    @staticmethod
+    def _register_crisis() -> None:
+        """Crisis mode and crisis exercises (issue 12 points 4 and 8): their pages, ledger words and demo."""
+        from aims.core import demo, labels, registry
+
+        from . import demo_crisis, labels_crisis
+        from .models_crisis import Crisis, Exercise, ExerciseAction
+
+        registry.register(Crisis, url_name="incidents:crisis_detail")
+        registry.register(Exercise, url_name="incidents:exercise_detail")
+        registry.register(ExerciseAction)
+        labels.register_actions(labels_crisis.ACTIONS)
+        demo.register("incidents_crisis", demo_crisis.load, order=75)
 
     @staticmethod
     def _register_evidence_hold() -> None:

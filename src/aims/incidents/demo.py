@@ -78,6 +78,9 @@ def load(organisation: Organisation) -> None:
         effect="Answers without personal data: payslip questions redirected to the HR service desk.")
     services.change_status(actor=handler, incident=incident, status="contained", at=aware + timedelta(hours=3),
                            reason="Personal data removed from the chatbot's answers.")
+    from .demo_crisis import past_crisis
+
+    past_crisis(incident=incident, handler=handler, aware=aware)
     clock = incident.clocks.get(regime="gdpr_art33")
     services.record_submission(
         actor=handler, clock=clock, authority="CNIL", reference="CNIL-NOTIF-2026-0815",

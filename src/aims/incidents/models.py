@@ -683,3 +683,10 @@ class Mitigation(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return f"/incidents/vulnerabilities/{self.vulnerability_id}/#mitigation-{self.pk}"
+
+
+# Crisis mode and exercises (issue 12 points 4 and 8) live in their own module.
+from .models_crisis import (  # noqa: E402,F401
+    ChecklistItem, Communication, Crisis, CrisisDecision, CrisisMember, Exercise, ExerciseAction, ExerciseFinding,
+    ExerciseInject, ExerciseParticipant,
+)

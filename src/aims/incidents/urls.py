@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_vulnerabilities
+from . import views, views_crisis, views_exercises, views_vulnerabilities
 
 app_name = "incidents"
 
@@ -19,6 +19,28 @@ urlpatterns = [
          name="vulnerability_status"),
     path("vulnerabilities/<int:pk>/mitigations/", views_vulnerabilities.mitigation_add, name="mitigation_add"),
     path("vulnerability-mitigations/<int:pk>/done/", views_vulnerabilities.mitigation_done, name="mitigation_done"),
+    path("crises/", views_crisis.crisis_list, name="crisis_list"),
+    path("crises/<int:pk>/", views_crisis.crisis_detail, name="crisis_detail"),
+    path("crises/<int:pk>/summary/", views_crisis.crisis_summary, name="crisis_summary"),
+    path("crises/<int:pk>/members/", views_crisis.crisis_member_add, name="crisis_member_add"),
+    path("crises/<int:pk>/decisions/", views_crisis.crisis_decision_add, name="crisis_decision_add"),
+    path("crises/<int:pk>/communications/", views_crisis.crisis_communication_add, name="crisis_communication_add"),
+    path("crises/<int:pk>/stand-down/", views_crisis.crisis_stand_down, name="crisis_stand_down"),
+    path("crisis-members/<int:pk>/remove/", views_crisis.crisis_member_remove, name="crisis_member_remove"),
+    path("crisis-checklist/<int:pk>/tick/", views_crisis.crisis_tick, name="crisis_tick"),
+    path("exercises/", views_exercises.exercise_list, name="exercise_list"),
+    path("exercises/new/", views_exercises.exercise_create, name="exercise_create"),
+    path("exercises/<int:pk>/", views_exercises.exercise_detail, name="exercise_detail"),
+    path("exercises/<int:pk>/start/", views_exercises.exercise_start, name="exercise_start"),
+    path("exercises/<int:pk>/moment/", views_exercises.exercise_moment, name="exercise_moment"),
+    path("exercises/<int:pk>/complete/", views_exercises.exercise_complete, name="exercise_complete"),
+    path("exercises/<int:pk>/injects/", views_exercises.exercise_inject_add, name="exercise_inject_add"),
+    path("exercises/<int:pk>/participants/", views_exercises.exercise_participant_add,
+         name="exercise_participant_add"),
+    path("exercises/<int:pk>/findings/", views_exercises.exercise_finding_add, name="exercise_finding_add"),
+    path("exercises/<int:pk>/actions/", views_exercises.exercise_action_add, name="exercise_action_add"),
+    path("exercise-actions/<int:pk>/done/", views_exercises.exercise_action_done, name="exercise_action_done"),
+    path("<int:pk>/escalate/", views_crisis.crisis_escalate, name="crisis_escalate"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/status/", views.incident_status, name="status"),

@@ -18,3 +18,10 @@ from .vulnerabilities import (  # noqa: F401
     add_mitigation, change_vulnerability_status, complete_mitigation, create_vulnerability, send_mitigation_reminders,
     update_vulnerability,
 )
+from .crisis import (  # noqa: F401
+    add_member, escalate, log_communication, log_decision, remove_member, stand_down, tick_item,
+)
+from .exercises import (  # noqa: F401
+    add_exercise_action, add_finding, add_inject, add_participant, complete_exercise, complete_exercise_action,
+    plan_exercise, record_moment, start_exercise,
+)
