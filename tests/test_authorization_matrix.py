@@ -219,6 +219,23 @@ PAGES = {
     "incidents:mitigation_add": W("incidents", "vulnerability"),
     # A mitigation is done by its owner or by whoever may change the vulnerability.
     "incidents:mitigation_done": P("mitigation"),
+    # Crisis mode and crisis exercises (issue 12 points 4 and 8).
+    "incidents:crisis_list": R("incidents"), "incidents:crisis_escalate": W("incidents", "incident"),
+    "incidents:crisis_detail": R("incidents", "crisis"), "incidents:crisis_summary": R("incidents", "crisis"),
+    "incidents:crisis_member_add": W("incidents", "crisis"), "incidents:crisis_decision_add": W("incidents", "crisis"),
+    "incidents:crisis_communication_add": W("incidents", "crisis"),
+    "incidents:crisis_stand_down": W("incidents", "crisis"),
+    "incidents:crisis_member_remove": W("incidents", "crisis_member"),
+    "incidents:crisis_tick": W("incidents", "crisis_item"),
+    "incidents:exercise_list": R("incidents"), "incidents:exercise_create": W("incidents"),
+    "incidents:exercise_detail": R("incidents", "exercise"), "incidents:exercise_start": W("incidents", "exercise"),
+    "incidents:exercise_moment": W("incidents", "exercise"), "incidents:exercise_complete": W("incidents", "exercise"),
+    "incidents:exercise_inject_add": W("incidents", "exercise"),
+    "incidents:exercise_participant_add": W("incidents", "exercise"),
+    "incidents:exercise_finding_add": W("incidents", "exercise"),
+    "incidents:exercise_action_add": W("incidents", "exercise"),
+    # An exercise's action is done by its owner or by whoever may change the exercise.
+    "incidents:exercise_action_done": P("exercise_action"),
     # Monitoring
     "monitoring:dashboard": R("monitoring"), "monitoring:tactical": R("monitoring"),
     "monitoring:strategic": R("monitoring"), "monitoring:system": R("monitoring", "system"),
@@ -280,7 +297,10 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"supplier_suspend|clock_submit|regime_apply|regime_dismiss|incidents:status|timeline_add|decision_lift|"
                        r"hold_release|review_save|review_decide|review_action_done|questionnaire_send|questionnaire_review|"
                        r"questionnaire_return|questionnaire_revoke|vulnerability_status|mitigation_add|mitigation_done|finding_add|"
-                       r"audit_action_done|change_record)")
+                       r"audit_action_done|change_record|"
+                       r"crisis_member|crisis_tick|crisis_communication_add|crisis_stand_down|exercise_start|"
+                       r"exercise_moment|exercise_complete|exercise_inject_add|exercise_participant_add|"
+                       r"exercise_finding_add|exercise_action_done)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -609,7 +629,15 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
                                                    components=[component], incident=incident)
     mitigation = incidents.add_mitigation(actor=admin, vulnerability=vulnerability, kind="guardrail",
                                           title="Filter inputs", owner=owner)
-    return {"incident": incident, "vulnerability": vulnerability, "mitigation": mitigation, "regime": regime, "clock": incident.clocks.get(),
+    crisis = incidents.escalate(actor=admin, incident=serious, reason="Crisis", members=[("crisis_lead", owner)])
+    exercise = incidents.plan_exercise(actor=admin, title=f"Exercise {tag}", scenario="prompt_injection", unit=unit,
+                                       lead=owner, planned_for=timezone.now(), participants=[(owner, "crisis_lead")])
+    incidents.start_exercise(actor=admin, exercise=exercise)
+    exercise_action = incidents.add_exercise_action(actor=admin, exercise=exercise, title="List sources",
+                                                    owner=owner)
+    return {"crisis": crisis, "crisis_member": crisis.members.get(), "crisis_item": crisis.checklist.first(),
+            "exercise": exercise, "exercise_action": exercise_action,
+            "incident": incident, "vulnerability": vulnerability, "mitigation": mitigation, "regime": regime, "clock": incident.clocks.get(),
             "containment": containment, "hold": serious.evidence_holds.get(),
             "incident_review_action": incident_review_action,
             "unit": unit, "person": person, "group": group, "system": system, "component": component,

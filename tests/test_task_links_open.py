@@ -83,6 +83,7 @@ ACTIONS = {
     "approval.incidents.review.": "Approve the review",
     "incidents.vulnerability.": 'id="vulnerability-status-form"',
     "incidents.mitigation.": "Mark as done",
+    "incidents.exercise_action.": 'id="exercise-action-done-',
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
@@ -273,6 +274,13 @@ def scenario(org, settings) -> None:
                              owner=referent)
     with context.bound(clock=lambda: timezone.now() + timedelta(days=8)):
         run_periodic("vulnerability-mitigation-reminders")
+    # Crisis mode: a reader of the unit named to the cell is told; a crisis exercise's action goes to its owner.
+    incidents.escalate(actor=owner, incident=breach, reason="Customers' data exposed",
+                       members=[("legal_dpo", referent)])
+    exercise = incidents.plan_exercise(actor=owner, title="Tabletop", scenario="evasion", unit=north, lead=owner,
+                                       planned_for=timezone.now())
+    incidents.start_exercise(actor=owner, exercise=exercise)
+    incidents.add_exercise_action(actor=owner, exercise=exercise, title="Write the playbook", owner=contributor)
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)
