@@ -503,6 +503,25 @@ API = {
     "incidents_api_vulnerabilities_mitigation_add": W("incidents", "vulnerability"),
     "incidents_api_vulnerabilities_mitigation_done": P("mitigation"),
     "incidents_api_vulnerabilities_mitigation_due_days": LOGIN,
+    "incidents_api_crisis_crisis_catalogue": LOGIN, "incidents_api_crisis_crisis_list": R("incidents"),
+    "incidents_api_crisis_crisis_escalate": W("incidents", "incident"),
+    "incidents_api_crisis_crisis_detail": R("incidents", "crisis"),
+    "incidents_api_crisis_crisis_member_add": W("incidents", "crisis"),
+    "incidents_api_crisis_crisis_member_remove": W("incidents", "crisis_member"),
+    "incidents_api_crisis_crisis_tick": W("incidents", "crisis_item"),
+    "incidents_api_crisis_crisis_decision_add": W("incidents", "crisis"),
+    "incidents_api_crisis_crisis_communication_add": W("incidents", "crisis"),
+    "incidents_api_crisis_crisis_stand_down": W("incidents", "crisis"),
+    "incidents_api_crisis_exercise_list": R("incidents"), "incidents_api_crisis_exercise_create": W("incidents"),
+    "incidents_api_crisis_exercise_detail": R("incidents", "exercise"),
+    "incidents_api_crisis_exercise_start": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_moment": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_complete": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_inject_add": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_participant_add": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_finding_add": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_action_add": W("incidents", "exercise"),
+    "incidents_api_crisis_exercise_action_done": P("exercise_action"),
     # The regulatory profile is the whole organisation's: changed by a grant over it.
     "incidents_api_profile_update": W("organisation", org_wide=True),
 }
@@ -789,6 +808,8 @@ API_ARGUMENT_OBJECTS = {
     "supply_id": "supply", "supplier_assessment_id": "supplier_assessment",
     "supplier_questionnaire_id": "supplier_questionnaire", "contract_id": "supplier_contract",
     "audit_id": "supplier_audit", "finding_id": "audit_finding", "audit_action_id": "audit_action",
+    "crisis_id": "crisis", "crisis_member_id": "crisis_member", "checklist_item_id": "crisis_item",
+    "exercise_id": "exercise", "exercise_action_id": "exercise_action",
 }
 
 

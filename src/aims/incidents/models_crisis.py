@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import OrgUnit, VersionedModel
 
+from . import labels_crisis
+
 
 class Crisis(VersionedModel):
     """An incident run by a crisis cell, from its escalation to its stand-down."""
@@ -38,6 +40,8 @@ class Crisis(VersionedModel):
 
     ledger_fields = ("incident_id", "status", "escalated_by_id", "escalated_at", "reason", "stood_down_by_id",
                      "stood_down_at", "stand_down_reason", "catalogue_version")
+    ledger_labels = labels_crisis.CRISIS_LABELS
+    ledger_display = labels_crisis.CRISIS_DISPLAY
     permission_domain = "incidents"
     unit_path = "incident__unit"
 
@@ -197,6 +201,8 @@ class Exercise(VersionedModel):
 
     ledger_fields = ("title", "scenario", "status", "unit_id", "lead_id", "system_id", "planned_for", "objectives",
                      "started_at", "detected_at", "contained_at", "notified_at", "completed_at", "summary")
+    ledger_labels = labels_crisis.EXERCISE_LABELS
+    ledger_display = labels_crisis.EXERCISE_DISPLAY
     permission_domain = "incidents"
     unit_path = "unit"
 

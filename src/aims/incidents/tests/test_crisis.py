@@ -198,3 +198,38 @@ def test_the_crisis_list_has_a_fixed_number_of_queries(client, org, handler, cha
         assert client.get(reverse("incidents:crisis_list")).content.decode().count("data-crisis=") == 8
     assert "No crisis matches this filter." in client.get(reverse("incidents:crisis_list") + "?status=stood_down"
                                                           ).content.decode()
+
+
+def test_the_api_escalates_logs_and_stands_down(client, handler, dpo, viewer, incident):
+    client.force_login(viewer)
+    status, _body = json_call(client, "POST", f"/incidents/{incident.pk}/crisis", {"reason": "Panic"})
+    assert status == 403 and not Crisis.objects.exists()
+    client.force_login(handler)
+    status, catalogue = json_call(client, "GET", "/crisis-catalogue")
+    assert status == 200 and {r["key"] for r in catalogue["roles"]} >= {"crisis_lead", "legal_dpo"}
+    assert catalogue["scenarios"] and catalogue["templates"]
+    status, crisis = json_call(client, "POST", f"/incidents/{incident.pk}/crisis", {
+        "reason": "Data exposed", "members": [{"role": "crisis_lead", "person_id": dpo.pk}]})
+    assert status == 201 and crisis["status"] == "active" and crisis["members"][0]["person_id"] == dpo.pk
+    item = crisis["checklist"][0]
+    status, ticked = json_call(client, "POST", f"/crisis-checklist/{item['id']}/tick", {"note": "Done at 10:05"})
+    assert status == 200 and ticked["done_by_id"] == handler.pk
+    status, _entry = json_call(client, "POST", f"/crises/{crisis['id']}/decisions",
+                               {"decision": "Isolate", "rationale": "Stop the leak"})
+    assert status == 201
+    status, message = json_call(client, "POST", f"/crises/{crisis['id']}/communications",
+                                {"audience": "press", "channel": "press_release", "template": "press_holding"})
+    assert status == 201 and "is handling an incident" in message["words"]
+    status, error = json_call(client, "POST", f"/crises/{crisis['id']}/communications",
+                              {"audience": "press", "channel": "pigeon", "text": "Hi"})
+    assert status == 422
+    status, member = json_call(client, "POST", f"/crises/{crisis['id']}/members",
+                               {"role": "communications", "person_id": handler.pk})
+    assert status == 201
+    assert json_call(client, "DELETE", f"/crisis-members/{member['id']}")[0] == 204
+    status, listed = json_call(client, "GET", "/crises?status=active")
+    assert status == 200 and listed["count"] == 1
+    status, detail = json_call(client, "GET", f"/crises/{crisis['id']}")
+    assert len(detail["decisions"]) == 1 and len(detail["communications"]) == 1 and len(detail["members"]) == 1
+    status, ended = json_call(client, "POST", f"/crises/{crisis['id']}/stand-down", {"reason": "Contained"})
+    assert status == 200 and ended["status"] == "stood_down"

@@ -138,3 +138,37 @@ def test_the_exercise_list_has_a_fixed_number_of_queries(client, org, handler, d
     plan(5)
     with django_assert_max_num_queries(len(captured.captured_queries)):
         assert client.get(reverse("incidents:exercise_list")).content.decode().count("data-exercise=") == 7
+
+
+def test_the_api_plans_runs_and_measures_an_exercise(client, org, handler, player, viewer):
+    import json
+
+    def call(method, path, body=None):
+        response = client.generic(method, f"/api/v1{path}", json.dumps(body or {}), content_type="application/json")
+        return response.status_code, response.json() if response.content else None
+
+    body = {"title": "Extraction drill", "scenario": "extraction", "unit_id": org["north"].pk, "lead_id": handler.pk,
+            "planned_for": (timezone.now() - timedelta(hours=2)).isoformat(),
+            "participants": [{"person_id": player.pk, "role": "technical_lead"}]}
+    client.force_login(viewer)
+    assert call("POST", "/exercises", body)[0] == 403
+    client.force_login(handler)
+    status, exercise = call("POST", "/exercises", body)
+    assert status == 201 and exercise["status"] == "planned" and len(exercise["injects"]) == 3
+    assert exercise["participants"][0]["person_id"] == player.pk
+    start = timezone.now() - timedelta(hours=1)
+    assert call("POST", f"/exercises/{exercise['id']}/start", {"at": start.isoformat()})[0] == 200
+    status, measured = call("POST", f"/exercises/{exercise['id']}/moments",
+                            {"moment": "contained", "at": (start + timedelta(minutes=40)).isoformat()})
+    assert status == 200 and measured["minutes_to_contain"] == 40.0 and measured["minutes_to_detect"] is None
+    status, finding = call("POST", f"/exercises/{exercise['id']}/findings", {"text": "No rate limit on the API"})
+    assert status == 201
+    status, action = call("POST", f"/exercises/{exercise['id']}/actions",
+                          {"title": "Rate-limit partner accounts", "owner_id": player.pk, "finding_id": finding["id"]})
+    assert status == 201 and action["finding_id"] == finding["id"]
+    assert call("POST", f"/exercises/{exercise['id']}/complete", {"summary": "Done"})[1]["status"] == "completed"
+    client.force_login(player)
+    status, done = call("POST", f"/exercise-actions/{action['id']}/done", {"note": "Limited to 10 req/s"})
+    assert status == 200 and done["status"] == "done"
+    status, listed = call("GET", "/exercises?status=completed")
+    assert status == 200 and listed["count"] == 1
