@@ -138,7 +138,7 @@ class Communication(models.Model):
     crisis = models.ForeignKey(Crisis, verbose_name=_("crisis"), on_delete=models.CASCADE,
                                related_name="communications")
     audience = models.CharField(_("audience"), max_length=20)
-    channel = models.CharField(_("channel"), max_length=30)
+    channel = models.CharField(_("sending channel"), max_length=30)
     sent_at = models.DateTimeField(_("sent on"))
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT,
                                 related_name="+")

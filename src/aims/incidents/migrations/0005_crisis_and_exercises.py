@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('audience', models.CharField(max_length=20, verbose_name='audience')),
-                ('channel', models.CharField(max_length=30, verbose_name='channel')),
+                ('channel', models.CharField(max_length=30, verbose_name='sending channel')),
                 ('sent_at', models.DateTimeField(verbose_name='sent on')),
                 ('recipients', models.CharField(blank=True, help_text='Who exactly: a list, an authority, a newsroom...', max_length=300, verbose_name='recipients')),
                 ('template', models.CharField(blank=True, max_length=40, verbose_name='template')),
