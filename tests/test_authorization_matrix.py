@@ -279,7 +279,7 @@ PAGES = {
     "suppliers:audit_action_add": W("suppliers", "audit_finding"),
     "suppliers:audit_action_done": W("suppliers", "audit_action"),
     "suppliers:exit_plan": R("suppliers", "supplier"), "suppliers:exit_plan_edit": W("suppliers", "supplier"),
-    "suppliers:change_record": W("suppliers", "supplier"),
+    "suppliers:change_record": W("suppliers", "supplier"), "suppliers:dependency_view": R("suppliers"),
     "supplier_questionnaire": PUBLIC,
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.

@@ -85,7 +85,8 @@ def test_owner_monitors_a_system_from_kpi_to_signed_closure(page, base_url, admi
     assert secret.startswith("aimsp_")
 
     # --- The pipeline pushes a week of values through the API; the last one is below the critical threshold.
-    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    # Yesterday at 06:00 is the last value: none in the future, whatever the hour the journey runs at.
+    today = (datetime.now(UTC) - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     week = [{"kpi": "accuracy", "at": (today - timedelta(days=6 - d)).isoformat(), "value": v}
             for d, v in enumerate([91.2, 90.8, 89.9, 88.1, 86.0, 83.5, 78.4])]
     request = urllib.request.Request(f"{base_url}/api/v1/monitoring/measurements", method="POST",

@@ -21,7 +21,8 @@ def logged(person):
 
 
 def year_of_values(kpi, actor, value=90.0, days=365):
-    today = timezone.now().replace(hour=6, minute=0, second=0, microsecond=0)
+    # Yesterday at 06:00, so that no value is in the future whatever the hour the tests run at.
+    today = (timezone.now() - timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     services.push_measurements(actor=actor, rows=[
         {"kpi_id": kpi.pk, "at": today - timedelta(days=d), "value": value + (d % 7) / 10} for d in range(days)])
 
