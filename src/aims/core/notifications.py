@@ -20,10 +20,52 @@ from .stored_text import localised, message_of, stored_params
 def render_for(recipient, text, params: dict | None = None) -> str:
     """`text` in the recipient's language. A lazy gettext string is a template that receives `params`; plain text
     (what a person typed: a comment, a reason) is shown as it is, so a "%" in it can never break the rendering."""
-    with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
-        rendered = str(text or "")
-        if params and isinstance(text, Promise):
-            rendered = rendered % {key: localised(value) for key, value in params.items()}
+    with translation.override(_language_of(recipient)):
+        return _render(text, params, {})
+
+
+def _language_of(recipient) -> str:
+    return getattr(recipient, "language", None) or settings.LANGUAGE_CODE
+
+
+def _render(text, params: dict | None, memo: dict) -> str:
+    """`text` with `params` in the active language. `memo` holds what was already rendered in that language (the
+    template of a lazy text by identity, each date or value by itself) for callers rendering many items at once."""
+    if not isinstance(text, Promise):
+        return str(text or "")
+    template = memo.get(id(text))
+    if template is None:
+        template = memo[id(text)] = str(text)
+    if not params:
+        return template
+    values = {}
+    for key, value in params.items():
+        try:
+            shown = memo.get(cache_key := (type(value), value))  # by type too: 1 and True are equal keys
+        except TypeError:  # unhashable: rendered each time
+            values[key] = localised(value)
+            continue
+        if shown is None:
+            shown = memo[cache_key] = localised(value)
+        values[key] = shown
+    return template % values
+
+
+def _render_all(items: list[dict]) -> list[tuple[str, str]]:
+    """Each item's (title, body) in its recipient's language: one language switch per language and each distinct
+    template and date rendered once per language, so a sweep of thousands of reminders renders a handful of texts.
+    The items (which hold the texts) outlive the memo, so identities in it stay unique."""
+    by_language: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_language.setdefault(_language_of(item["recipient"]), []).append(index)
+    rendered: list = [None] * len(items)
+    for language, indexes in by_language.items():
+        memo: dict = {}
+        with translation.override(language):
+            for index in indexes:
+                item = items[index]
+                rendered[index] = (_render(item["title"], item.get("params"), memo),
+                                   _render(item.get("body", ""), item.get("params"), memo))
     return rendered
 
 
@@ -42,12 +84,18 @@ def notify_many(items: list[dict]) -> list[Notification]:
     """`notify` for many at once (each item holds notify's arguments): one insert, and their e-mails handed to the
     worker as one job once the transaction commits. What a sweep over thousands of deadlines uses."""
     now = context.now()
+    messages: dict[int, str] = {}  # the English message behind each distinct lazy text, by identity
+
+    def message(text):
+        if id(text) not in messages:
+            messages[id(text)] = message_of(text)
+        return messages[id(text)]
+
     notifications = Notification.objects.bulk_create([Notification(
-        recipient=item["recipient"], title=render_for(item["recipient"], item["title"], item.get("params"))[:300],
-        body=render_for(item["recipient"], item.get("body", ""), item.get("params")),
-        title_message=message_of(item["title"]), body_message=message_of(item.get("body", "")),
+        recipient=item["recipient"], title=title[:300], body=body,
+        title_message=message(item["title"]), body_message=message(item.get("body", "")),
         params=stored_params(item.get("params")), url=item.get("url", ""), kind=item.get("kind", "info"),
-        created_at=now) for item in items])
+        created_at=now) for item, (title, body) in zip(items, _render_all(items))])
     # A change replayed in the past (the demo's history) is not news: it is in the inbox, not e-mailed today.
     if not context.clock_bound():
         to_email = [n.pk for n, item in zip(notifications, items) if item.get("email", True)

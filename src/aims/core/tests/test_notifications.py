@@ -205,3 +205,23 @@ def test_notify_many_inserts_at_once_and_mails_everyone_in_one_job_in_their_lang
     assert {m.subject for m in mailoutbox if m.to == ["marie@example.com"]} == {
         f"[AIMS] Due on 12 mars 2030 for {n}" for n in range(3)}
     assert notify_many([]) == []
+
+
+def test_notify_many_renders_each_item_as_notify_would_though_it_renders_shared_texts_once(person, french_person):
+    # notify_many renders each distinct template and value once per language: interleaved languages, equal values
+    # of different types (1 and True) and a typed body must still come out as one notify each would have made.
+    from aims.core.notifications import notify_many
+
+    title = gettext_lazy("Due on %(date)s for %(name)s")
+    when = timezone.datetime(2030, 3, 12).date()
+    items = [dict(recipient=who, title=title, body=body, params={"date": when, "name": name}, email=False)
+             for who, name, body in ((french_person, 1, "typed 5%"), (person, True, ""), (french_person, "1", ""),
+                                     (person, 1, active_language()), (french_person, True, active_language()))]
+    many = [(n.recipient_id, n.title, n.body) for n in notify_many(items)]
+    one_by_one = [(n.recipient_id, n.title, n.body) for n in (notify(**item) for item in items)]
+    assert many == one_by_one
+    assert [title for _, title, _ in many] == [
+        "Due on 12 mars 2030 for 1", f"Due on {formats.date_format(when, 'DATE_FORMAT')} for True",
+        "Due on 12 mars 2030 for 1", f"Due on {formats.date_format(when, 'DATE_FORMAT')} for 1",
+        "Due on 12 mars 2030 for True"]
+    assert [body for _, _, body in many] == ["typed 5%", "", "", "rendered in en", "rendered in fr"]

@@ -272,15 +272,20 @@ def _recipients(incident: Incident, memo: dict | None = None) -> list:
     return result
 
 
+# One object each, so a sweep renders each text once per language (core.notifications memoises by identity).
+REMINDER_OVERDUE = gettext_lazy("Deadline passed: %(deadline)s of %(incident)s")
+REMINDER_APPROACHING = gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s")
+REMINDER_BODY = gettext_lazy("Due on %(due)s (%(authority)s). Record the submission on the incident's page once the "
+                             "report is sent.")
+
+
 def _reminders(clock: Clock, regime, point: float, people: list) -> list[dict]:
     """The notifications (notify's arguments) reminding `people` of `clock` (of `regime`) at escalation `point`."""
     incident = clock.incident
     overdue = point >= 1.0
     deadline = next((d for d in regime.deadlines if d.key == clock.deadline), None)
-    title = (gettext_lazy("Deadline passed: %(deadline)s of %(incident)s") if overdue
-             else gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s"))
-    body = gettext_lazy("Due on %(due)s (%(authority)s). Record the submission on the incident's page once the "
-                        "report is sent.")
+    title = REMINDER_OVERDUE if overdue else REMINDER_APPROACHING
+    body = REMINDER_BODY
     return [dict(recipient=person, kind="incidents.clock", url=clock.get_absolute_url(), title=title, body=body,
                  params={"deadline": deadline.label_in(person.language) if deadline else clock.deadline,
                          "incident": incident.reference, "due": clock.due_at,
