@@ -281,6 +281,14 @@ PAGES = {
     "suppliers:exit_plan": R("suppliers", "supplier"), "suppliers:exit_plan_edit": W("suppliers", "supplier"),
     "suppliers:change_record": W("suppliers", "supplier"), "suppliers:dependency_view": R("suppliers"),
     "supplier_questionnaire": PUBLIC,
+    "incidents:disclosure_list": R("incidents"),
+    "incidents:disclosure_detail": R("incidents", "disclosure_case"),
+    "incidents:disclosure_reply": W("incidents", "disclosure_case"),
+    "incidents:disclosure_triage": W("incidents", "disclosure_case"),
+    "incidents:disclosure_link": W("incidents", "disclosure_case"),
+    "incidents:disclosure_attachment": R("incidents", "disclosure_attachment"),
+    # Anyone reports a vulnerability without an account; the reporter's link is its own key; security.txt is public.
+    "cvd_report": PUBLIC, "cvd_case": PUBLIC, "security_txt": PUBLIC,
 }
 # Pages only reached by POST (a GET is refused with 405 whoever asks): only their writes are checked.
 POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_approve|soa_return|assessment_start|"
@@ -300,7 +308,7 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"audit_action_done|change_record|"
                        r"crisis_member|crisis_tick|crisis_communication_add|crisis_stand_down|exercise_start|"
                        r"exercise_moment|exercise_complete|exercise_inject_add|exercise_participant_add|"
-                       r"exercise_finding_add|exercise_action_done)")
+                       r"exercise_finding_add|exercise_action_done|disclosure_reply|disclosure_triage|disclosure_link)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -672,7 +680,20 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "supplier_certification": supplier_certification, "supply": supply,
             "supplier_assessment": supplier_assessment, "supplier_questionnaire": supplier_questionnaire,
             "questionnaire_secret": questionnaire_secret, "supplier_contract": supplier_contract,
-            "supplier_audit": supplier_audit, "audit_finding": audit_finding, "audit_action": audit_action}
+            "supplier_audit": supplier_audit, "audit_finding": audit_finding, "audit_action": audit_action,
+            **_disclosure(admin, unit, tag)}
+
+
+def _disclosure(admin, unit, tag) -> dict:
+    """A vulnerability report received through the public form, filed under the side's unit, with a file."""
+    from aims.incidents.models import DisclosureCase
+    from aims.incidents.services import disclosure
+
+    proof = SimpleUploadedFile(f"proof-{tag}.txt", b"steps to reproduce\n", content_type="text/plain")
+    case, secret = disclosure.submit_report(summary=f"Report {tag}", details="Details", files=[proof])
+    DisclosureCase.objects.filter(pk=case.pk).update(unit=unit)
+    case.refresh_from_db()
+    return {"disclosure_case": case, "disclosure_attachment": case.attachments.get(), "disclosure_secret": secret}
 
 
 @pytest.fixture
@@ -781,7 +802,7 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "decision_pk":
             values[argument] = objects["decision"].pk
         elif argument == "secret":
-            values[argument] = objects["questionnaire_secret"]
+            values[argument] = objects["disclosure_secret" if name == "cvd_case" else "questionnaire_secret"]
         elif argument == "number":
             values[argument] = 1
         elif argument == "regime":

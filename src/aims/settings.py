@@ -263,6 +263,16 @@ FILE_UPLOAD_HANDLERS = [
 EVIDENCE_MAX_UPLOAD_BYTES = int(env("AIMS_EVIDENCE_MAX_BYTES", str(1024 ** 3)))
 # Pages that take larger files than MAX_UPLOAD_BYTES: path prefix -> the setting holding their limit.
 UPLOAD_LIMITS = {"/evidence/": "EVIDENCE_MAX_UPLOAD_BYTES", "/api/v1/evidence": "EVIDENCE_MAX_UPLOAD_BYTES"}
+
+# Coordinated vulnerability disclosure (incidents/services/disclosure.py, incidents/security_txt.py): extra contacts
+# for /.well-known/security.txt (comma-separated mailto: or https: URIs; the public report form is always listed), the
+# policy's address (the report form by default), how long the file holds, the unit reports are filed under (a unit
+# code; the top of the organisation by default) and the reports accepted per client address in ten minutes.
+CVD_CONTACT = env("AIMS_CVD_CONTACT", "")
+CVD_POLICY_URL = env("AIMS_CVD_POLICY_URL", "")
+CVD_SECURITY_TXT_DAYS = int(env("AIMS_CVD_SECURITY_TXT_DAYS", "180"))
+CVD_UNIT = env("AIMS_CVD_UNIT", "")
+CVD_REPORTS_PER_ADDRESS = int(env("AIMS_CVD_REPORTS_PER_ADDRESS", "5"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- Internationalisation: English and French, chosen per user.

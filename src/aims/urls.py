@@ -1,6 +1,8 @@
 from django.urls import include, path
 
 from .api import api
+from .incidents import views_disclosure_public as cvd
+from .incidents.security_txt import security_txt
 from .suppliers.views_public import questionnaire_page
 
 urlpatterns = [
@@ -15,6 +17,10 @@ urlpatterns = [
     path("incidents/", include("aims.incidents.urls")),
     # A supplier's contact answers a due-diligence questionnaire here without an account (the secret is the key).
     path("supplier-questionnaire/<str:secret>/", questionnaire_page, name="supplier_questionnaire"),
+    # Anyone reports a vulnerability here without an account; the reporter follows it through a private link.
+    path("security/report/", cvd.report_page, name="cvd_report"),
+    path("security/report/<str:secret>/", cvd.case_page, name="cvd_case"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     path("", include("aims.core.urls")),
 ]
 

@@ -30,6 +30,9 @@ class IncidentsConfig(AppConfig):
 
         incidents_approvals.register()
         demo.register("incidents", incidents_demo.load, order=70, history=incidents_demo.history)
+        from . import disclosure_setup
+
+        disclosure_setup.register()
 
         dashboard.register_card(
             "incidents.open", _("open incidents"), "incidents:list", domain="incidents", order=30,

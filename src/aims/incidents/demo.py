@@ -2,7 +2,7 @@
 financial entity under DORA), one past incident on the HR chatbot (a controlled downgrade, lifted once fixed; its GDPR
 notification submitted; closed after review); and one open incident whose GDPR clock is running and whose salary
 questions went back to people (human takeover in force), so the home page shows a deadline and the chatbot's page its
-containment; and one open vulnerability of the chat model the chatbots share (an indirect prompt injection scored
+containment; and one open vulnerability of the chat model two HR assistants share (an indirect prompt injection scored
 with its CVSS vector), one mitigation done and one planned.
 
 The systems come from the other modules' demos (the HR chatbot of the risk module, the customer chatbot of the
@@ -26,6 +26,7 @@ MANAGER = "claire.martin@example.com"
 PAST_TITLE = "HR chatbot showed another employee's payslip"
 VULNERABILITY_TITLE = "Instructions hidden in retrieved documents steer the chat model"
 OPEN_TITLE = "HR chatbot answers quote internal salary bands"
+SELF_SERVICE = "AIS-DEMO-HR-SELFSERVICE"
 
 
 def history(organisation: Organisation) -> None:
@@ -139,13 +140,35 @@ def _shared_component(system):
     return link.component if link is not None else None
 
 
+def _second_user(component, system, manager, handler) -> None:
+    """Make sure two demo systems use the shared chat model: the customer chatbot when it exists, else an employee
+    self-service assistant registered here (the inventory records which systems use which component; the
+    vulnerability's affected systems are found through it)."""
+    from aims.inventory import services as inventory
+
+    users = set(component.system_links.values_list("system_id", flat=True))
+    if len(users) >= 2:
+        return
+    other = (AISystem.objects.filter(reference_code__in=SYSTEMS).exclude(pk__in=users).order_by("reference_code")
+             .first())
+    if other is None:
+        other = AISystem.objects.filter(reference_code=SELF_SERVICE).first() or inventory.create_system(
+            actor=manager, name="Employee self-service assistant", reference_code=SELF_SERVICE, unit=system.unit,
+            owner=handler, purpose="Answers employees' questions on leave, expenses and HR procedures.",
+            personal_data=True, reason="demo data")
+    inventory.link_component(actor=manager, system=other, component=component, role="chat model",
+                             reason="demo data")
+
+
 def _vulnerability(*, handler, manager, system, incident) -> None:
-    """One open vulnerability affecting the systems that use the shared chat model, found through the inventory."""
+    """One open vulnerability affecting the two systems that use the shared chat model, found through the
+    inventory."""
     from . import services
 
     component = _shared_component(system)
     if component is None:
         return
+    _second_user(component, system, manager, handler)
     vulnerability = services.create_vulnerability(
         actor=manager, title=VULNERABILITY_TITLE, kind="prompt_injection", unit=system.unit, owner=handler,
         cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:L/A:N", components=[(component, True)],

@@ -690,3 +690,7 @@ from .models_crisis import (  # noqa: E402,F401
     ChecklistItem, Communication, Crisis, CrisisDecision, CrisisMember, Exercise, ExerciseAction, ExerciseFinding,
     ExerciseInject, ExerciseParticipant,
 )
+# Coordinated vulnerability disclosure (issue 12 point 6) lives in its own module.
+from .models_disclosure import (  # noqa: E402,F401
+    CaseStatus, DisclosureAttachment, DisclosureCase, DisclosureMessage,
+)

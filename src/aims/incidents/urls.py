@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_crisis, views_exercises, views_vulnerabilities
+from . import views, views_crisis, views_disclosure, views_exercises, views_vulnerabilities
 
 app_name = "incidents"
 
@@ -41,6 +41,13 @@ urlpatterns = [
     path("exercises/<int:pk>/actions/", views_exercises.exercise_action_add, name="exercise_action_add"),
     path("exercise-actions/<int:pk>/done/", views_exercises.exercise_action_done, name="exercise_action_done"),
     path("<int:pk>/escalate/", views_crisis.crisis_escalate, name="crisis_escalate"),
+    # Coordinated vulnerability disclosure (the public side is in aims/urls.py: security/report/).
+    path("disclosures/", views_disclosure.case_list, name="disclosure_list"),
+    path("disclosures/<int:pk>/", views_disclosure.case_detail, name="disclosure_detail"),
+    path("disclosures/<int:pk>/reply/", views_disclosure.case_reply, name="disclosure_reply"),
+    path("disclosures/<int:pk>/triage/", views_disclosure.case_triage, name="disclosure_triage"),
+    path("disclosures/<int:pk>/link/", views_disclosure.case_link, name="disclosure_link"),
+    path("disclosure-files/<int:pk>/", views_disclosure.attachment_download, name="disclosure_attachment"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/status/", views.incident_status, name="status"),

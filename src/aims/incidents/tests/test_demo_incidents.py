@@ -26,3 +26,19 @@ def test_the_demo_incidents_carry_their_containment_decisions(settings, tmp_path
     client.force_login(admin)
     panel = client.get(reverse("incidents:system_panel", args=[takeover.system_id]) + "?partial=1").content.decode()
     assert "Human takeover" in panel and current.reference in panel
+
+
+def test_the_demo_vulnerability_affects_two_systems_and_a_researcher_reported_it(settings, tmp_path):
+    from aims.incidents import queries
+    from aims.incidents.demo import VULNERABILITY_TITLE
+    from aims.incidents.demo_disclosure import SUMMARY
+    from aims.incidents.models import DisclosureCase, Vulnerability
+
+    settings.MEDIA_ROOT = tmp_path / "files"
+    admin, _password = demo.load()
+    vulnerability = Vulnerability.objects.get(title=VULNERABILITY_TITLE)
+    assert vulnerability.is_open
+    assert len(queries.vulnerable_systems(vulnerability, admin)) == 2
+    case = DisclosureCase.objects.get(summary=SUMMARY)
+    assert case.vulnerability == vulnerability and case.status == "confirmed" and case.embargo_until
+    assert case.reporter_name and list(case.messages.values_list("author_kind", flat=True)) == ["reporter", "staff"]
