@@ -60,6 +60,11 @@ NOT_REACHED = {
                               "tested in suppliers/tests/test_questionnaire_link.py)",
     "suppliers:questionnaire_detail": "the demo sends no questionnaire yet (its pages are tested in "
                                       "suppliers/tests/test_questionnaire_link.py and test_questionnaires.py)",
+    "cvd_case": "the reporter's private link: its secret is never stored, so no page links to it (its French page is "
+                "tested in incidents/tests/test_disclosure_intake.py)",
+    "security_txt": "/.well-known/security.txt is read by machines, in plain text (incidents/tests/test_security_txt.py)",
+    "incidents:disclosure_attachment": "a download; the demo's disclosure case carries no file (tested in "
+                                       "incidents/tests/test_disclosure_intake.py)",
     **{name: _DEMO_HAS_NONE for name in (
         "inventory:playbook_edit", "risks:risk_detail", "risks:risk_edit", "risks:impact_detail")},
 }

@@ -84,6 +84,7 @@ ACTIONS = {
     "incidents.vulnerability.": 'id="vulnerability-status-form"',
     "incidents.mitigation.": "Mark as done",
     "incidents.exercise_action.": 'id="exercise-action-done-',
+    "incidents.disclosure.": 'id="cvd-triage"',
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
@@ -281,6 +282,12 @@ def scenario(org, settings) -> None:
                                        planned_for=timezone.now())
     incidents.start_exercise(actor=owner, exercise=exercise)
     incidents.add_exercise_action(actor=owner, exercise=exercise, title="Write the playbook", owner=contributor)
+    # A vulnerability report received through the public form (the managers triage it), then the reporter writes
+    # again through their private link (they are asked to answer).
+    from aims.incidents.services import disclosure
+
+    _case, cvd_secret = disclosure.submit_report(summary="Injection through PDFs", details="Steps to reproduce")
+    disclosure.reporter_reply(secret=cvd_secret, body="Any news?")
 
     # Core: an API token about to expire; an assignment that grants the access it needs.
     core.create_api_token(actor=contributor, name="ci", days=3)

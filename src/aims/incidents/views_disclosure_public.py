@@ -59,7 +59,8 @@ def _language(request, case=None) -> str:
         return chosen
     if case is not None and case.language in codes:
         return case.language
-    return translation.get_language_from_request(request)[:2] if request else settings.LANGUAGE_CODE[:2]
+    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]  # the reader's (middleware)
+    return current if current in codes else settings.LANGUAGE_CODE[:2]
 
 
 def _private(response):

@@ -221,13 +221,10 @@ def reporter_reply(*, secret: str, body: str, files=()) -> DisclosureMessage:
     ledger.record(actor=reporter_label(case), action="incidents.disclosurecase.message", obj=case,
                   after={"from": "reporter", "message_id": message.pk, "files": names})
     title = gettext_lazy("Answer the reporter of %(case)s")
-    if case.triaged_by_id and case.triaged_by.is_active:
-        open_task(assignee=case.triaged_by, source=f"incidents.disclosure.{case.pk}.reply", reopen=True,
+    who = [case.triaged_by] if case.triaged_by_id and case.triaged_by.is_active else list(triagers(case.unit))
+    for person in who:
+        open_task(assignee=person, source=f"incidents.disclosure.{case.pk}.reply", reopen=True,
                   url=case.get_absolute_url() + "#messages", title=title, params={"case": str(case)})
-    else:
-        for person in triagers(case.unit):
-            open_task(assignee=person, source=f"incidents.disclosure.{case.pk}.reply", reopen=True,
-                      url=case.get_absolute_url() + "#messages", title=title, params={"case": str(case)})
     return message
 
 
