@@ -38,4 +38,4 @@ def load(organisation: Organisation) -> None:
                            note="Same weakness as the open vulnerability of the shared chat model: linked to it.")
     disclosure.staff_reply(actor=manager, case=case, body=(
         "Thank you: we confirmed the problem, restricted the retrieval sources and are adding a filter. We agree to "
-        f"an embargo until {embargo.isoformat()}; we will credit you in our advisory unless you prefer not."))
+        "an embargo of 75 days (the date is on this page); we will credit you in our advisory unless you prefer not."))

@@ -219,7 +219,7 @@ def reporter_reply(*, secret: str, body: str, files=()) -> DisclosureMessage:
                                                created_at=context.now())
     names = [_store(case, upload, check, message).filename for upload, check in checked]
     ledger.record(actor=reporter_label(case), action="incidents.disclosurecase.message", obj=case,
-                  after={"from": "reporter", "message_id": message.pk, "files": names})
+                  after={"message_id": message.pk, "files": names})
     title = gettext_lazy("Answer the reporter of %(case)s")
     who = [case.triaged_by] if case.triaged_by_id and case.triaged_by.is_active else list(triagers(case.unit))
     for person in who:
@@ -236,7 +236,7 @@ def staff_reply(*, actor, case: DisclosureCase, body: str) -> DisclosureMessage:
     message = DisclosureMessage.objects.create(case=case, author_kind=DisclosureMessage.Author.STAFF, author=actor,
                                                body=body, created_at=context.now())
     ledger.record(actor=actor, action="incidents.disclosurecase.message", obj=case,
-                  after={"from": "staff", "message_id": message.pk})
+                  after={"message_id": message.pk})
     close_tasks(source=f"incidents.disclosure.{case.pk}.reply")
     _tell_reporter(case)
     return message
