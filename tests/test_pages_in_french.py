@@ -65,8 +65,7 @@ NOT_REACHED = {
     "security_txt": "/.well-known/security.txt is read by machines, in plain text (incidents/tests/test_security_txt.py)",
     "incidents:disclosure_attachment": "a download; the demo's disclosure case carries no file (tested in "
                                        "incidents/tests/test_disclosure_intake.py)",
-    **{name: _DEMO_HAS_NONE for name in (
-        "inventory:playbook_edit", "risks:risk_detail", "risks:risk_edit", "risks:impact_detail")},
+    **{name: _DEMO_HAS_NONE for name in ("inventory:playbook_edit",)},
 }
 
 FRENCH_MONTHS = "jan\\.|fév\\.|mars|avr\\.|mai|juin|juil\\.|août|sept\\.|oct\\.|nov\\.|déc\\."

@@ -44,4 +44,4 @@ class RisksConfig(AppConfig):
             .filter(status=RiskSuggestion.Status.PENDING).count())
         receivers.connect()
         cli.register()
-        demo.register("risks", risks_demo.load, order=20)
+        demo.register("risks", risks_demo.load, order=20, history=risks_demo.history)
