@@ -1,5 +1,7 @@
 """What the risk module's own ledger actions read as (registered in AppConfig.ready; see aims.core.labels)."""
 
+import re
+
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
@@ -99,3 +101,44 @@ def suggestion_display(value, snapshot, memo) -> str:
     from . import catalogs
 
     return catalogs.suggestion_title(value, language())
+
+
+def impact_answers_display(value, snapshot, memo) -> str:
+    """An impact assessment's answers: each question in the reader's language, then the labels of the options given
+    (never the template's keys); questions the template no longer asks keep their stored key."""
+    if not isinstance(value, dict):
+        return str(value)
+    if "impact_questions" not in memo:
+        from . import catalogs  # no model import: the models use this function
+
+        memo["impact_questions"] = catalogs.template_questions(catalogs.impact_template())
+    questions = memo["impact_questions"]
+    parts = []
+    for key, given in value.items():
+        question = questions.get(key)
+        if question is None:
+            continue
+        options = {o.get("key"): localised(o.get("label_en", ""), o.get("label_fr", "")) for o in question.get("options", ())}
+        if isinstance(given, bool):
+            shown = str(_("yes") if given else _("no"))
+        elif isinstance(given, list):
+            shown = ", ".join(str(options.get(item, item)) for item in given)
+        else:
+            shown = str(options.get(given, given))
+        parts.append(f"{localised(question.get('label_en', key), question.get('label_fr', ''))} {shown}")
+    return " · ".join(parts) or "—"
+
+
+_REVIEW_TRIGGER = re.compile(r"^\[([a-z_]+)\] ", re.MULTILINE)
+
+
+def review_reason_text(reason: str) -> str:
+    """A review's reasons as stored (each later trigger on its own line, "[source] reason"), with each trigger's label
+    in the reader's language instead of its code."""
+    sources = dict(apps.get_model("risks", "RiskReview").Source.choices)
+    return _REVIEW_TRIGGER.sub(lambda m: f"{sources[m.group(1)]}: " if m.group(1) in sources else m.group(0),
+                               reason or "")
+
+
+def review_reason_display(value, snapshot, memo) -> str:
+    return review_reason_text(str(value))

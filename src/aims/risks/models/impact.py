@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import VersionedModel
 
+from .. import labels as risk_labels
+
 
 class ImpactAssessment(VersionedModel):
     """One run of the impact questionnaire for a system. Re-running creates the next `number`; older runs stay.
@@ -44,6 +46,7 @@ class ImpactAssessment(VersionedModel):
     ledger_fields = ("system_id", "number", "template_key", "template_version", "answers", "status", "author_id",
                      "submitted_at", "approved_by_id", "approved_at", "approval_comment", "reopened_at",
                      "reopen_reason", "dpia_required")
+    ledger_display = {"answers": risk_labels.impact_answers_display}
     permission_domain = "risks"
     unit_path = "system__unit"
 

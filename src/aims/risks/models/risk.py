@@ -252,7 +252,8 @@ class RiskReview(VersionedModel):
 
     ledger_fields = ("risk_id", "source", "reason", "requested_by_id", "requested_by_label", "due_date", "status",
                      "completed_by_id", "completed_at", "outcome", "notes", "level_before", "level_after", "method_id")
-    ledger_display = {"level_before": risk_labels.level_display, "level_after": risk_labels.level_display}
+    ledger_display = {"level_before": risk_labels.level_display, "level_after": risk_labels.level_display,
+                      "reason": risk_labels.review_reason_display}
     permission_domain = "risks"
     unit_path = "risk__unit"
 
@@ -267,6 +268,11 @@ class RiskReview(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.risk} · {self.get_source_display()} · {date_text(self.due_date)}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reasons, each later trigger by its label in the reader's language (stored: "[source] reason")."""
+        return risk_labels.review_reason_text(self.reason)
 
 
 class RiskSuggestion(VersionedModel):
