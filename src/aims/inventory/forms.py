@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import limit_to
 from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
+from aims.core.permissions import can_in_unit
 from aims.core.widgets import searchable
 
 from .models import (
@@ -146,8 +147,16 @@ class ComponentForm(VersionedForm):
 
     def __init__(self, *args, user, creating: bool = False, for_system: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        units = units_allowing(user, "add" if creating else "change", "inventory").order_by("path")
+        action = "add" if creating else "change"
+        units = units_allowing(user, action, "inventory").order_by("path")
         self.fields["owner_unit"].queryset = units
+        if not can_in_unit(user, action, "inventory", None):
+            # Without organisation-wide rights a component must sit in one of the person's units: say so on the form
+            # (the service would refuse a component without one), and choose the unit when there is only one.
+            self.fields["owner_unit"].required = True
+            only = list(units[:2])
+            if creating and len(only) == 1 and not self.is_bound:
+                self.initial.setdefault("owner_unit", only[0].pk)
         _limit_steward(self, user, creating)
         if for_system:  # registered from a system's page, and linked to it with its role there
             self.fields["role"] = forms.CharField(label=_("Role in this system"), required=False, max_length=200,

@@ -59,3 +59,15 @@ def test_the_service_registers_and_links_both_or_neither(make_system, manager, c
         services.create_component_for_system(actor=contributor, system=frozen_out, kind="model", name="Other",
                                              origin="in_house", owner_unit=org["north"])
     assert not Component.objects.filter(name="Other").exists()
+
+
+def test_without_organisation_wide_rights_the_unit_is_asked_not_refused(client, contributor, org):
+    """A person whose rights stop at their units used to get a 403 page when leaving the owning unit empty (the
+    service refuses a component outside their units); the form now asks for it."""
+    client.force_login(contributor)
+    url = reverse("inventory:component_create")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"kind": "model", "name": "RankNet", "origin": "in_house"})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Component.objects.exists()
