@@ -88,6 +88,7 @@ ACTIONS = {
     "approval.monitoring.closure_review.": 'id="sign-form"',
     "approval.suppliers.onboarding.": "Approve the supplier",
     "suppliers.questionnaire.": "Accept the answers and complete the assessment",
+    "suppliers.reassessment.": "Start an assessment",
     "suppliers.contract_notice.": 'id="contract-edit"',
     "suppliers.audit_action.": "Mark done",
 }
@@ -319,6 +320,10 @@ def suppliers_scenario(*, manager, owner, unit) -> None:
     suppliers.save_answers(secret=secret, answers={q["key"]: "yes" if q["kind"] == "choice" else "Text"
                                                    for q in suppliers.questions(questionnaire.template)})
     suppliers.submit_questionnaire(secret=secret)
+    # Its last completed assessment is older than its criticality's interval: the owner is asked to re-assess it.
+    suppliers.Supplier.objects.filter(pk=lumen.pk).update(criticality="high")
+    lumen.assessments.filter(state="completed").update(completed_at=timezone.now() - timedelta(days=800))
+    assert run_periodic("suppliers-reassessment") == 1
 
 
 def supplier_contracts_scenario(*, owner) -> None:

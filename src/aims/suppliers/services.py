@@ -249,8 +249,12 @@ def complete_assessment(*, actor, assessment: Assessment, score: int, summary: s
                "reviewed_by": actor}
     if summary:
         changes["summary"] = _text(summary, "summary")
-    return _save_with_changes(actor=actor, obj=assessment, changes=changes, reason="", expected_version=None,
-                              action="suppliers.assessment.complete")
+    assessment = _save_with_changes(actor=actor, obj=assessment, changes=changes, reason="", expected_version=None,
+                                    action="suppliers.assessment.complete")
+    from .services_reassessment import close_reassessment_task
+
+    close_reassessment_task(assessment.supplier_id)
+    return assessment
 
 
 def latest_completed(supplier: Supplier) -> Assessment | None:

@@ -19,3 +19,12 @@ def expire_supplier_questionnaires() -> int:
     from .services import expire_questionnaires
 
     return expire_questionnaires()
+
+
+@periodic("suppliers-reassessment", crontab(hour="4", minute="50"),
+          "Ask the owners of approved suppliers due for re-assessment to re-assess them")
+def open_supplier_reassessment_tasks() -> int:
+    """See aims.suppliers.services_reassessment (intervals by criticality in catalogs/suppliers.yaml)."""
+    from .services_reassessment import open_reassessment_tasks
+
+    return open_reassessment_tasks()

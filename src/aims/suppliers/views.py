@@ -66,7 +66,12 @@ def supplier_list(request):
         suppliers = suppliers.filter(country=country)
     sort, descending = _sorting(request)
     ordering = [("-" if descending else "") + f for f in SORTS[sort]] + ["-pk" if descending else "pk"]
-    page = Paginator(suppliers.order_by(*ordering), PER_PAGE).get_page(request.GET.get("page"))
+    from .services_reassessment import schedule_of, with_schedule
+
+    # The re-assessment schedule comes with the rows (annotations of the same query).
+    page = Paginator(with_schedule(suppliers).order_by(*ordering), PER_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.schedule = schedule_of(row)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -109,14 +114,16 @@ def supplier_detail(request, pk: int, **bound):
     user = request.user
     supplier = _approver_or_reader(request, pk)
     gaps = [services.describe_gap(gap) for gap in services.onboarding_gaps(supplier)]
+    from .services_reassessment import schedule_from
     from .views_supply_chain import supplier_systems
+    assessments = list(supplier.assessments.select_related("reviewed_by").order_by("-started_at", "-pk"))
     context = {
         "supplier": supplier, "can_change": can_change(user, supplier), "gaps": gaps,
         "required_score": services.required_score(supplier), "last_assessment": services.latest_completed(supplier),
         "contacts": supplier.contacts.order_by("name", "pk"),
         "certifications": supplier.certifications.order_by("scheme", "pk"),
         "supplies": supplier.supplies.select_related("component", "dependency").order_by("pk"),
-        "assessments": supplier.assessments.select_related("reviewed_by").order_by("-started_at", "-pk"),
+        "assessments": assessments, "schedule": schedule_from(supplier, assessments),
         **supplier_systems(request, supplier),
         "questionnaires": _with_progress(questionnaire_rows(supplier)),
         "may_handle": services.may_handle(user, supplier),
