@@ -1,23 +1,37 @@
-"""Import of an existing risk register (check first, then import all or nothing), its template, and the register
-exported in the same columns for editing and re-import."""
+"""Import of an existing risk register, the one import pattern of the product (as the inventory's): choose a file,
+check it (a dry run listing every row's problems), then confirm; the import is all or nothing. Also its template, and
+the register exported in the same columns for editing and re-import.
+
+Between the check and the confirmation the uploaded bytes wait in the file storage under a random token remembered in
+the person's session (any web process can finish the import); confirming re-reads and re-checks the file from scratch,
+so nothing checked earlier is trusted a second time. Uploads never confirmed are purged daily (risks/tasks.py).
+"""
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from aims.core import exports
 from aims.core.permissions import can_anywhere
 
 from . import import_format
 from .importing import import_risks
+
+SESSION_KEY = "risks_import"
+UPLOAD_DIR = "imports/risks"
 
 
 class ImportForm(forms.Form):
@@ -37,21 +51,70 @@ class ImportForm(forms.Form):
         return upload
 
 
+def _forget_upload(request) -> None:
+    pending = request.session.pop(SESSION_KEY, None)
+    if pending:
+        default_storage.delete(f"{UPLOAD_DIR}/{pending['token']}")
+
+
+def _page(request, form, report=None, token: str = ""):
+    if report is not None:
+        for problem in (p for p in report.problems if p.row is None):
+            if form.is_bound:
+                form.add_error("file", str(problem))  # next to the field, where the person acts on it
+        report.row_problems = [p for p in report.problems if p.row is not None]
+        report.file_problems = [] if form.is_bound else [str(p) for p in report.problems if p.row is None]
+    return render(request, "risks/register_import.html", {"subnav": "register", "form": form, "report": report,
+                                                           "token": token})
+
+
+def _expired(request):
+    request.session.pop(SESSION_KEY, None)
+    messages.error(request, _("This import has expired or was already done; upload the file again."))
+    return redirect("risks:risk_import")
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def risk_import(request):
     if not can_anywhere(request.user, "add", "risks"):
         raise PermissionDenied
-    report = None
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step")
+    if request.method == "GET" or step not in ("check", "apply", "cancel"):
+        return _page(request, ImportForm())
+    if step == "cancel":
+        _forget_upload(request)
+        return redirect("risks:risk_import")
+    if step == "check":
+        _forget_upload(request)
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _page(request, form)
         upload = form.cleaned_data["file"]
-        dry_run = request.POST.get("action") != "import"
-        report = import_risks(actor=request.user, data=upload.read(), filename=upload.name, dry_run=dry_run)
-        file_problems = [str(p) for p in report.problems if p.row is None]
-        for problem in file_problems:
-            form.add_error("file", problem)  # shown next to the field, where the person acts on it
-        report.row_problems = [p for p in report.problems if p.row is not None]
-    return render(request, "risks/register_import.html", {"subnav": "register", "form": form, "report": report})
+        data = upload.read()
+        report = import_risks(actor=request.user, data=data, filename=upload.name, dry_run=True)
+        if not report.ok:
+            return _page(request, form, report)  # nothing can be applied from this file: it is not kept
+        pending = {"token": secrets.token_urlsafe(24), "filename": upload.name[-200:]}
+        default_storage.save(f"{UPLOAD_DIR}/{pending['token']}", ContentFile(data))
+        request.session[SESSION_KEY] = pending
+        return _page(request, ImportForm(), report, token=pending["token"])
+    pending = request.session.get(SESSION_KEY)
+    if not pending or request.POST.get("token") != pending["token"]:
+        return _expired(request)
+    try:
+        with default_storage.open(f"{UPLOAD_DIR}/{pending['token']}", "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return _expired(request)
+    report = import_risks(actor=request.user, data=data, filename=pending["filename"])
+    _forget_upload(request)
+    if not report.applied:  # the register changed since the check: refused as a whole, nothing written
+        return _page(request, ImportForm(), report)
+    messages.success(request, _("Imported: %(created)s risks created, %(updated)s updated, %(unchanged)s unchanged. "
+                                "Every change is in the ledger.") % {
+        "created": report.to_create, "updated": report.to_update, "unchanged": report.unchanged})
+    return redirect("risks:register")
 
 
 @login_required
