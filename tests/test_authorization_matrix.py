@@ -287,6 +287,10 @@ PAGES = {
     "incidents:disclosure_triage": W("incidents", "disclosure_case"),
     "incidents:disclosure_link": W("incidents", "disclosure_case"),
     "incidents:disclosure_attachment": R("incidents", "disclosure_attachment"),
+    # The advisory page is readable by every reader of the vulnerability; its form posts need the write.
+    "incidents:advisory": R("incidents", "vulnerability"),
+    "incidents:advisory_publish": W("incidents", "vulnerability"),
+    "incidents:advisory_export": R("incidents", "vulnerability"),
     # Anyone reports a vulnerability without an account; the reporter's link is its own key; security.txt is public.
     "cvd_report": PUBLIC, "cvd_case": PUBLIC, "security_txt": PUBLIC,
 }
@@ -308,7 +312,8 @@ POST_ONLY = re.compile(r"(unlink|link_|test_add|test_record|soa_submit|soa_appro
                        r"audit_action_done|change_record|"
                        r"crisis_member|crisis_tick|crisis_communication_add|crisis_stand_down|exercise_start|"
                        r"exercise_moment|exercise_complete|exercise_inject_add|exercise_participant_add|"
-                       r"exercise_finding_add|exercise_action_done|disclosure_reply|disclosure_triage|disclosure_link)")
+                       r"exercise_finding_add|exercise_action_done|disclosure_reply|disclosure_triage|disclosure_link|"
+                       r"advisory_publish)")
 
 # --- API: operationId (without the "aims_") -> rule ------------------------------------------------------------------
 API = {
@@ -530,6 +535,16 @@ API = {
     "incidents_api_crisis_exercise_finding_add": W("incidents", "exercise"),
     "incidents_api_crisis_exercise_action_add": W("incidents", "exercise"),
     "incidents_api_crisis_exercise_action_done": P("exercise_action"),
+    "incidents_api_disclosure_disclosure_case_list": R("incidents"),
+    "incidents_api_disclosure_disclosure_case_detail": R("incidents", "disclosure_case"),
+    "incidents_api_disclosure_disclosure_message_list": R("incidents", "disclosure_case"),
+    "incidents_api_disclosure_disclosure_reply": W("incidents", "disclosure_case"),
+    "incidents_api_disclosure_disclosure_triage": W("incidents", "disclosure_case"),
+    "incidents_api_disclosure_advisory_detail": R("incidents", "vulnerability"),
+    "incidents_api_disclosure_advisory_save": W("incidents", "vulnerability"),
+    "incidents_api_disclosure_advisory_publish": W("incidents", "vulnerability"),
+    "incidents_api_disclosure_advisory_cyclonedx": R("incidents", "vulnerability"),
+    "incidents_api_disclosure_advisory_csaf": R("incidents", "vulnerability"),
     # The regulatory profile is the whole organisation's: changed by a grant over it.
     "incidents_api_profile_update": W("organisation", org_wide=True),
 }
@@ -681,14 +696,17 @@ def _objects_in(unit, *, admin, owner, tag: str) -> dict:
             "supplier_assessment": supplier_assessment, "supplier_questionnaire": supplier_questionnaire,
             "questionnaire_secret": questionnaire_secret, "supplier_contract": supplier_contract,
             "supplier_audit": supplier_audit, "audit_finding": audit_finding, "audit_action": audit_action,
-            **_disclosure(admin, unit, tag)}
+            **_disclosure(admin, unit, tag, vulnerability)}
 
 
-def _disclosure(admin, unit, tag) -> dict:
-    """A vulnerability report received through the public form, filed under the side's unit, with a file."""
+def _disclosure(admin, unit, tag, vulnerability) -> dict:
+    """A vulnerability report received through the public form, filed under the side's unit, with a file; the
+    side's vulnerability has its advisory."""
     from aims.incidents.models import DisclosureCase
-    from aims.incidents.services import disclosure
+    from aims.incidents.services import advisories, disclosure
 
+    advisories.save_advisory(actor=admin, vulnerability=vulnerability,
+                             changes={"title_en": f"Advisory {tag}", "summary_en": "What happened"})
     proof = SimpleUploadedFile(f"proof-{tag}.txt", b"steps to reproduce\n", content_type="text/plain")
     case, secret = disclosure.submit_report(summary=f"Report {tag}", details="Details", files=[proof])
     DisclosureCase.objects.filter(pk=case.pk).update(unit=unit)
@@ -755,7 +773,8 @@ def page_url(name: str, pattern: URLPattern, objects: dict) -> str:
         elif argument == "module":
             values[argument] = "audits"  # a module not built yet
         elif argument == "fmt":
-            values[argument] = "xlsx" if name.startswith("compliance:") else "csv"
+            values[argument] = ("xlsx" if name.startswith("compliance:") else
+                                "cyclonedx" if name == "incidents:advisory_export" else "csv")
         elif argument in ("system_pk",):
             values[argument] = objects["system"].pk
         elif argument == "action_pk":
@@ -830,7 +849,7 @@ API_ARGUMENT_OBJECTS = {
     "supplier_questionnaire_id": "supplier_questionnaire", "contract_id": "supplier_contract",
     "audit_id": "supplier_audit", "finding_id": "audit_finding", "audit_action_id": "audit_action",
     "crisis_id": "crisis", "crisis_member_id": "crisis_member", "checklist_item_id": "crisis_item",
-    "exercise_id": "exercise", "exercise_action_id": "exercise_action",
+    "exercise_id": "exercise", "exercise_action_id": "exercise_action", "disclosure_case_id": "disclosure_case",
 }
 
 

@@ -61,6 +61,7 @@ from aims.incidents.api_clocks import router as incident_clocks_router  # noqa: 
 from aims.incidents.api_response import router as incident_response_router  # noqa: E402
 from aims.incidents.api_vulnerabilities import router as incidents_vulnerabilities_router  # noqa: E402
 from aims.incidents.api_crisis import router as incidents_crisis_router  # noqa: E402
+from aims.incidents.api_disclosure import router as incidents_disclosure_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
@@ -80,3 +81,4 @@ api.add_router("/", incident_clocks_router)
 api.add_router("/", incident_response_router)
 api.add_router("/", incidents_vulnerabilities_router)
 api.add_router("/", incidents_crisis_router)
+api.add_router("/", incidents_disclosure_router)

@@ -13,6 +13,7 @@ ACTIONS = {
     "incidents.disclosurecase.triage": _("Vulnerability report triaged"),
     "incidents.disclosurecase.revoke": _("Reporter's link withdrawn"),
     "incidents.disclosurecase.renew": _("Reporter's link renewed"),
+    "incidents.advisory.publish": _("Advisory published"),
 }
 
 
@@ -20,8 +21,9 @@ def register() -> None:
     from aims.core import demo, labels, registry
 
     from . import demo_disclosure
-    from .models import DisclosureCase
+    from .models import Advisory, DisclosureCase
 
     registry.register(DisclosureCase, url_name="incidents:disclosure_detail")
+    registry.register(Advisory)
     labels.register_actions(ACTIONS)
     demo.register("incidents_disclosure", demo_disclosure.load, order=71)

@@ -58,3 +58,16 @@ class TriageForm(forms.Form):
 
         self.fields["new_severity"].widget = forms.Select(choices=[("", "—"), *[
             (key, catalog.severity_label(key)) for key in catalog.severity_keys()]])
+
+
+class AdvisoryForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        from .models import Advisory
+
+        model = Advisory
+        fields = ("state", "not_affected_reason", "title_en", "title_fr", "summary_en", "summary_fr",
+                  "recommendation_en", "recommendation_fr", "fixed_in", "credit")
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in (
+            "summary_en", "summary_fr", "recommendation_en", "recommendation_fr")}

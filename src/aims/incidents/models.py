@@ -692,5 +692,5 @@ from .models_crisis import (  # noqa: E402,F401
 )
 # Coordinated vulnerability disclosure (issue 12 point 6) lives in its own module.
 from .models_disclosure import (  # noqa: E402,F401
-    CaseStatus, DisclosureAttachment, DisclosureCase, DisclosureMessage,
+    Advisory, AdvisoryState, CaseStatus, DisclosureAttachment, DisclosureCase, DisclosureMessage, NotAffectedReason,
 )

@@ -139,3 +139,70 @@ class DisclosureAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class AdvisoryState(models.TextChoices):
+    """Where the organisation's products stand against the vulnerability (a fact; the exports map it to their
+    vocabularies: CycloneDX's analysis state, CSAF's product status)."""
+
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    AFFECTED = "affected", _("Affected")
+    FIXED = "fixed", _("Fixed")
+    NOT_AFFECTED = "not_affected", _("Not affected")
+
+
+class NotAffectedReason(models.TextChoices):
+    COMPONENT_NOT_PRESENT = "component_not_present", _("The vulnerable component is not used")
+    CODE_NOT_REACHABLE = "code_not_reachable", _("The vulnerable part cannot be reached")
+    NOT_CONTROLLABLE = "not_controllable", _("An attacker cannot control the vulnerable part")
+    MITIGATING_CONTROL = "mitigating_control", _("A control in place already prevents it")
+
+
+class Advisory(VersionedModel):
+    """What the organisation publishes about a vulnerability: the facts (where its products stand, why they are not
+    affected, the fix, the dates, the revision) and the plain-language text in English and French. The products are
+    the AI systems the vulnerability affects, found through the inventory when the advisory is read or exported."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    vulnerability = models.OneToOneField("incidents.Vulnerability", verbose_name=_("vulnerability"),
+                                         on_delete=models.CASCADE, related_name="advisory")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    state = models.CharField(_("state of our products"), max_length=20, choices=AdvisoryState.choices,
+                             default=AdvisoryState.UNDER_INVESTIGATION)
+    not_affected_reason = models.CharField(_("why not affected"), max_length=30, choices=NotAffectedReason.choices,
+                                           blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
+    summary_en = models.TextField(_("what happens (English)"))
+    summary_fr = models.TextField(_("what happens (French)"), blank=True)
+    recommendation_en = models.TextField(_("what to do (English)"), blank=True)
+    recommendation_fr = models.TextField(_("what to do (French)"), blank=True)
+    fixed_in = models.CharField(_("fixed in"), max_length=200, blank=True,
+                                help_text=_("The version or date from which the products are fixed."))
+    credit = models.CharField(_("credit"), max_length=200, blank=True,
+                              help_text=_("Who reported it, as they agreed to be named."))
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    published_at = models.DateTimeField(_("first published on"), null=True, blank=True)
+    revised_at = models.DateTimeField(_("last published on"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
+                               related_name="+")
+
+    ledger_fields = ("reference", "vulnerability_id", "status", "state", "not_affected_reason", "title_en",
+                     "title_fr", "summary_en", "summary_fr", "recommendation_en", "recommendation_fr", "fixed_in",
+                     "credit", "revision", "published_at", "revised_at", "author_id")
+    permission_domain = "incidents"
+    unit_path = "vulnerability__unit"
+
+    class Meta:
+        verbose_name = _("advisory")
+        verbose_name_plural = _("advisories")
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.title_en}"
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/vulnerabilities/{self.vulnerability_id}/advisory/"

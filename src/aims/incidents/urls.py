@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_crisis, views_disclosure, views_exercises, views_vulnerabilities
+from . import views, views_advisory, views_crisis, views_disclosure, views_exercises, views_vulnerabilities
 
 app_name = "incidents"
 
@@ -48,6 +48,9 @@ urlpatterns = [
     path("disclosures/<int:pk>/triage/", views_disclosure.case_triage, name="disclosure_triage"),
     path("disclosures/<int:pk>/link/", views_disclosure.case_link, name="disclosure_link"),
     path("disclosure-files/<int:pk>/", views_disclosure.attachment_download, name="disclosure_attachment"),
+    path("vulnerabilities/<int:pk>/advisory/", views_advisory.advisory_page, name="advisory"),
+    path("vulnerabilities/<int:pk>/advisory/publish/", views_advisory.advisory_publish, name="advisory_publish"),
+    path("vulnerabilities/<int:pk>/advisory/<slug:fmt>.json", views_advisory.advisory_export, name="advisory_export"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/status/", views.incident_status, name="status"),

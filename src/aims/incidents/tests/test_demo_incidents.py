@@ -43,3 +43,5 @@ def test_the_demo_vulnerability_affects_several_systems_and_a_researcher_reporte
     case = DisclosureCase.objects.get(summary=SUMMARY)
     assert case.vulnerability == vulnerability and case.status == "confirmed" and case.embargo_until
     assert case.reporter_name and list(case.messages.values_list("author_kind", flat=True)) == ["reporter", "staff"]
+    advisory = vulnerability.advisory
+    assert advisory.status == "draft" and advisory.title_fr and advisory.credit == case.reporter_name
