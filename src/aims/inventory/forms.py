@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import limit_to
 from aims.core.forms import ReasonField, SectionedForm, VersionedForm, units_allowing
 from aims.core.permissions import can_in_unit
-from aims.core.widgets import searchable
+from aims.core.widgets import RemoteSelect
 
 from .models import (
     AISystem, ChangeDecision, Component, ComponentKind, Dependency, ModelCard, Playbook, Stage,
@@ -283,8 +284,18 @@ class DecisionForm(forms.Form):
     date = forms.DateField(label=_("Date"), required=False, widget=DATE)
 
 
+def component_picker() -> RemoteSelect:
+    """A component picker that stays light at thousands of components (matches from the API as one types)."""
+    return RemoteSelect(reverse_lazy("api:component_list"), "name version_label")
+
+
+def dependency_picker() -> RemoteSelect:
+    return RemoteSelect(reverse_lazy("api:dependency_list"), "name version_label")
+
+
 class LinkComponentForm(forms.Form):
-    component = searchable(forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none()))
+    component = forms.ModelChoiceField(label=_("Component"), queryset=Component.objects.none(),
+                                       widget=component_picker())
     role = forms.CharField(label=_("Role in this system"), required=False, max_length=200,
                            help_text=_("e.g. main model, training data."))
 
@@ -294,7 +305,8 @@ class LinkComponentForm(forms.Form):
 
 
 class LinkDependencyForm(forms.Form):
-    dependency = searchable(forms.ModelChoiceField(label=_("Dependency"), queryset=Dependency.objects.none()))
+    dependency = forms.ModelChoiceField(label=_("Dependency"), queryset=Dependency.objects.none(),
+                                        widget=dependency_picker())
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
     def __init__(self, *args, user, **kwargs):

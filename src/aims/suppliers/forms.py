@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aims.core.assignment import PersonField, limit_to
 from aims.core.forms import ReasonField, VersionedForm, units_allowing
-from aims.core.widgets import searchable
-from aims.inventory.forms import PipeLinesField
+from aims.inventory.forms import PipeLinesField, component_picker, dependency_picker
 from aims.inventory.models import Component, Dependency
 
 from . import services
@@ -95,10 +94,10 @@ class CertificationForm(forms.ModelForm):
 
 
 class SupplyForm(forms.Form):
-    component = searchable(forms.ModelChoiceField(queryset=Component.objects.none(), required=False,
-                                                  label=_("Component")))
-    dependency = searchable(forms.ModelChoiceField(queryset=Dependency.objects.none(), required=False,
-                                                   label=_("Dependency")))
+    component = forms.ModelChoiceField(queryset=Component.objects.none(), required=False, label=_("Component"),
+                                       widget=component_picker())
+    dependency = forms.ModelChoiceField(queryset=Dependency.objects.none(), required=False, label=_("Dependency"),
+                                        widget=dependency_picker())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,6 +30,25 @@
         no_results: function () { return '<div class="no-results">' + escapeHtml(WORDS.noResults) + "</div>"; },
       },
     };
+    var url = select.getAttribute("data-search-url");
+    if (url) {
+      // A register too long for the page: matches come from the API as the person types (aims.core.widgets).
+      var fields = (select.getAttribute("data-search-label") || "name").split(" ");
+      settings.searchField = [];  // the server has filtered already
+      settings.shouldLoad = function (query) { return query.length > 0; };
+      settings.load = function (query, callback) {
+        fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "limit=25&q=" + encodeURIComponent(query),
+              { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+          .then(function (page) {
+            callback((page.items || []).map(function (item) {
+              var text = fields.map(function (f) { return item[f] || ""; }).join(" ").trim();
+              return { value: String(item.id), text: text };
+            }));
+          })
+          .catch(function () { callback(); });
+      };
+    }
     if (multiple) {
       settings.plugins = { remove_button: { title: WORDS.remove } };
       // After a choice among several, the typed words go: ready for the next one.
