@@ -7,6 +7,7 @@ app_name = "suppliers"
 urlpatterns = [
     path("", views.supplier_list, name="supplier_list"),
     path("new/", views.supplier_create, name="supplier_create"),
+    path("export/", views.supplier_export, name="supplier_export"),
     path("<int:pk>/", views.supplier_detail, name="supplier_detail"),
     path("<int:pk>/edit/", views.supplier_edit, name="supplier_edit"),
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),

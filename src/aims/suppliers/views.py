@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,20 +24,6 @@ from .forms import (
 from .models import Assessment, Certification, Contact, Criticality, Questionnaire, Status, Supplier, Supply
 
 PER_PAGE = 50
-SORTS = {
-    "name": ("legal_name",),
-    "country": ("country", "legal_name"),
-    "criticality": ("criticality_rank", "legal_name"),
-    "status": ("status", "legal_name"),
-    "owner": ("owner__last_name", "owner__first_name", "legal_name"),
-}
-
-
-def _sorting(request) -> tuple[str, bool]:
-    raw = request.GET.get("sort", "name")
-    descending = raw.startswith("-")
-    key = raw.lstrip("-")
-    return (key, descending) if key in SORTS else ("name", False)
 
 
 def require_reader(user) -> None:
@@ -48,28 +33,13 @@ def require_reader(user) -> None:
 
 @login_required
 def supplier_list(request):
+    from .register import selection
+    from .services_reassessment import schedule_of
+
     user = request.user
     require_reader(user)
-    suppliers = Supplier.objects.restrict(user, "view").select_related("owner", "unit")
-    q = request.GET.get("q", "").strip()[:200]
-    for term in q.split()[:10]:
-        suppliers = suppliers.filter(Q(legal_name__icontains=term) | Q(services__icontains=term)
-                                     | Q(registration_number__icontains=term) | Q(vat_number__icontains=term))
-    status, criticality = request.GET.get("status", ""), request.GET.get("criticality", "")
-    country = request.GET.get("country", "").strip().upper()[:2]
-    if status in Status.values:
-        suppliers = suppliers.filter(status=status)
-    criticality_set = "criticality" in request.GET and criticality in Criticality.values
-    if criticality_set:
-        suppliers = suppliers.filter(criticality=criticality)
-    if country:
-        suppliers = suppliers.filter(country=country)
-    sort, descending = _sorting(request)
-    ordering = [("-" if descending else "") + f for f in SORTS[sort]] + ["-pk" if descending else "pk"]
-    from .services_reassessment import schedule_of, with_schedule
-
-    # The re-assessment schedule comes with the rows (annotations of the same query).
-    page = Paginator(with_schedule(suppliers).order_by(*ordering), PER_PAGE).get_page(request.GET.get("page"))
+    chosen = selection(user, request.GET)
+    page = Paginator(chosen.suppliers, PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.schedule = schedule_of(row)
     query = request.GET.copy()
@@ -77,15 +47,34 @@ def supplier_list(request):
     sort_query = query.copy()
     sort_query.pop("sort", None)
     return render(request, "suppliers/supplier_list.html", {
-        "page": page, "suppliers": page.object_list, "q": q, "status": status, "criticality": criticality,
-        "criticality_set": criticality_set,
-        "country": country, "statuses": Status.choices, "criticalities": Criticality.choices,
-        "filtered": bool(q or status or country or criticality_set),
-        "sort": sort, "descending": descending, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
-        "can_add": can_anywhere(user, "add", "suppliers"),
+        "page": page, "suppliers": page.object_list, "q": chosen.q, "status": chosen.status,
+        "criticality": chosen.criticality, "criticality_set": chosen.criticality_set,
+        "country": chosen.country, "statuses": Status.choices, "criticalities": Criticality.choices,
+        "filtered": chosen.filtered,
+        "sort": chosen.sort, "descending": chosen.descending, "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(), "can_add": can_anywhere(user, "add", "suppliers"),
         "columns": [("name", _("Supplier")), ("country", _("Country")), ("criticality", _("Criticality")),
                     ("status", _("Onboarding")), ("owner", _("Internal owner"))],
     })
+
+
+@login_required
+def supplier_export(request):
+    """The register's current selection (same query string as the page) as CSV or XLSX."""
+    from django.http import Http404
+
+    from aims.core import exports
+
+    from .register import export_rows, headers, selection
+
+    require_reader(request.user)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = export_rows(selection(request.user, request.GET).suppliers)
+    if fmt == "csv":
+        return exports.csv_response("suppliers.csv", headers(), rows)
+    return exports.xlsx_response("suppliers.xlsx", headers(), rows, title=_("Suppliers"))
 
 
 def visible_supplier(request, pk: int, action: str = "view") -> Supplier:
