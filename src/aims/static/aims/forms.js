@@ -34,7 +34,9 @@
     if (url) {
       // A register too long for the page: matches come from the API as the person types (aims.core.widgets).
       var fields = (select.getAttribute("data-search-label") || "name").split(" ");
-      settings.searchField = [];  // the server has filtered already
+      // The server has chosen the matches (by every word, in fields the label may not show): keep them all, but
+      // not the "none" choice while a search is typed.
+      settings.score = function () { return function (item) { return item.value === "" ? 0 : 1; }; };
       settings.shouldLoad = function (query) { return query.length > 0; };
       settings.load = function (query, callback) {
         fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "limit=25&q=" + encodeURIComponent(query),
