@@ -54,3 +54,10 @@ from . import views_supply_chain  # noqa: E402
 urlpatterns += [
     path("dependencies/", views_supply_chain.dependency_view, name="dependency_view"),
 ]
+
+# A supplier's CycloneDX BOM (views_bom.py)
+from . import views_bom  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/bom/", views_bom.supplier_bom, name="supplier_bom"),
+]

@@ -551,6 +551,7 @@ class BomResult:
     links: int = 0
     model_cards: int = 0  # cards created or changed
     refreshed: int = 0  # known components and dependencies refreshed from the document (refresh=True)
+    imported: list = field(default_factory=list)  # applied: (BomItem, its Component or Dependency), document order
 
     @property
     def model_card(self) -> bool:
@@ -591,6 +592,7 @@ def apply_bom(*, actor, data: bytes, filename: str, system: AISystem | None = No
             transaction.set_rollback(True)
             return BomResult(plan=plan, applied=False, problems=result.problems)
     result.applied = True
+    result.imported = [(item, objects[id(item)]) for item in plan.items]
     return result
 
 
