@@ -11,6 +11,7 @@ from datetime import UTC
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import queries
 from .models_disclosure import Advisory, AdvisoryState, NotAffectedReason
@@ -35,6 +36,12 @@ CVSS_METHOD = {"3.0": "CVSSv3", "3.1": "CVSSv31", "4.0": "CVSSv4"}
 def _text(advisory: Advisory, name: str, lang: str) -> str:
     """The advisory's text in `lang`, the English one when the French is not written yet."""
     return (getattr(advisory, f"{name}_{lang}", "") or getattr(advisory, f"{name}_en")).strip()
+
+
+def _in(lang: str, text: str) -> str:
+    """`text` translated into the document's language (not the reader's)."""
+    with translation.override(lang):
+        return _(text)
 
 
 def _iso(moment) -> str:
@@ -130,7 +137,7 @@ def csaf(advisory: Advisory, user, lang: str = "en") -> dict:
     published = advisory.published_at or advisory.created_at
     current = advisory.revised_at or advisory.updated_at
     history = [{"date": _iso(published), "number": str(max(1, advisory.revision)),
-                "summary": _("Current release") if lang == "en" else text["state"]}]
+                "summary": _in(lang, gettext_noop("Current release"))}]
     notes = [{"category": "summary", "title": text["title"], "text": text["summary"]},
              {"category": "description", "title": text["state"], "text": text["state_sentence"]}]
     entry: dict = {"title": text["title"], "notes": notes,

@@ -4,6 +4,8 @@ withdrawal or renewal) and the download of a reporter's file (served as an attac
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -39,7 +41,7 @@ def case_list(request):
     page = Paginator(found.order_by("-received_at", "-id"), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "incidents/disclosure/list.html", {
         "subnav": "disclosures", "page": page, "rows": list(page.object_list), "status": status,
-        "statuses": CaseStatus.choices, "query": f"status={status}"})
+        "statuses": CaseStatus.choices, "query": urlencode({"status": status}) if status else ""})
 
 
 def _detail(request, case, *, reply=None, triage=None, secret=None, status=200):

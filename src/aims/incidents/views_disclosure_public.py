@@ -64,8 +64,10 @@ def _language(request, case=None) -> str:
 
 
 def _private(response):
-    """The private page is not indexed, not cached, and its address is never sent as a referrer."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The private page is not indexed, not cached, and its address is never sent to another site as a referrer.
+    Not "no-referrer": browsers then send `Origin: null` with the page's own form posts, which the CSRF check
+    refuses, and the reporter could not reply."""
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

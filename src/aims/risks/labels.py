@@ -116,7 +116,8 @@ def impact_answers_display(value, snapshot, memo) -> str:
     parts = []
     for key, given in value.items():
         question = questions.get(key)
-        if question is None:
+        if question is None:  # a question the template no longer asks: its stored key, its stored answer
+            parts.append(f"{key}: {given}")
             continue
         options = {o.get("key"): localised(o.get("label_en", ""), o.get("label_fr", "")) for o in question.get("options", ())}
         if isinstance(given, bool):

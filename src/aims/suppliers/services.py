@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from aims.core import approvals, context, ledger
 from aims.core.assignment import check_assignee
 from aims.core.notifications import notify
-from aims.core.permissions import ADD, CHANGE, require
+from aims.core.permissions import ADD, CHANGE, VIEW, require
 from aims.core.services import _create, _delete, _save_with_changes, stamp_new
 from aims.core.stored_text import Text
 
@@ -198,6 +198,7 @@ def link_supply(*, actor, supplier: Supplier, component=None, dependency=None) -
     require(actor, CHANGE, supplier)
     if (component is None) == (dependency is None):
         raise ValidationError(_("Name either a component or a dependency."))
+    require(actor, VIEW, component or dependency)  # only what the caller may see (a BOM or the API names any)
     existing = Supply.objects.filter(supplier=supplier, component=component, dependency=dependency).first()
     if existing is not None:
         return existing

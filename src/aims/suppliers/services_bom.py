@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from aims.core.permissions import CHANGE, require
+from aims.core.permissions import CHANGE, VIEW, require
 from aims.inventory.exchange import cyclonedx_import
+from aims.inventory.models import Component
 
 from . import services
 from .models import Supplier, Supply
@@ -22,6 +23,7 @@ class SupplierBomResult:
     applied: bool
     supplies: list[Supply] = field(default_factory=list)
     already_linked: int = 0
+    not_visible: int = 0  # components the BOM named that exist outside what the importer may see: not linked
 
     @property
     def problems(self) -> list:
@@ -44,9 +46,12 @@ def import_supplier_bom(*, actor, supplier: Supplier, data: bytes, filename: str
                                          unit=supplier.unit, refresh=refresh)
         if not bom.applied:
             return SupplierBomResult(bom=bom, applied=False)
-        components = list({obj.pk: obj for item, obj in bom.imported if item.target == "component"}.values())
+        named = {obj.pk: obj for item, obj in bom.imported if item.target == "component"}
+        visible = set(Component.objects.restrict(actor, VIEW).filter(pk__in=named).values_list("pk", flat=True))
+        components = [obj for pk, obj in named.items() if pk in visible]
         known = set(Supply.objects.filter(supplier=supplier, component__in=components)
                     .values_list("component_id", flat=True))
         supplies = [services.link_supply(actor=actor, supplier=supplier, component=component)
                     for component in components if component.pk not in known]
-    return SupplierBomResult(bom=bom, applied=True, supplies=supplies, already_linked=len(known))
+    return SupplierBomResult(bom=bom, applied=True, supplies=supplies, already_linked=len(known),
+                             not_visible=len(named) - len(visible))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aims.core import context
+from aims.core.labels import date_text
 from aims.core.permissions import CHANGE, require
 from aims.core.services import _create, _save_with_changes
 
@@ -44,8 +45,8 @@ def _check(values: dict) -> None:
 @transaction.atomic
 def save_advisory(*, actor, vulnerability, changes: dict, expected_version: int | None = None,
                   reason: str = "") -> Advisory:
-    """Write (or change) the advisory of a vulnerability. A published advisory stays published: the change is in its
-    next revision, published again when ready."""
+    """Write (or change) the advisory of a vulnerability. A change to a published advisory makes it the draft of its
+    next revision (the exports say draft, not final) until it is published again."""
     require(actor, CHANGE, vulnerability)
     unknown = set(changes) - set(ADVISORY_EDITABLE)
     if unknown:
@@ -60,6 +61,10 @@ def save_advisory(*, actor, vulnerability, changes: dict, expected_version: int 
     values = {name: getattr(existing, name) for name in ADVISORY_EDITABLE}
     values.update(changes)
     _check(values)
+    if existing.status == Advisory.Status.PUBLISHED and any(getattr(existing, k) != v for k, v in changes.items()):
+        # The published revision is not rewritten under readers: the change is a draft of the next revision (its
+        # exports say so) until it is published.
+        changes = {**changes, "status": Advisory.Status.DRAFT}
     return _save_with_changes(actor=actor, obj=existing, changes=changes, reason=reason,
                               expected_version=expected_version)
 
@@ -82,10 +87,9 @@ def publish_advisory(*, actor, advisory: Advisory, reason: str = "") -> Advisory
     if advisory.recommendation_en.strip() and not advisory.recommendation_fr.strip():
         errors["recommendation_fr"] = _("The advisory is published in English and French: write the French text.")
     embargo = embargo_until(advisory)
-    today = context.now().date()
-    if embargo is not None and embargo > today:
+    if embargo is not None and embargo > context.today():  # the organisation's calendar day, not UTC's
         errors["__all__"] = _("An embargo agreed with the reporter runs until %(date)s: the advisory cannot be "
-                              "published before.") % {"date": embargo.isoformat()}
+                              "published before.") % {"date": date_text(embargo)}
     if errors:
         raise ValidationError(errors)
     now = context.now()

@@ -271,7 +271,7 @@ def triage_case(*, actor, case: DisclosureCase, status: str, vulnerability=None,
     if status != current and status not in CASE_TRANSITIONS[current]:
         raise ValidationError({"status": _("A case cannot go from “%(from)s” to “%(to)s”.") % {
             "from": current.label, "to": CaseStatus(status).label}})
-    if embargo_until is not None and embargo_until != case.embargo_until and embargo_until < context.now().date():
+    if embargo_until is not None and embargo_until != case.embargo_until and embargo_until < context.today():
         raise ValidationError({"embargo_until": _("The embargo date cannot be in the past.")})
     note = _text(note, field="triage_note", limit=MAX_TEXT)
     if vulnerability is not None:

@@ -131,6 +131,13 @@ def test_publishing_needs_french_and_waits_for_the_embargo(vulnerability, handle
     document = advisory_exports.csaf(advisory, handler, "fr")
     assert document["document"]["tracking"]["status"] == "final"
     assert document["document"]["title"] == TEXT["title_fr"]
+    assert document["document"]["tracking"]["revision_history"][0]["summary"] != "Current release"  # in French
+    # A change after publication is the draft of the next revision: the exports do not call it final.
+    advisory = advisories.save_advisory(actor=handler, vulnerability=vulnerability, changes={
+        "state": "fixed", "fixed_in": "2.2"}, expected_version=advisory.version)
+    assert advisory.status == "draft" and advisory.revision == 1
+    assert advisory_exports.csaf(advisory, handler, "en")["document"]["tracking"]["status"] == "draft"
+    assert advisories.publish_advisory(actor=handler, advisory=advisory).revision == 2
 
 
 def test_the_advisory_page_and_its_exports(client, vulnerability, handler, viewer):

@@ -53,7 +53,7 @@ def test_a_report_without_an_account_creates_a_case_for_triage(client, org, mana
     link = _link(response)
     secret = link.rstrip("/").rsplit("/", 1)[-1]
     assert secret not in str(LedgerEvent.objects.values_list("after", flat=True)) and case.token_hash != secret
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # never another site; not no-referrer (Origin: null)
     task = Task.objects.get(assignee=manager, source=f"incidents.disclosure.{case.pk}")
     assert task.url == case.get_absolute_url() and case.reference in task.title
     staff = Client()
