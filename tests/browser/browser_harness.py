@@ -194,5 +194,9 @@ def choose(scope, select_id: str, text: str, *, value: str | None = None) -> Non
     option = (scope.locator(f"#{select_id}-ts-dropdown [data-selectable][data-value='{value}']") if value is not None
               else offered.filter(has_text=text)).first
     option.click()
-    if scope.locator(f"select#{select_id}[multiple]").count():
-        control.press("Escape")  # the list stays open after a choice among several: close it
+    # Close the list: it stays open after a choice among several, and on a loaded machine a single choice's list
+    # may still be open (CI saw it cover the form's button). Escape closes it and keeps the choice.
+    control.press("Escape")
+    from playwright.sync_api import expect
+
+    expect(scope.locator(f"#{select_id}-ts-dropdown")).to_be_hidden()
