@@ -8,13 +8,9 @@ and re-validates the file from scratch: what was checked at preview time is neve
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from aims.core import exports
+from aims.core.pending_uploads import PendingUploads
 from aims.core.permissions import can_anywhere
 
 from .exchange import cyclonedx_export, cyclonedx_import, files, tabular
@@ -30,6 +27,7 @@ from .models import AISystem
 
 SESSION_KEY = "inventory_import"
 STORAGE_DIR = files.UPLOAD_DIR
+PENDING = PendingUploads(SESSION_KEY, STORAGE_DIR)  # purged daily by inventory-import-uploads (tasks.py)
 
 
 def _require_reader(user) -> None:
@@ -78,12 +76,6 @@ def _changeable_systems(user):
     return AISystem.objects.restrict(user, "change").filter(is_frozen=False).only("pk", "name", "reference_code")
 
 
-def _forget_upload(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        default_storage.delete(f"{STORAGE_DIR}/{pending['token']}")
-
-
 def _plan(request, data: bytes, pending: dict, apply: bool, refresh: bool = False):
     """(result or plan, problems, is_bom) for the stored file."""
     system = None
@@ -115,11 +107,11 @@ def import_page(request):
     if request.method == "GET" or step not in ("preview", "apply", "cancel"):
         return render(request, "inventory/import.html", context)
     if step == "cancel":
-        _forget_upload(request)
+        PENDING.forget(request)
         return redirect("inventory:import")
 
     if step == "preview":
-        _forget_upload(request)
+        PENDING.forget(request)
         upload = request.FILES.get("file")
         if upload is None:
             context["upload_error"] = _("Choose a file to import.")
@@ -130,37 +122,28 @@ def import_page(request):
             return render(request, "inventory/import.html", context)
         data = upload.read()
         system_id = request.POST.get("system") or ""
-        pending = {"token": secrets.token_urlsafe(24), "filename": upload.name[-200:],
-                   "system": int(system_id) if system_id.isdigit() else None}
-        default_storage.save(f"{STORAGE_DIR}/{pending['token']}", ContentFile(data))
-        request.session[SESSION_KEY] = pending
+        pending = PENDING.hold(request, data, upload.name, system=int(system_id) if system_id.isdigit() else None)
     else:
-        pending = request.session.get(SESSION_KEY)
-        if not pending or request.POST.get("token") != pending["token"]:
+        held = PENDING.take(request, request.POST.get("token"))
+        if held is None:
             messages.error(request, _("This import has expired or was already done; upload the file again."))
             return redirect("inventory:import")
-        try:
-            with default_storage.open(f"{STORAGE_DIR}/{pending['token']}", "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError:
-            request.session.pop(SESSION_KEY, None)
-            messages.error(request, _("This import has expired or was already done; upload the file again."))
-            return redirect("inventory:import")
+        pending, data = held
 
     try:
         outcome, problems, is_bom = _plan(request, data, pending, apply=(step == "apply"),
                                           refresh=request.POST.get("refresh") == "1")
     except ImportFileError as error:
-        _forget_upload(request)
+        PENDING.forget(request)
         context.update(file_problems=error.problems, filename=pending["filename"])
         return render(request, "inventory/import.html", context)
     except PermissionDenied as error:
-        _forget_upload(request)
+        PENDING.forget(request)
         context.update(file_problems=[Problem(str(error))], filename=pending["filename"])
         return render(request, "inventory/import.html", context)
 
     if step == "apply" and not problems:
-        _forget_upload(request)
+        PENDING.forget(request)
         if is_bom:
             messages.success(request, _("Imported: %(c)s components and %(d)s dependencies created, %(l)s links "
                                         "added%(card)s.") % {
@@ -179,7 +162,7 @@ def import_page(request):
         return redirect("inventory:portfolio")
 
     if problems:
-        _forget_upload(request)  # nothing can be applied from this file: it is not kept
+        PENDING.forget(request)  # nothing can be applied from this file: it is not kept
     plan = outcome.plan if step == "apply" else outcome
     context.update(plan=plan, is_bom=is_bom, problems=problems, token=pending["token"], filename=pending["filename"],
                    applied_failed=(step == "apply"))

@@ -111,8 +111,6 @@ def overdue_reminders_job() -> int:
 @periodic("risks-import-uploads", crontab(minute="45", hour="3"),
           "Delete risk register uploads whose check was never confirmed (older than a day)")
 def purge_import_uploads_job() -> int:
-    from aims.inventory.exchange.files import purge_stale_uploads
+    from .views_import import PENDING
 
-    from .views_import import UPLOAD_DIR
-
-    return purge_stale_uploads(directory=UPLOAD_DIR)
+    return PENDING.purge_stale()

@@ -9,14 +9,10 @@ so nothing checked earlier is trusted a second time. Uploads never confirmed are
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aims.core import exports
+from aims.core.pending_uploads import PendingUploads
 from aims.core.permissions import can_anywhere
 
 from . import import_format
@@ -32,6 +29,7 @@ from .importing import import_risks
 
 SESSION_KEY = "risks_import"
 UPLOAD_DIR = "imports/risks"
+PENDING = PendingUploads(SESSION_KEY, UPLOAD_DIR)
 
 
 class ImportForm(forms.Form):
@@ -49,12 +47,6 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than %(mb)d MB.")
                                         % {"mb": import_format.MAX_BYTES // (1024 * 1024)})
         return upload
-
-
-def _forget_upload(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        default_storage.delete(f"{UPLOAD_DIR}/{pending['token']}")
 
 
 def _page(request, form, report=None, token: str = ""):
@@ -83,10 +75,10 @@ def risk_import(request):
     if request.method == "GET" or step not in ("check", "apply", "cancel"):
         return _page(request, ImportForm())
     if step == "cancel":
-        _forget_upload(request)
+        PENDING.forget(request)
         return redirect("risks:risk_import")
     if step == "check":
-        _forget_upload(request)
+        PENDING.forget(request)
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return _page(request, form)
@@ -95,20 +87,14 @@ def risk_import(request):
         report = import_risks(actor=request.user, data=data, filename=upload.name, dry_run=True)
         if not report.ok:
             return _page(request, form, report)  # nothing can be applied from this file: it is not kept
-        pending = {"token": secrets.token_urlsafe(24), "filename": upload.name[-200:]}
-        default_storage.save(f"{UPLOAD_DIR}/{pending['token']}", ContentFile(data))
-        request.session[SESSION_KEY] = pending
+        pending = PENDING.hold(request, data, upload.name)
         return _page(request, ImportForm(), report, token=pending["token"])
-    pending = request.session.get(SESSION_KEY)
-    if not pending or request.POST.get("token") != pending["token"]:
+    held = PENDING.take(request, request.POST.get("token"))
+    if held is None:
         return _expired(request)
-    try:
-        with default_storage.open(f"{UPLOAD_DIR}/{pending['token']}", "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return _expired(request)
+    pending, data = held
     report = import_risks(actor=request.user, data=data, filename=pending["filename"])
-    _forget_upload(request)
+    PENDING.forget(request)
     if not report.applied:  # the register changed since the check: refused as a whole, nothing written
         return _page(request, ImportForm(), report)
     messages.success(request, _("Imported: %(created)s risks created, %(updated)s updated, %(unchanged)s unchanged. "

@@ -5,17 +5,14 @@ scratch."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from aims.core.pending_uploads import PendingUploads
 from aims.inventory.exchange import files
 from aims.inventory.exchange.files import ImportFileError, Problem
 from aims.inventory.models import AISystem
@@ -24,12 +21,8 @@ from .services_bom import import_supplier_bom, plan_supplier_bom
 from .views import visible_supplier
 
 SESSION_KEY = "supplier_bom_import"
-
-
-def _forget(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        default_storage.delete(f"{files.UPLOAD_DIR}/{pending['token']}")
+# In the inventory's folder: its daily job (inventory-import-uploads) purges the abandoned ones.
+PENDING = PendingUploads(SESSION_KEY, files.UPLOAD_DIR)
 
 
 def _systems(user):
@@ -46,7 +39,7 @@ def supplier_bom(request, pk: int):
     if request.method == "GET" or step not in ("preview", "apply"):
         return render(request, "suppliers/supplier_bom.html", context)
     if step == "preview":
-        _forget(request)
+        PENDING.forget(request)
         upload = request.FILES.get("file")
         if upload is None or upload.size > files.MAX_BYTES:
             context["file_problems"] = [_("Choose a CycloneDX JSON file of at most %(mb)s MB.") % {
@@ -54,22 +47,14 @@ def supplier_bom(request, pk: int):
             return render(request, "suppliers/supplier_bom.html", context, status=400)
         data = upload.read()
         system_id = request.POST.get("system") or ""
-        pending = {"token": secrets.token_urlsafe(24), "filename": upload.name[-200:], "supplier": supplier.pk,
-                   "system": int(system_id) if system_id.isdigit() else None}
-        default_storage.save(f"{files.UPLOAD_DIR}/{pending['token']}", ContentFile(data))
-        request.session[SESSION_KEY] = pending
+        pending = PENDING.hold(request, data, upload.name, supplier=supplier.pk,
+                               system=int(system_id) if system_id.isdigit() else None)
     else:
-        pending = request.session.get(SESSION_KEY)
-        if not pending or request.POST.get("token") != pending["token"] or pending["supplier"] != supplier.pk:
+        held = PENDING.take(request, request.POST.get("token"), supplier=supplier.pk)
+        if held is None:
             messages.error(request, _("This import has expired or was already done; upload the file again."))
             return redirect("suppliers:supplier_bom", pk=supplier.pk)
-        try:
-            with default_storage.open(f"{files.UPLOAD_DIR}/{pending['token']}", "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError:
-            request.session.pop(SESSION_KEY, None)
-            messages.error(request, _("This import has expired or was already done; upload the file again."))
-            return redirect("suppliers:supplier_bom", pk=supplier.pk)
+        pending, data = held
     system = None
     if pending.get("system"):
         system = _systems(request.user).filter(pk=pending["system"]).first()
@@ -78,7 +63,7 @@ def supplier_bom(request, pk: int):
             result = import_supplier_bom(actor=request.user, supplier=supplier, data=data,
                                          filename=pending["filename"], system=system)
             if result.applied:
-                _forget(request)
+                PENDING.forget(request)
                 messages.success(request, _("Imported: %(c)s components and %(d)s dependencies created; %(s)s "
                                             "components recorded as supplied by %(supplier)s.") % {
                     "c": result.bom.created_components, "d": result.bom.created_dependencies,
@@ -90,11 +75,11 @@ def supplier_bom(request, pk: int):
                                      system=system)
             problems = plan.problems
     except (ImportFileError, PermissionDenied) as error:
-        _forget(request)
+        PENDING.forget(request)
         context["file_problems"] = error.problems if isinstance(error, ImportFileError) else [Problem(str(error))]
         return render(request, "suppliers/supplier_bom.html", context, status=400)
     if problems:
-        _forget(request)
+        PENDING.forget(request)
     context.update(plan=plan, problems=problems, token=pending["token"], filename=pending["filename"],
                    summary=plan.summary(), supplied=sum(1 for item in plan.items if item.target == "component"))
     return render(request, "suppliers/supplier_bom.html", context, status=400 if problems else 200)

@@ -224,23 +224,6 @@ def read_table(data: bytes, fmt: str) -> Table:
 def purge_stale_uploads(max_age_hours: int = UPLOAD_MAX_AGE_HOURS, directory: str = UPLOAD_DIR) -> int:
     """Delete uploads whose preview was never confirmed nor cancelled (in `directory` of the file storage: each
     import page keeps its own); returns how many were removed."""
-    from datetime import timedelta
+    from aims.core.pending_uploads import purge_stale
 
-    from django.core.files.storage import default_storage
-    from django.utils import timezone
-
-    try:
-        _dirs, names = default_storage.listdir(directory)
-    except FileNotFoundError:
-        return 0
-    cutoff = timezone.now() - timedelta(hours=max_age_hours)
-    removed = 0
-    for name in names:
-        path = f"{directory}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-                removed += 1
-        except (FileNotFoundError, NotImplementedError):
-            continue
-    return removed
+    return purge_stale(directory, max_age_hours)
