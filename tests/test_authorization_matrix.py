@@ -255,6 +255,7 @@ PAGES = {
     # Suppliers (onboarding is approved by the approvers catalogs/approvals.yaml names, not by a write grant)
     "suppliers:supplier_list": R("suppliers"), "suppliers:supplier_create": W("suppliers"),
     "suppliers:supplier_export": R("suppliers"), "suppliers:supplier_bom": W("suppliers", "supplier"),
+    "suppliers:supplier_import": W("suppliers"),
     "suppliers:supplier_detail": R("suppliers", "supplier"), "suppliers:supplier_edit": W("suppliers", "supplier"),
     "suppliers:contact_add": W("suppliers", "supplier"), "suppliers:contact_remove": W("suppliers", "supplier_contact"),
     "suppliers:certification_add": W("suppliers", "supplier"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Criticality, Status, Supplier
 from .services_reassessment import schedule_of, with_schedule
@@ -72,14 +72,30 @@ def selection(user, params) -> Selection:
 
 # --- Export ------------------------------------------------------------------------------------------------------------
 
+# (key, header label): the key names the column for the import (importing.py), which reads a header in either language.
+COLUMNS = [
+    ("legal_name", gettext_lazy("Legal name")), ("registration_number", gettext_lazy("Registration number")),
+    ("vat_number", gettext_lazy("VAT number")), ("lei", gettext_lazy("LEI")), ("country", gettext_lazy("Country")),
+    ("website", gettext_lazy("Website")), ("unit", gettext_lazy("Managing unit code")),
+    ("owner", gettext_lazy("Internal owner")), ("backup", gettext_lazy("Backup owner")),
+    ("status", gettext_lazy("Onboarding status")), ("criticality", gettext_lazy("Criticality")),
+    ("required_score", gettext_lazy("Required score")), ("score_exception", gettext_lazy("Score exception")),
+    ("last_assessed_on", gettext_lazy("Last assessed on")),
+    ("reassessment_due_on", gettext_lazy("Re-assessment due on")),
+    ("reassessment", gettext_lazy("Re-assessment")), ("clauses", gettext_lazy("Clauses in the contract")),
+    ("dpa_signed_on", gettext_lazy("Data processing agreement signed on")),
+    ("hosting_countries", gettext_lazy("Hosting countries")),
+    ("trains_on_our_data", gettext_lazy("Trains on our data")),
+    ("prompt_retention_days", gettext_lazy("Prompt retention (days)")),
+    ("output_retention_days", gettext_lazy("Output retention (days)")),
+    ("model_change_notice_days", gettext_lazy("Notice of model changes (days)")),
+    ("value_chain_role", gettext_lazy("AI Act value-chain role")),
+    ("art25_agreement", gettext_lazy("Art. 25 written agreement")), ("services", gettext_lazy("Services provided")),
+]
+
+
 def headers() -> list[str]:
-    return [_("Legal name"), _("Registration number"), _("VAT number"), _("LEI"), _("Country"), _("Website"),
-            _("Managing unit code"), _("Internal owner"), _("Backup owner"), _("Onboarding status"), _("Criticality"),
-            _("Required score"), _("Score exception"), _("Last assessed on"), _("Re-assessment due on"),
-            _("Re-assessment"), _("Clauses in the contract"), _("Data processing agreement signed on"),
-            _("Hosting countries"), _("Trains on our data"), _("Prompt retention (days)"),
-            _("Output retention (days)"), _("Notice of model changes (days)"), _("AI Act value-chain role"),
-            _("Art. 25 written agreement"), _("Services provided")]
+    return [str(label) for _key, label in COLUMNS]
 
 
 def _email(person) -> str:

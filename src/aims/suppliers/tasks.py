@@ -28,3 +28,11 @@ def open_supplier_reassessment_tasks() -> int:
     from .services_reassessment import open_reassessment_tasks
 
     return open_reassessment_tasks()
+
+
+@periodic("suppliers-import-uploads", crontab(hour="3", minute="50"),
+          "Delete supplier register uploads whose check was never confirmed (older than a day)")
+def purge_supplier_import_uploads() -> int:
+    from .views_import import PENDING
+
+    return PENDING.purge_stale()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audits, views_contracts
+from . import views, views_audits, views_contracts, views_import
 
 app_name = "suppliers"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.supplier_list, name="supplier_list"),
     path("new/", views.supplier_create, name="supplier_create"),
     path("export/", views.supplier_export, name="supplier_export"),
+    path("import/", views_import.supplier_import, name="supplier_import"),
     path("<int:pk>/", views.supplier_detail, name="supplier_detail"),
     path("<int:pk>/edit/", views.supplier_edit, name="supplier_edit"),
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
