@@ -477,6 +477,8 @@ API = {
     "suppliers_api_questionnaire_review": W("suppliers", "supplier_questionnaire"),
     "suppliers_api_questionnaire_revoke": W("suppliers", "supplier_questionnaire"),
     # Supplier contracts (suppliers/api_contracts.py)
+    "suppliers_api_exchange_register_export": R("suppliers"), "suppliers_api_exchange_register_import": W("suppliers"),
+    "suppliers_api_exchange_supplier_bom": W("suppliers", "supplier"),
     "suppliers_api_contracts_contract_list": R("suppliers", "supplier"),
     "suppliers_api_contracts_contract_create": W("suppliers", "supplier"),
     "suppliers_api_contracts_contract_detail": R("suppliers", "supplier_contract"),

@@ -56,6 +56,7 @@ from aims.monitoring.api_drift import router as monitoring_drift_router  # noqa:
 from aims.monitoring.api_review import router as monitoring_review_router  # noqa: E402
 from aims.suppliers.api import router as suppliers_router  # noqa: E402
 from aims.suppliers.api_contracts import router as supplier_contracts_router  # noqa: E402
+from aims.suppliers.api_exchange import router as supplier_exchange_router  # noqa: E402
 from aims.incidents.api import router as incidents_router  # noqa: E402
 from aims.incidents.api_clocks import router as incident_clocks_router  # noqa: E402
 from aims.incidents.api_response import router as incident_response_router  # noqa: E402
@@ -76,6 +77,7 @@ api.add_router("/", monitoring_drift_router)
 api.add_router("/", monitoring_review_router)
 api.add_router("/", suppliers_router)
 api.add_router("/", supplier_contracts_router)
+api.add_router("/", supplier_exchange_router)
 api.add_router("/", incidents_router)
 api.add_router("/", incident_clocks_router)
 api.add_router("/", incident_response_router)
