@@ -27,8 +27,11 @@ def add_months(day: date, months: int) -> date:
     return evidence_add_months(day, months)
 
 
+TASK_PREFIX = "suppliers.reassessment."
+
+
 def task_source(supplier_id: int) -> str:
-    return f"suppliers.reassessment.{supplier_id}"
+    return f"{TASK_PREFIX}{supplier_id}"
 
 
 def with_schedule(queryset):
@@ -101,11 +104,18 @@ def due_suppliers(today: date | None = None):
 
 def open_reassessment_tasks() -> int:
     """The daily sweep: one open task per supplier due, for its current owner. Returns how many suppliers are due.
-    Running it again changes nothing; a task left with a former owner is closed."""
+    Running it again changes nothing; a task left with a former owner is closed, and so is the task of a supplier no
+    longer due (suspended or back in onboarding, left without an owner, its criticality now giving a later date or no
+    schedule, or removed from the register)."""
     from aims.core.models import Task
     from aims.core.notifications import open_task
 
     due = due_suppliers()
+    still_due = {task_source(supplier.pk) for supplier in due}
+    stale = [pk for pk, source in Task.objects.filter(source__startswith=TASK_PREFIX, done_at__isnull=True)
+             .values_list("pk", "source") if source not in still_due]
+    for start in range(0, len(stale), 500):
+        Task.objects.filter(pk__in=stale[start:start + 500]).update(done_at=context.now())
     for supplier in due:
         source = task_source(supplier.pk)
         Task.objects.filter(source=source, done_at__isnull=True).exclude(assignee=supplier.owner).update(

@@ -85,6 +85,29 @@ def test_suppliers_not_approved_or_without_schedule_are_left_alone(ready_supplie
     assert schedule_of(unused).due_on is None
 
 
+@pytest.mark.parametrize("change", ["suspended", "criticality_lowered", "nothing_depends_on_it", "removed"])
+def test_the_sweep_closes_the_task_of_a_supplier_no_longer_due(approved, procurement, manager, change):
+    other = services.create_supplier(actor=procurement, legal_name="Still due Ltd", unit=approved.unit,
+                                     owner=procurement)
+    Supplier.objects.filter(pk=other.pk).update(status="approved", approved_at=approved.approved_at,
+                                                criticality="critical")
+    with later(400):
+        assert run_periodic("suppliers-reassessment") == 2
+        assert open_tasks(approved).count() == 1 and open_tasks(other).count() == 1
+        if change == "suspended":
+            services.suspend_supplier(actor=manager, supplier=approved, reason="Acquired by a competitor")
+        elif change == "criticality_lowered":  # low: 36 months, so not due yet
+            Supplier.objects.filter(pk=approved.pk).update(criticality="low")
+        elif change == "nothing_depends_on_it":  # no criticality: no schedule
+            Supplier.objects.filter(pk=approved.pk).update(criticality="")
+        else:
+            Supplier.objects.filter(pk=approved.pk).delete()
+        assert run_periodic("suppliers-reassessment") == 1
+        assert not open_tasks(approved).exists()
+        assert open_tasks(other).count() == 1  # the supplier still due keeps its task
+        assert run_periodic("suppliers-reassessment") == 1 and not open_tasks(approved).exists()
+
+
 def test_the_register_and_the_page_say_it_is_due(client, approved, procurement):
     client.force_login(procurement)
     with later(400):
