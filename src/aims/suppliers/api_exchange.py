@@ -24,10 +24,11 @@ from aims.inventory.models import AISystem
 
 from .importing import import_suppliers
 from .models import Supplier
-from .register import export_rows, headers, selection
+from .register import SORTS, export_rows, headers, selection
 from .services_bom import import_supplier_bom, plan_supplier_bom
 
 router = Router(tags=["suppliers"])
+SORT_VALUES = Literal[tuple(value for key in SORTS for value in (key, f"-{key}"))]
 
 
 class RegisterExportParams(Schema):
@@ -36,7 +37,8 @@ class RegisterExportParams(Schema):
     status: str = ""
     criticality: str | None = Field(None, description="A criticality code; empty: suppliers nothing depends on.")
     country: str = Field("", max_length=2)
-    sort: str = Field("name", description="name, country, criticality, status or owner; '-' first for descending.")
+    sort: SORT_VALUES | None = Field(None, description="The register's order (default: by name); '-' first for "
+                                                        "descending.")
 
 
 @router.get("/suppliers/export", response={200: None},
