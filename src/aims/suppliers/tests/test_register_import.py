@@ -198,3 +198,22 @@ def test_who_may_import(org, procurement):
     manager = person_with_role("aims_manager", home_unit=org["root"])
     report = import_suppliers(actor=manager, data=as_csv([["Other"]], header=["Legal name"]), filename="s.csv")
     assert str(report.problems[0]) == "row 2, column Managing unit code: give the code of the managing unit"
+
+
+CHECK_QUERIES = 6
+
+
+def test_the_check_costs_the_same_queries_whatever_the_row_count(procurement, backup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        rows = [[f"Supplier {n}", "FR", "north", procurement.email, backup.email, "", "", "", "", ""]
+                for n in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            assert import_suppliers(actor=procurement, data=as_csv(rows), filename="s.csv", dry_run=True).ok
+        return len(captured)
+
+    queries(1)  # the actor's role scopes, cached on the person for what follows
+    # people by e-mail and by username, units, each distinct owner's and backup's scopes, suppliers already registered
+    assert queries(2) == queries(60) == CHECK_QUERIES
