@@ -35,7 +35,8 @@ def held(settings) -> list:
 def test_check_then_import_now(client, procurement, settings):
     client.force_login(procurement)
     assert 'href="/suppliers/import/"' in client.get(reverse("suppliers:supplier_list")).content.decode()
-    assert client.get(URL).status_code == 200
+    form = client.get(URL).content.decode()
+    assert '/suppliers/export/?format=xlsx' in form  # the export is the template
     page = client.post(URL, {"step": "check", "file": upload(
         f"Legal name,Managing unit code,Internal owner\nLumen Ltd,north,{procurement.email}\n<b>Bold</b> SA,north,\n")})
     body = page.content.decode()
