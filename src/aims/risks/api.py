@@ -358,7 +358,10 @@ class ReviewRead(Schema):
     id: int
     risk_id: int
     source: str
-    reason: str
+    facts: list[dict] = Field(description="Why, as facts: {source, message, params} the product wrote, or {source, "
+                                          "text} a person typed")
+    reason: str = Field(description="What people typed, as typed")
+    reason_text: str = Field(description="The reasons in words, in the request's language")
     requested_by_id: int | None
     requested_by_label: str
     due_date: date

@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from aims.core.stored_text import Text
 from aims.inventory import signals
 from aims.inventory.models import ChangeDecision, Stage
 
@@ -30,14 +31,14 @@ def _suggest_later(*, systems, **_kwargs) -> None:
 def _review_on_go_live(*, system, actor, previous, stage, **_kwargs) -> None:
     if stage == Stage.DEPLOYMENT:
         triggers.request_review(actor=actor, systems=[system], source="go_live",
-                                reason=_("%(system)s is going live.") % {"system": system})
+                                reason=Text(_("%(system)s is going live."), system=str(system)))
 
 
 def _review_on_major_change(*, system, actor, decision, **_kwargs) -> None:
     if decision.kind == ChangeDecision.Kind.MAJOR_UPDATE:
         triggers.request_review(actor=actor, systems=[system], source="major_change",
-                                reason=_("Major change of %(system)s: %(description)s")
-                                % {"system": system, "description": decision.description})
+                                reason=Text(_("Major change of %(system)s: %(description)s"), system=str(system),
+                                            description=decision.description[:4000]))
 
 
 def connect() -> None:

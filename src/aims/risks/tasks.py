@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huey.contrib.djhuey import db_task
 
 from aims.core import context
 from aims.core.periodic import crontab, periodic
+from aims.core.stored_text import Text
 
 from .models import Risk, RiskAcceptance, RiskReview, TreatmentAction
 from .services._common import today
@@ -63,7 +63,7 @@ def open_periodic_reviews(on=None) -> int:
                  .exclude(status=Risk.Status.CLOSED).exclude(pk__in=pending)):
         with transaction.atomic():
             open_review(actor=None, risk=risk, source=RiskReview.Source.PERIODIC,
-                        reason=gettext("Periodic review due on %(date)s") % {"date": risk.next_review_date.isoformat()})
+                        reason=Text(_("Periodic review due on %(date)s"), date=risk.next_review_date))
         count += 1
     return count
 

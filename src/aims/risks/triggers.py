@@ -1,7 +1,12 @@
 """The trigger API other modules call when something happens that may change a risk picture.
 
+    from aims.core.stored_text import Text
     from aims.risks.triggers import request_review
-    request_review(actor=user, reason="Incident INC-42: prompt injection", systems=[system], source="incident")
+    request_review(actor=user, reason=Text(gettext_lazy("Incident %(ref)s: %(title)s"), ref="INC-42", title="..."),
+                   systems=[system], source="incident")
+
+The reason is stored as a fact (aims.risks.review_reasons): a `Text` or lazy message reads in each reader's
+language; a plain string is what a person typed, kept as typed.
 
 It finds every open risk linked to the given systems, components or dependencies (directly, or through a system
 that uses the component or dependency), opens a pending review for each (one per risk: a second event joins the
@@ -46,7 +51,7 @@ def linked_risks(*, systems=(), components=(), dependencies=()):
 
 
 @transaction.atomic
-def request_review(*, actor, reason: str, systems=(), components=(), dependencies=(), source: str = "incident",
+def request_review(*, actor, reason, systems=(), components=(), dependencies=(), source: str = "incident",
                    ) -> list[RiskReview]:
     """Open (or join) a review for each open risk linked to the objects; return the reviews, one per risk."""
     if source not in SOURCES:

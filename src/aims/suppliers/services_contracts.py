@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from aims.catalogs import load_catalog
 from aims.core import context
+from aims.core.stored_text import Text
 from aims.core.assignment import check_assignee
 from aims.core.models import Task
 from aims.core.notifications import close_tasks, notify, open_task
@@ -349,7 +350,9 @@ def record_supplier_change(*, actor, supplier: Supplier, kind: str, occurred_on,
         dependency__in=dependencies).values_list("component_id", flat=True))
     reviews = request_review(
         actor=actor, source="supplier_change",
-        reason=f"{supplier.legal_name}: {ChangeKind(kind).label} ({occurred_on}): {description}"[:2000],
+        # A fact: each risk owner reads the kind of change and the date in their language.
+        reason=Text(gettext_lazy("%(supplier)s: %(kind)s (%(date)s): %(description)s"), supplier=supplier.legal_name,
+                    kind=ChangeKind(kind).label, date=occurred_on, description=description[:2000]),
         components=sorted(components), dependencies=dependencies)
     change = SupplierChange(supplier=supplier, kind=kind, occurred_on=occurred_on, description=description,
                             reviews_requested=len(reviews))

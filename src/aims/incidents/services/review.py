@@ -17,6 +17,7 @@ from aims.core.assignment import check_assignee
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE, VIEW, require
 from aims.core.services import _create, _save_with_changes
+from aims.core.stored_text import Text
 
 from ..models import Incident, PostIncidentReview, ReviewAction, Status, TimelineEntry
 
@@ -140,11 +141,13 @@ def approve_review(*, actor, review: PostIncidentReview, comment: str = "") -> P
     now = context.now()
     systems = list(incident.systems.all())
     components = list(incident.components.all())
-    why = _("Post-incident review of %(incident)s “%(title)s”: %(lessons)s") % {
-        "incident": incident.reference, "title": incident.title, "lessons": review.lessons_learned}
+    # A fact (message and values): each risk owner reads it in their language.
+    fact = Text(gettext_lazy("Post-incident review of %(incident)s “%(title)s”: %(lessons)s"),
+                incident=incident.reference, title=incident.title, lessons=review.lessons_learned[:4000])
+    why = str(fact)
     from aims.risks.triggers import request_review
 
-    risk_reviews = request_review(actor=actor, reason=why[:5000], systems=systems, components=components,
+    risk_reviews = request_review(actor=actor, reason=fact, systems=systems, components=components,
                                   source="incident")
     reconfirm = 0
     if systems:

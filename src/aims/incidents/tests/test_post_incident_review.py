@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aims.core import approvals
 from aims.core.models import Task
@@ -92,7 +92,9 @@ def test_a_review_is_written_submitted_and_approved_by_another_person(org, handl
     assert review.status == "approved" and review.decided_by == manager
     assert review.risk_reviews_requested == 1 and review.evidence_to_reconfirm == 1
     pending = RiskReview.objects.get(risk=risk)
-    assert pending.source == "incident" and incident.reference in pending.reason
+    assert pending.source == "incident" and incident.reference in pending.reason_text
+    with translation.override("fr"):  # a fact: the owner reads it in French
+        assert "Post-incident review of" not in pending.reason_text and incident.reference in pending.reason_text
     item.refresh_from_db()
     assert item.reconfirm_required
     assert not Task.objects.filter(source=approvals.task_source("incidents.review", review), done_at=None).exists()

@@ -18,6 +18,7 @@ from aims.core import context
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE, VIEW, can_in_unit, require
 from aims.core.services import _create, _save_with_changes
+from aims.core.stored_text import Text
 from aims.inventory.services._common import ensure_not_frozen
 
 from .. import catalog, hooks
@@ -91,6 +92,24 @@ def describe(alert: Alert, language: str | None = None) -> str:
         return _("Drift in %(drifted)s of %(tested)s columns (%(columns)s).") % {
             "drifted": details.get("drifted", 0), "tested": details.get("tested", 0),
             "columns": ", ".join(details.get("columns", [])[:8])}
+
+
+def describe_fact(alert: Alert) -> Text:
+    """`describe` as a fact (message and values) for the risk reviews it asks for: read in each owner's language.
+    A catalogue KPI's name is kept in English (catalogue labels are not messages)."""
+    details = alert.details or {}
+    kpi = alert.kpi.label("en") if alert.kpi_id else ""
+    if alert.kind == Alert.Kind.BREACH:
+        return Text(gettext_lazy("%(kpi)s is %(value)s, beyond its %(level)s threshold of %(threshold)s."), kpi=kpi,
+                    value=_format(details.get("value"), details.get("unit", "")),
+                    level=gettext_lazy("critical") if alert.severity == Alert.Severity.CRITICAL else gettext_lazy("warning"),
+                    threshold=_format(details.get("threshold"), details.get("unit", "")))
+    if alert.kind == Alert.Kind.STALE:
+        return Text(gettext_lazy("%(kpi)s has received no value since %(since)s."), kpi=kpi,
+                    since=details.get("since_text") or gettext_lazy("its creation"))
+    return Text(gettext_lazy("Drift in %(drifted)s of %(tested)s columns (%(columns)s)."),
+                drifted=details.get("drifted", 0), tested=details.get("tested", 0),
+                columns=", ".join(details.get("columns", [])[:8]))
 
 
 def _recipients(alert: Alert) -> list:
@@ -169,7 +188,7 @@ def _act(*, actor, alert: Alert, escalated: bool) -> None:
     if reaches(policy.review_risks, severity) and "review_requested" not in done:
         from aims.risks.triggers import request_review
 
-        reviews = request_review(actor=actor, reason=describe(alert, "en"), systems=[system],
+        reviews = request_review(actor=actor, reason=describe_fact(alert), systems=[system],
                                  source="drift" if alert.kind == Alert.Kind.DRIFT else "kpi_breach")
         actions.append({"action": "review_requested", "at": moment, "reviews": [r.pk for r in reviews],
                         "risks": [r.risk_id for r in reviews]})

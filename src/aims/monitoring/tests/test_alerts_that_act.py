@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from aims.core.models import LedgerEvent, Notification, Task
 from aims.inventory.models import ChangeDecision
@@ -40,6 +41,9 @@ def test_a_critical_breach_notifies_requests_reviews_and_suggests_a_major_update
     assert Notification.objects.filter(recipient=owner, kind="monitoring.alert", url=alert.get_absolute_url()).exists()
     review = RiskReview.objects.get(risk=risk)
     assert (review.source, review.status) == ("kpi_breach", "pending")
+    with translation.override("fr"):  # a fact: the owner reads it in French
+        french = review.reason_text
+    assert "critique" in french and "beyond its" not in french and "critical" not in french
     suggestion = ChangeSuggestion.objects.get(alert=alert)
     assert (suggestion.kind, suggestion.state) == ("major_update", "pending")
     assert Task.objects.filter(assignee=owner, source=f"monitoring.suggestion.{suggestion.pk}").exists()

@@ -10,6 +10,7 @@ from aims.core.labels import date_text, localised
 from aims.core.models import VersionedModel
 
 from .. import labels as risk_labels
+from .. import review_reasons
 from .common import RiskCategory
 
 
@@ -232,7 +233,10 @@ class RiskReview(VersionedModel):
 
     risk = models.ForeignKey(Risk, verbose_name=_("risk"), on_delete=models.CASCADE, related_name="reviews")
     source = models.CharField(_("trigger"), max_length=20, choices=Source.choices)
-    reason = models.TextField(_("reason"))
+    # Why: one fact per event that asked (aims.risks.review_reasons), put into words in the reader's language.
+    facts = models.JSONField(_("reasons"), default=list, blank=True)
+    # What people typed (asking by hand, or through the API), as typed; the events' reasons are in `facts`.
+    reason = models.TextField(_("reason"), blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     # The job or module that asked when no person did (e.g. "job:risks-periodic-reviews").
@@ -250,10 +254,10 @@ class RiskReview(VersionedModel):
                                on_delete=models.PROTECT, related_name="+")
     reminded_on = models.DateField(null=True, blank=True, editable=False)
 
-    ledger_fields = ("risk_id", "source", "reason", "requested_by_id", "requested_by_label", "due_date", "status",
+    ledger_fields = ("risk_id", "source", "facts", "reason", "requested_by_id", "requested_by_label", "due_date", "status",
                      "completed_by_id", "completed_at", "outcome", "notes", "level_before", "level_after", "method_id")
     ledger_display = {"level_before": risk_labels.level_display, "level_after": risk_labels.level_display,
-                      "reason": risk_labels.review_reason_display}
+                      "reason": risk_labels.review_reason_display, "facts": review_reasons.facts_display}
     permission_domain = "risks"
     unit_path = "risk__unit"
 
@@ -271,7 +275,10 @@ class RiskReview(VersionedModel):
 
     @property
     def reason_text(self) -> str:
-        """The reasons, each later trigger by its label in the reader's language (stored: "[source] reason")."""
+        """The reasons in the reader's language, each later trigger after its label (a review stored before the
+        facts existed, and not recognised by the migration, shows its stored text)."""
+        if self.facts:
+            return review_reasons.render(self.facts)
         return risk_labels.review_reason_text(self.reason)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from aims.catalogs import CatalogError, load_catalog
@@ -12,7 +13,9 @@ from aims.core import context, ledger
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE
 from aims.core.services import _create, _save_with_changes
+from aims.core.stored_text import Text
 
+from .. import review_reasons
 from ..models import Risk, RiskAcceptance, RiskReview
 from ._common import clean_text, require_active_method, require_or_system, review_due
 from .acceptance import sync_acceptance_request
@@ -31,31 +34,37 @@ def review_task_source(review: RiskReview) -> str:
     return f"risks.review.{review.pk}"
 
 
-def open_review(*, actor, risk: Risk, source: str, reason: str) -> RiskReview:
+def open_review(*, actor, risk: Risk, source: str, reason) -> RiskReview:
     """Open a pending review (or add the reason to the one already pending), notify the owner, put it in their tasks.
 
-    No permission check: callers are trusted code (the trigger API, jobs, `request_risk_review`). Must run inside
-    the caller's transaction.
+    `reason` is stored as a fact (aims.risks.review_reasons): a `Text` or lazy message the product writes, rendered
+    in each reader's language, or a plain string a person typed, kept as typed. No permission check: callers are
+    trusted code (the trigger API, jobs, `request_risk_review`). Must run inside the caller's transaction.
     """
     if source not in RiskReview.Source.values:
         raise ValidationError({"source": _("Unknown review trigger.")})
-    reason = clean_text(reason, "reason", required=True, limit=5000)
+    if not isinstance(reason, (Text, Promise)):
+        reason = clean_text(reason, "reason", required=True, limit=5000)
+    fact = review_reasons.entry(source, reason)
+    logged = review_reasons.english(reason)[:5000]
     pending = RiskReview.objects.select_for_update().filter(risk=risk, status=RiskReview.Status.PENDING).first()
     if pending is not None:
         # Same review, one more reason: the owner reviews once with everything in front of them.
         due = min(pending.due_date, review_due(due_days(source)))
-        return _save_with_changes(actor=actor, obj=pending, expected_version=None, reason=reason,
+        facts = [*(pending.facts or []), fact]
+        return _save_with_changes(actor=actor, obj=pending, expected_version=None, reason=logged,
                                   action="risks.riskreview.retrigger",
-                                  changes={"reason": f"{pending.reason}\n[{source}] {reason}"[:20000], "due_date": due})
+                                  changes={"facts": facts, "reason": review_reasons.typed_text(facts)[:20000], "due_date": due})
     person = actor if getattr(actor, "pk", None) else None
-    review = _create(actor=actor, reason=reason, obj=RiskReview(
-        risk=risk, source=source, reason=reason, requested_by=person,
+    review = _create(actor=actor, reason=logged, obj=RiskReview(
+        risk=risk, source=source, facts=[fact], reason=review_reasons.typed_text([fact]), requested_by=person,
         requested_by_label="" if person else (actor if isinstance(actor, str) else context.system_actor()),
         due_date=review_due(due_days(source)), level_before=risk.current_level,
     ))
     url = risk_url(risk.pk)
     open_task(assignee=risk.owner, title=gettext_lazy("Review the risk “%(title)s”"), params={"title": risk.title},
               source=review_task_source(review), url=url, due_date=review.due_date)
+    # The reason as a fact too: the notification reads in the owner's language, whoever triggered it.
     notify(recipient=risk.owner, title=gettext_lazy("A review of the risk “%(title)s” is due by %(date)s"),
            body=gettext_lazy("Reason: %(reason)s"), params={"title": risk.title, "date": review.due_date,
                                                              "reason": reason}, url=url, kind="risk")
@@ -139,8 +148,7 @@ def expire_acceptance(*, actor, acceptance: RiskAcceptance) -> RiskReview | None
         _save_with_changes(actor=actor, obj=risk, changes={"status": Risk.Status.ASSESSED}, reason=reason,
                            expected_version=None, action="risks.risk.acceptance_expired")
         sync_acceptance_request(risk)
-    # The review keeps its reason as text (a field people read and add to), in the job's language.
-    return open_review(actor=actor, risk=risk, source=RiskReview.Source.ACCEPTANCE_EXPIRED, reason=str(reason))
+    return open_review(actor=actor, risk=risk, source=RiskReview.Source.ACCEPTANCE_EXPIRED, reason=reason)
 
 
 def record_reminder(*, actor, obj, title, params: dict, url: str, recipient, on=None) -> None:

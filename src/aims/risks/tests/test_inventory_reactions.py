@@ -46,7 +46,7 @@ def test_going_live_opens_a_review_of_the_linked_risks(org, owner, method, make_
     inventory.move_to_stage(actor=manager, system=system, stage=Stage.DEPLOYMENT, justification="urgent fix")
     review = RiskReview.objects.get(risk=risk)
     assert (review.source, review.status) == ("go_live", RiskReview.Status.PENDING)
-    assert "Scoring" in review.reason
+    assert "Scoring" in review.reason_text
 
 
 def test_a_major_change_taking_effect_opens_a_review_of_the_linked_risks(org, owner, method, make_risk,
@@ -61,7 +61,7 @@ def test_a_major_change_taking_effect_opens_a_review_of_the_linked_risks(org, ow
     assert not RiskReview.objects.filter(risk=risk).exists()  # not before it takes effect
     inventory.make_change_effective(actor=owner, decision=decision)
     review = RiskReview.objects.get(risk=risk)
-    assert review.source == "major_change" and "Switch to a larger model" in review.reason
+    assert review.source == "major_change" and "Switch to a larger model" in review.reason_text
 
 
 def _import_csv(owner, names) -> bytes:

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import formats, timezone, translation
 from django.urls import reverse
-from django.utils import timezone
 
 from aims.core.models import Task
 from aims.core.testing import person_with_role
@@ -109,7 +109,11 @@ def test_a_supplier_change_requests_reviews_of_the_linked_risks(supplied_system,
                                               occurred_on=today(), description="Model v5 replaces v4")
     assert change.reviews_requested == 1
     review = RiskReview.objects.get(risk=risk)
-    assert review.source == "supplier_change" and "Model v5 replaces v4" in review.reason
+    assert review.source == "supplier_change" and "Model v5 replaces v4" in review.reason_text
+    with translation.override("fr"):  # a fact: the kind of change and its date read in the reader's language
+        french = review.reason_text
+        assert formats.date_format(today(), "DATE_FORMAT") in french
+    assert "Changement de modèle" in french and "Model change" not in french and "Model v5 replaces v4" in french
     assert not RiskReview.objects.filter(risk=unrelated).exists()
 
 
