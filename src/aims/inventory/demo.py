@@ -2,8 +2,9 @@
 over its first year with AIMS.
 
 - A year ago, on the day the bank adopted AIMS, the systems already in production are registered as found (credit
-  scoring, card fraud, the customer chatbot...) and taken live at once by the AIMS manager, who records why the go-live
-  checks were passed over (they are caught up on during the year).
+  scoring, card fraud, AML monitoring...) with what their go-live gate asks (model card, owner's approval, incident
+  contact...), and go live through the gate like any other. One, the marketing generator, goes live through a gate
+  override with its reason: the demo's one example of the feature (`DemoSystem.override`).
 - Over the year: new systems go through the lifecycle stage by stage (the CV screener waits in validation, the code
   assistant is being designed...), each classified under the EU AI Act and signed off by a second person; components,
   datasets and dependencies are registered and linked; change decisions are requested, approved, put into effect (one
@@ -25,7 +26,8 @@ from .models import STAGE_ORDER, Component, Dependency, OwnerApproval, Stage
 from .services.systems import GateRefused
 
 CLAIRE, KARIM = "claire.martin@example.com", "karim.benali@example.com"
-# Why the systems found in production on the day AIMS was adopted went live without every check passed.
+# The reason given if a demo go-live ever fails its gate without a deliberate override (a check a module added that
+# the demo data does not meet yet): the demo still loads, and its test names the system (test_demo_portfolio).
 FOUND_LIVE = ("In production before AIMS was adopted: registered as found. The checks not yet met are caught up on in "
               "the AIMS action plan of the first year.")
 
@@ -126,7 +128,8 @@ def _classify(organisation: Organisation, spec: DemoSystem):
 
 
 def _move(organisation: Organisation, spec: DemoSystem, stage: str):
-    """Move the system, through its gates; a go-live that fails them is passed by the AIMS manager with a reason."""
+    """Move the system through its gates (the owner approves the go-live first); only the demo's deliberate example
+    fails them, and the AIMS manager passes it with its reason."""
     def step():
         found = system(spec.reference)
         if found is None or found.stage == stage:

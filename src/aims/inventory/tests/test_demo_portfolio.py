@@ -9,7 +9,7 @@ from django.utils import timezone
 from aims.core import demo
 from aims.core.models import LedgerEvent, Task
 from aims.inventory.models import (
-    AISystem, AiActTier, ChangeDecision, Classification, Component, ShadowAIDeclaration, Stage,
+    AISystem, AiActTier, ChangeDecision, Classification, Component, GateOverride, ShadowAIDeclaration, Stage,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,3 +35,13 @@ def test_the_demo_portfolio_covers_every_stage_and_tier_over_a_year(settings, tm
     created = LedgerEvent.objects.filter(action="inventory.aisystem.create").values_list("created_at", flat=True)
     now = timezone.now()
     assert min(created) < now - timedelta(days=300) and max(created) > now - timedelta(days=120)
+    # Systems reach production through their gate, its prerequisites done (model card, owner's approval, incident
+    # contact...): one deliberate override is left, with its own reason, as the example of the feature.
+    live = systems.filter(stage__in=[Stage.DEPLOYMENT, Stage.OPERATION, Stage.REVISION, Stage.RETIRED])
+    assert live.count() >= 6
+    overrides = GateOverride.objects.select_related("system")
+    assert [o.system.reference_code for o in overrides] == ["AIS-DEMO-MARKETING"], [
+        (o.system.reference_code, [c.get("key") for c in o.failed_checks]) for o in overrides]
+    assert "on-call rota" in overrides[0].justification
+    assert not GateOverride.objects.filter(to_stage__in=[Stage.DEPLOYMENT, Stage.OPERATION]).exclude(
+        system__reference_code="AIS-DEMO-MARKETING").exists()
