@@ -62,5 +62,6 @@ def request_review(*, actor, reason, systems=(), components=(), dependencies=(),
         for assessment in ImpactAssessment.objects.select_related("system__owner").filter(
             system__in=_ids(systems), status=ImpactAssessment.Status.APPROVED
         ):
-            reopen_impact_assessment(actor=actor, assessment=assessment, reason=reason)
+            # The assessment keeps its reopening reason as text (its own field), in the active language.
+            reopen_impact_assessment(actor=actor, assessment=assessment, reason=str(reason))
     return reviews
