@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 
 from aims.catalogs import load_catalog
 from aims.core import context
-from aims.core.stored_text import Text
 from aims.core.assignment import check_assignee
 from aims.core.models import Task
 from aims.core.notifications import close_tasks, notify, open_task
