@@ -25,7 +25,10 @@ from .catalog import (  # noqa: F401  (re-exported: the pages and the API read t
     CHOICES, CRITICALITY_ORDER, catalogue, clause_catalogue, clause_label, compute_score, default_link_days,
     default_required_score, is_required, questionnaire_template, questions, reassessment_months, required_clauses,
 )
-from .models import Assessment, Certification, Contact, Status, Supplier, Supply
+from .models import Certification, Contact, Status, Supplier, Supply
+from .services_assessments import (  # noqa: F401  (re-exported: pages, API and tests call them here)
+    _text, complete_assessment, latest_completed, start_assessment,
+)
 
 APPROVAL = "suppliers.onboarding"
 EDITABLE = ("legal_name", "registration_number", "vat_number", "lei", "country", "website", "unit", "owner", "backup",
@@ -48,15 +51,6 @@ def _check_clauses(clauses) -> list[str]:
     if unknown:
         raise ValidationError({"clauses": _("Unknown clauses: %(keys)s.") % {"keys": ", ".join(unknown)}})
     return [c["key"] for c in clause_catalogue() if c["key"] in set(clauses)]  # catalogue order, no duplicates
-
-
-def _text(value, field: str, *, required: bool = False, limit: int = 20000, message=None) -> str:
-    value = (value or "").strip() if isinstance(value, str) else value
-    if required and not value:
-        raise ValidationError({field: message or _("This field is required.")})
-    if isinstance(value, str) and len(value) > limit:
-        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
-    return value
 
 
 def _check_people(*, actor, supplier: Supplier, changes: dict) -> None:
@@ -225,41 +219,6 @@ def refresh_all_criticalities() -> int:
         if refresh_criticality(supplier=supplier).criticality != before:
             changed += 1
     return changed
-
-
-# --- Assessments -------------------------------------------------------------------------------------------------------
-
-@transaction.atomic
-def start_assessment(*, actor, supplier: Supplier, summary: str = "") -> Assessment:
-    require(actor, CHANGE, supplier)
-    assessment = Assessment(supplier=supplier, summary=_text(summary, "summary"), started_at=context.now())
-    stamp_new(assessment)
-    return _create(actor=actor, obj=assessment)
-
-
-@transaction.atomic
-def complete_assessment(*, actor, assessment: Assessment, score: int, summary: str = "") -> Assessment:
-    """The owner's review: the score (0-100) and what it rests on; the assessment is then completed."""
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=assessment.pk)
-    require(actor, CHANGE, assessment.supplier)
-    if assessment.state != Assessment.State.IN_PROGRESS:
-        raise ValidationError(_("This assessment is already completed."))
-    if score is None or not 0 <= int(score) <= 100:
-        raise ValidationError({"score": _("Give a score between 0 and 100.")})
-    changes = {"state": Assessment.State.COMPLETED, "score": int(score), "completed_at": context.now(),
-               "reviewed_by": actor}
-    if summary:
-        changes["summary"] = _text(summary, "summary")
-    assessment = _save_with_changes(actor=actor, obj=assessment, changes=changes, reason="", expected_version=None,
-                                    action="suppliers.assessment.complete")
-    from .services_reassessment import close_reassessment_task
-
-    close_reassessment_task(assessment.supplier_id)
-    return assessment
-
-
-def latest_completed(supplier: Supplier) -> Assessment | None:
-    return supplier.assessments.filter(state=Assessment.State.COMPLETED).order_by("-completed_at", "-pk").first()
 
 
 # --- Onboarding --------------------------------------------------------------------------------------------------------

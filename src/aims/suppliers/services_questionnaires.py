@@ -15,7 +15,7 @@ from aims.core.services import _create, _save_with_changes, stamp_new
 
 from .catalog import CHOICES, compute_score, default_link_days, is_required, questionnaire_template, questions
 from .models import Assessment, Contact, Questionnaire, Supplier
-from .services import _text, complete_assessment
+from .services_assessments import _text, complete_assessment
 
 
 # --- Due-diligence questionnaires (a private link answered by a supplier's contact, no account) ----------------------
