@@ -77,6 +77,25 @@ def _loaded(value):
     return value
 
 
+def fact_of(text) -> dict:
+    """A reason as a fact to store: {"message", "params"} for the product's own (lazy) text, {"text"} for what a
+    person typed (kept as typed). `render_fact` puts it into words in the active language."""
+    if isinstance(text, Text):
+        return {"message": message_of(text.message), "params": stored_params(text.params)}
+    if isinstance(text, Promise):
+        return {"message": message_of(text), "params": {}}
+    return {"text": str(text or "")}
+
+
+def render_fact(fact: dict | None, fallback: str = "") -> str:
+    """A stored fact (`fact_of`) in the active language; `fallback` when there is none."""
+    if not fact:
+        return fallback
+    if fact.get("message"):
+        return render_stored(fact["message"], fact.get("params"), fact.get("text") or fallback or fact["message"])
+    return str(fact.get("text", fallback))
+
+
 def render_stored(message: str, params: dict | None, fallback: str) -> str:
     """`message` in the active language with its parameters; `fallback` (the text as sent) when there is none or it
     cannot be rendered (a message changed since, whose parameters no longer fit)."""

@@ -61,7 +61,8 @@ class EvidenceRead(Schema):
     legal_hold: bool
     legal_hold_reason: str
     reconfirm_required: bool
-    reconfirm_reason: str
+    reconfirm_reason: str = Field(description="Why re-confirmation is needed, in English (or as typed)")
+    reconfirm_fact: dict | None = Field(description="The same reason as a fact: {message, params} or {text}")
     current_version: VersionRead | None
     version: int
     created_at: datetime

@@ -72,6 +72,8 @@ class EvidenceItem(VersionedModel):
     legal_hold_at = models.DateTimeField(null=True, blank=True, editable=False)
     reconfirm_required = models.BooleanField(_("to re-confirm"), default=False, editable=False, db_index=True)
     reconfirm_reason = models.TextField(_("why re-confirmation is needed"), blank=True, editable=False)
+    # The same reason as a fact (aims.core.stored_text.fact_of), put into words in the reader's language when shown.
+    reconfirm_fact = models.JSONField(_("why re-confirmation is needed"), null=True, blank=True, editable=False)
     reconfirm_since = models.DateTimeField(null=True, blank=True, editable=False)
     current_version = models.ForeignKey("EvidenceVersion", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+", editable=False)
@@ -86,6 +88,13 @@ class EvidenceItem(VersionedModel):
     ledger_display = {"object_type": lambda value, snapshot, memo: _object_type_label(value)}
     permission_domain = "evidence"
     unit_path = "unit"
+
+    @property
+    def reconfirm_reason_text(self) -> str:
+        """Why re-confirmation is needed, in the reader's language (the stored text for a flag without a fact)."""
+        from aims.core.stored_text import render_fact
+
+        return render_fact(self.reconfirm_fact, self.reconfirm_reason)
 
     class Meta:
         ordering = ["-updated_at", "-id"]

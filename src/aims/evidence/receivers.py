@@ -8,9 +8,10 @@ The owners confirm or replace it (services.reconfirm_evidence / add_version).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from aims.core import context
+from aims.core.stored_text import Text
 from aims.inventory import signals
 from aims.inventory.models import ChangeDecision
 
@@ -26,9 +27,9 @@ def _on_major_change(*, system, actor, decision, **_kwargs) -> None:
     items = list(items_linked_to([system]).select_related("owner"))
     if items:
         with context.bound(system_actor=ACTOR):
-            services.mark_to_reconfirm(actor=None, items=items, reason=_(
-                "Major change of %(system)s: %(description)s") % {"system": system,
-                                                                  "description": decision.description})
+            services.mark_to_reconfirm(actor=None, items=items, reason=Text(_(
+                "Major change of %(system)s: %(description)s"), system=str(system),
+                description=decision.description[:4000]))
 
 
 def _on_new_component_version(*, component, previous, actor, **_kwargs) -> None:
@@ -38,9 +39,9 @@ def _on_new_component_version(*, component, previous, actor, **_kwargs) -> None:
         items.update({item.pk: item for item in items_linked_to(systems).select_related("owner")})
     if items:
         with context.bound(system_actor=ACTOR):
-            services.mark_to_reconfirm(actor=None, items=list(items.values()), reason=_(
-                "New version %(new)s of %(name)s (was %(old)s).") % {
-                "new": component.version_label, "name": component.name, "old": previous.version_label})
+            services.mark_to_reconfirm(actor=None, items=list(items.values()), reason=Text(_(
+                "New version %(new)s of %(name)s (was %(old)s)."), new=component.version_label, name=component.name,
+                old=previous.version_label))
 
 
 def connect() -> None:

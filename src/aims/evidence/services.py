@@ -13,6 +13,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Model
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ from aims.core.models import OrgUnit, User
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE, DELETE, VIEW, require
 from aims.core.services import _save_with_changes, check_version, clean_for_create, stamp_new
+from aims.core.stored_text import fact_of
 
 from . import catalog, signals, storage
 from .models import EvidenceItem, EvidenceLink, EvidenceRequest, EvidenceVersion
@@ -115,7 +117,8 @@ def _after_new_version(*, actor, item: EvidenceItem, version: EvidenceVersion) -
     changes = {"current_version": version,
                "retain_until": max(item.retain_until, add_months(context.today(), months))}
     if item.reconfirm_required:  # a replacement answers a re-confirmation request
-        changes.update(reconfirm_required=False, reconfirm_reason="", reconfirm_since=None)
+        changes.update(reconfirm_required=False, reconfirm_reason="", reconfirm_fact=None,
+                       reconfirm_since=None)
         close_tasks(source=f"evidence.reconfirm.{item.pk}")
     _save_with_changes(actor=actor, obj=item, changes=changes, expected_version=None, reason="",
                        action="evidence.evidenceitem.new_version")
@@ -336,17 +339,21 @@ def delete_evidence(*, actor, item: EvidenceItem, reason: str) -> None:
 # --- Freshness on events ------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def mark_to_reconfirm(*, actor, items, reason: str) -> int:
+def mark_to_reconfirm(*, actor, items, reason) -> int:
     """Flag items "to re-confirm" (an event changed what they prove); each owner is told and gets a task. Called by
-    trusted code (receivers of inventory events): no permission is checked here."""
+    trusted code (receivers of inventory events): no permission is checked here. `reason` is a `Text` (the product's
+    message and values: each owner reads it in their language) or plain text, kept as typed."""
     count, flagged = 0, []
+    fact = fact_of(reason)
+    with translation.override("en"):
+        english = str(reason)[:5000]
     for item in items:
         if item.reconfirm_required:
             continue
-        _save_with_changes(actor=actor, obj=item, expected_version=None, reason=reason,
+        _save_with_changes(actor=actor, obj=item, expected_version=None, reason=english,
                            action="evidence.evidenceitem.to_reconfirm",
-                           changes={"reconfirm_required": True, "reconfirm_reason": reason[:5000],
-                                    "reconfirm_since": context.now()})
+                           changes={"reconfirm_required": True, "reconfirm_reason": english,
+                                    "reconfirm_fact": fact, "reconfirm_since": context.now()})
         params = {"evidence": str(item), "reason": reason}
         notify(recipient=item.owner, title=gettext_lazy("Evidence to re-confirm: %(evidence)s"),
                body=gettext_lazy("%(reason)s Confirm it still holds, or upload a new version."), params=params,
@@ -370,7 +377,8 @@ def reconfirm_evidence(*, actor, item: EvidenceItem, note: str) -> EvidenceItem:
     note = _text(note, "note", required=True, message=_("Say why the evidence still holds."))
     item = _save_with_changes(actor=actor, obj=item, reason=note, expected_version=None,
                               action="evidence.evidenceitem.reconfirm",
-                              changes={"reconfirm_required": False, "reconfirm_reason": "", "reconfirm_since": None})
+                              changes={"reconfirm_required": False, "reconfirm_reason": "", "reconfirm_fact": None,
+                                       "reconfirm_since": None})
     close_tasks(source=f"evidence.reconfirm.{item.pk}")
     _announce([item], actor)
     return item

@@ -5,13 +5,14 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from aims.core import context
 from aims.core.models import Notification, Task
 from aims.core.testing import person_with_role
 from aims.evidence import services, tasks
 from aims.evidence.links import evidence_for
-from aims.evidence.models import Freshness
+from aims.evidence.models import EvidenceItem, Freshness
 from aims.inventory import services as inventory
 
 from .conftest import pdf
@@ -64,6 +65,11 @@ def test_a_major_change_marks_linked_evidence_to_reconfirm(manager, unit, system
     inventory.make_change_effective(actor=manager, decision=decision)
     item.refresh_from_db()
     assert item.freshness() == Freshness.TO_RECONFIRM and "Retrained on 2026 data" in item.reconfirm_reason
+    # Stored as a fact: the owner reads it in French, the typed description as typed.
+    assert item.reconfirm_fact["message"] == "Major change of %(system)s: %(description)s"
+    with translation.override("fr"):
+        french = item.reconfirm_reason_text
+    assert "Retrained on 2026 data" in french and "Major change of" not in french
     task = Task.objects.get(assignee=system.owner, source=f"evidence.reconfirm.{item.pk}")
     assert task.url == item.get_absolute_url() and task.done_at is None
     services.reconfirm_evidence(actor=system.owner, item=item, note="Re-ran the bias tests: unchanged")
@@ -87,6 +93,8 @@ def test_a_new_model_version_marks_evidence_of_the_old_version_and_its_systems(m
         item.refresh_from_db()
     assert on_model.reconfirm_required and on_system.reconfirm_required and not unrelated.reconfirm_required
     assert "2.0" in on_model.reconfirm_reason
+    with translation.override("fr"):
+        assert "2.0" in on_model.reconfirm_reason_text and "New version" not in on_model.reconfirm_reason_text
     # Uploading a replacement answers it as well.
     services.add_version(actor=manager, item=on_model, file=pdf("v2.pdf", extra=b"%v2\n"))
     on_model.refresh_from_db()
@@ -110,3 +118,24 @@ def test_expiry_job_tells_the_owner_once(contributor, unit):
     task = Task.objects.get(assignee=contributor, source__startswith=f"evidence.expiry.{item.pk}.")
     assert task.due_date == item.expires_on
     assert Notification.objects.filter(recipient=contributor, kind="evidence.expiry").count() == 1
+
+
+def test_the_migration_turns_stored_reasons_into_facts(manager, unit):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("aims.evidence.migrations.0004_reconfirm_fact")
+    item = services.create_evidence(actor=manager, title="Bias test", unit=unit, file=pdf())
+    typed = services.create_evidence(actor=manager, title="Other", unit=unit, file=pdf("o.pdf", extra=b"%o\n"))
+    EvidenceItem.objects.filter(pk=item.pk).update(reconfirm_required=True,
+                                                   reconfirm_reason="New version 2.0 of scorer (was 1.0).")
+    EvidenceItem.objects.filter(pk=typed.pk).update(reconfirm_required=True, reconfirm_reason="Checked by hand")
+    migration.convert(apps, None)
+    item.refresh_from_db()
+    typed.refresh_from_db()
+    assert item.reconfirm_fact == {"message": "New version %(new)s of %(name)s (was %(old)s).",
+                                   "params": {"new": "2.0", "name": "scorer", "old": "1.0"}}
+    assert typed.reconfirm_fact == {"text": "Checked by hand"}
+    with translation.override("fr"):
+        assert "New version" not in item.reconfirm_reason_text and "scorer" in item.reconfirm_reason_text

@@ -144,7 +144,6 @@ def approve_review(*, actor, review: PostIncidentReview, comment: str = "") -> P
     # A fact (message and values): each risk owner reads it in their language.
     fact = Text(gettext_lazy("Post-incident review of %(incident)s “%(title)s”: %(lessons)s"),
                 incident=incident.reference, title=incident.title, lessons=review.lessons_learned[:4000])
-    why = str(fact)
     from aims.risks.triggers import request_review
 
     risk_reviews = request_review(actor=actor, reason=fact, systems=systems, components=components,
@@ -155,7 +154,7 @@ def approve_review(*, actor, review: PostIncidentReview, comment: str = "") -> P
         from aims.evidence.links import items_linked_to
 
         items = list(items_linked_to(systems).select_related("owner"))
-        reconfirm = evidence_services.mark_to_reconfirm(actor=actor, items=items, reason=why[:5000]) if items else 0
+        reconfirm = evidence_services.mark_to_reconfirm(actor=actor, items=items, reason=fact) if items else 0
     review = _save_with_changes(actor=actor, obj=review, expected_version=None, reason=comment,
                                 action="incidents.postincidentreview.approve",
                                 changes={"status": PostIncidentReview.Status.APPROVED, "decided_by": actor,
