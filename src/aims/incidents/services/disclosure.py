@@ -25,11 +25,12 @@ from aims.core import context, ledger
 from aims.core.models import OrgUnit
 from aims.core.notifications import close_tasks, open_task
 from aims.core.permissions import CHANGE, VIEW, Role, people_holding, require
-from aims.core.services import _create, _save_with_changes, hash_token
+from aims.core.services import _save_with_changes, clean_for_create, hash_token
 
 from ..models_disclosure import (
     CASE_TRANSITIONS, CaseStatus, DisclosureAttachment, DisclosureCase, DisclosureMessage,
 )
+from ._common import next_reference, save_with_free_reference
 
 MAX_SUMMARY = 200
 MAX_PRODUCT = 200
@@ -72,14 +73,6 @@ def reporter_label(case: DisclosureCase) -> str:
 
 def link_url(secret: str) -> str:
     return reverse("cvd_case", args=[secret])
-
-
-def _next_reference() -> str:
-    last = DisclosureCase.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    number = last + 1
-    while DisclosureCase.objects.filter(reference=f"CVD-{number:05d}").exists():
-        number += 1
-    return f"CVD-{number:05d}"
 
 
 def _text(value, *, field: str, limit: int, required: bool = False) -> str:
@@ -172,10 +165,14 @@ def submit_report(*, summary: str, details: str, affected_product: str = "", rep
     secret = secrets.token_urlsafe(32)
     now = context.now()
     case = DisclosureCase(
-        reference=_next_reference(), summary=summary, details=details, affected_product=affected_product,
-        reporter_name=reporter_name, reporter_email=reporter_email, language=language, unit=intake_unit(),
+        reference=next_reference(DisclosureCase, "CVD"), summary=summary, details=details,
+        affected_product=affected_product, reporter_name=reporter_name, reporter_email=reporter_email,
+        language=language, unit=intake_unit(),
         token_hash=hash_token(secret), link_expires_at=now + timedelta(days=link_days()), received_at=now)
-    case = _create(actor=reporter_label(case), obj=case)
+    clean_for_create(case)
+    save_with_free_reference(case, "CVD")
+    ledger.record(actor=reporter_label(case), action="incidents.disclosurecase.create", obj=case,
+                  after=ledger.snapshot(case))
     for upload, check in checked:
         attachment = _store(case, upload, check)
         ledger.record(actor=reporter_label(case), action="incidents.disclosurecase.attach", obj=case,

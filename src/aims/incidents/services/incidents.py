@@ -14,7 +14,7 @@ from aims.core.permissions import ADD, CHANGE, require
 from aims.core.services import _save_with_changes, clean_for_create
 
 from .. import catalog
-from ._common import FUTURE_TOLERANCE
+from ._common import FUTURE_TOLERANCE, next_reference, save_with_free_reference
 from ..models import FACT_FIELDS, MANUAL_TIMELINE_KINDS, OPEN_STATUSES, TRANSITIONS, Clock, Incident, RegimeDecision, Status, TimelineEntry
 
 INCIDENT_EDITABLE = (
@@ -24,14 +24,6 @@ INCIDENT_EDITABLE = (
 )
 # Changes to these re-run the regimes' proposals and recompute the clocks.
 CLOCK_INPUTS = {"aware_at", "detected_at", "classified_major_at", "fix_available_at", "category", *FACT_FIELDS}
-
-
-def _next_reference() -> str:
-    last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    number = last + 1
-    while Incident.objects.filter(reference=f"INC-{number:05d}").exists():
-        number += 1
-    return f"INC-{number:05d}"
 
 
 def _check(incident: Incident) -> None:
@@ -94,12 +86,12 @@ def create_incident(*, actor, title: str, category: str, severity: str, unit=Non
     now = context.now()
     aware_at = aware_at or now
     detected_at = detected_at or aware_at
-    incident = Incident(reference=_next_reference(), title=title, category=category, severity=severity, unit=unit,
-                        handler=handler, reported_by=actor if getattr(actor, "pk", None) else None,
+    incident = Incident(reference=next_reference(Incident, "INC"), title=title, category=category, severity=severity,
+                        unit=unit, handler=handler, reported_by=actor if getattr(actor, "pk", None) else None,
                         aware_at=aware_at, detected_at=detected_at, **fields)
     clean_for_create(incident)
     _check(incident)
-    incident.save()
+    save_with_free_reference(incident, "INC")
     incident.systems.set(systems)
     incident.components.set(components)
     ledger.record(actor=actor, action="incidents.incident.create", obj=incident, reason=reason,

@@ -26,6 +26,7 @@ from ..models import (
     OPEN_VULNERABILITY_STATUSES, VULNERABILITY_TRANSITIONS, Mitigation, MitigationKind, Vulnerability,
     VulnerabilityKind, VulnerabilityStatus, VulnerableComponent,
 )
+from ._common import next_reference, save_with_free_reference
 
 CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 VULNERABILITY_EDITABLE = ("title", "description", "kind", "cve_id", "cvss_vector", "severity", "unit", "owner",
@@ -35,14 +36,6 @@ REASON_NEEDED = {VulnerabilityStatus.ACCEPTED: None, VulnerabilityStatus.OPEN: (
                                                                                 VulnerabilityStatus.CLOSED),
                  VulnerabilityStatus.CLOSED: (VulnerabilityStatus.OPEN, VulnerabilityStatus.ACCEPTED)}
 SETTLED = (VulnerabilityStatus.MITIGATED, VulnerabilityStatus.ACCEPTED, VulnerabilityStatus.CLOSED)
-
-
-def _next_reference() -> str:
-    last = Vulnerability.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    number = last + 1
-    while Vulnerability.objects.filter(reference=f"VUL-{number:05d}").exists():
-        number += 1
-    return f"VUL-{number:05d}"
 
 
 def _score(vulnerability: Vulnerability, severity_given: str | None) -> None:
@@ -125,13 +118,13 @@ def create_vulnerability(*, actor, title: str, kind: str, unit=None, owner=None,
     _check_owner(actor=actor, owner=owner, unit=unit)
     _check_incident(actor, incident)
     links, dependencies = _links(components), list(dependencies or ())
-    vulnerability = Vulnerability(reference=_next_reference(), title=(title or "").strip(), kind=kind,
-                                  cve_id=cve_id, cvss_vector=cvss_vector, severity=severity or "", unit=unit,
+    vulnerability = Vulnerability(reference=next_reference(Vulnerability, "VUL"), title=(title or "").strip(),
+                                  kind=kind, cve_id=cve_id, cvss_vector=cvss_vector, severity=severity or "", unit=unit,
                                   owner=owner, reported_by=actor if getattr(actor, "pk", None) else None,
                                   incident=incident, description=description, customer_impact=customer_impact)
     _score(vulnerability, severity or None)
     clean_for_create(vulnerability)
-    vulnerability.save()
+    save_with_free_reference(vulnerability, "VUL")
     VulnerableComponent.objects.bulk_create([VulnerableComponent(vulnerability=vulnerability, component=c,
                                                                  all_versions=every) for c, every in links])
     vulnerability.dependencies.set(dependencies)

@@ -170,3 +170,41 @@ def test_the_form_and_the_case_page_in_french(client, org, manager):
     assert "Signalement reçu" in response.content.decode()
     assert DisclosureCase.objects.get().language == "fr"
     assert "Signalement introuvable" in client.get(reverse("cvd_case", args=["z" * 43]) + "?lang=fr").content.decode()
+
+
+def _competing_case(case, **fields) -> DisclosureCase:
+    return DisclosureCase.objects.create(**{
+        "reference": case.reference, "summary": "Another report", "details": "Sent at the same moment.",
+        "unit": case.unit, "token_hash": "0" * 64, "link_expires_at": case.link_expires_at, **fields})
+
+
+def test_two_reports_at_the_same_moment_get_two_references(client, org, manager, monkeypatch):
+    """Another report takes the computed number between the checks and the insert (two public reports at once): the
+    unique index refuses the insert, and the report takes the next free number instead of failing."""
+    checked = disclosure.clean_for_create
+
+    def check_then_lose_the_race(case):
+        checked(case)
+        _competing_case(case)
+
+    monkeypatch.setattr(disclosure, "clean_for_create", check_then_lose_the_race)
+    assert _send(client).status_code == 201
+    mine, other = DisclosureCase.objects.get(summary=REPORT["summary"]), DisclosureCase.objects.get(
+        summary="Another report")
+    # The number follows the newest row's key, which PostgreSQL's sequences do not rewind between tests.
+    assert re.fullmatch(r"CVD-\d{5}", mine.reference) and mine.reference != other.reference
+    assert LedgerEvent.objects.get(action="incidents.disclosurecase.create").after_data["reference"] == mine.reference
+
+
+def test_a_refused_insert_for_another_reason_is_not_retried(client, org, manager, monkeypatch):
+    from django.db import IntegrityError
+
+    checked = disclosure.clean_for_create
+
+    def check_then_a_secret_collides(case):
+        checked(case)
+        _competing_case(case, reference="CVD-99999", token_hash=case.token_hash)
+
+    monkeypatch.setattr(disclosure, "clean_for_create", check_then_a_secret_collides)
+    with pytest.raises(IntegrityError):
+        disclosure.submit_report(**REPORT)
