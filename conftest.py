@@ -125,3 +125,12 @@ def pytest_report_header(config):
     if not _on_postgresql():
         return "scaleout: the scale-out test is deselected (it needs DATABASE_URL on PostgreSQL: scripts/pg-test)"
     return None
+
+
+@pytest.fixture
+def demo_admin(db):
+    """The demo organisation, loaded; returns its administrator (every demo person's password is
+    `aims.core.testing_demo.PASSWORD`). Loaded once per test process, then copied back for the next tests."""
+    from aims.core.testing_demo import load_demo
+
+    return load_demo()

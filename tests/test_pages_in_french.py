@@ -34,7 +34,7 @@ from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 import aims
-from aims.core import demo, registry
+from aims.core import registry
 from aims.core.models import RoleAssignment, User
 from aims.core.permissions import Role
 
@@ -309,10 +309,9 @@ def walk(client: Client, language: str, written: set[str], reached: set[str]) ->
 
 
 @pytest.fixture
-def demo_people(db):
+def demo_people(demo_admin):
     """The demo's administrator first, then one person for each other combination of roles (the walk's cost grows
     with the kinds of readers, not with the size of the demo)."""
-    demo.load(password="demo-password-for-tests")
     chosen, seen = [], set()
     for person in User.objects.filter(is_active=True).order_by("-is_superuser", "pk"):
         roles = frozenset(RoleAssignment.objects.filter(user=person).values_list("role", flat=True))

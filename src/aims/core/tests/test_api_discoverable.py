@@ -5,7 +5,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aims.core import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +16,7 @@ def test_every_signed_in_page_links_the_api_documentation(client, org, role_user
         assert 'href="/api/v1/docs"' in page and 'href="/api/v1/openapi.json"' in page, url
 
 
-def test_the_schema_and_docs_answer_without_signing_in_and_hold_no_organisation_data():
-    demo.load(password="demo-password-for-tests")
+def test_the_schema_and_docs_answer_without_signing_in_and_hold_no_organisation_data(demo_admin):
     anonymous = Client()
     schema = anonymous.get("/api/v1/openapi.json")
     assert schema.status_code == 200 and schema.json()["info"]["title"] == "AIMS API"

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from aims.core import demo
 from aims.incidents.demo import PAST_TITLE
 from aims.incidents.demo_crisis import EXERCISE_TITLE
 from aims.incidents.models import Exercise, Incident
@@ -14,9 +13,8 @@ from aims.incidents.models import Exercise, Incident
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_stood_down_crisis_and_a_completed_exercise(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "files"
-    admin, _password = demo.load()
+def test_the_demo_has_a_stood_down_crisis_and_a_completed_exercise(demo_admin):
+    admin = demo_admin
     past = Incident.objects.get(title=PAST_TITLE)
     crisis = past.crisis
     assert crisis.status == "stood_down" and crisis.stood_down_at < past.closed_at

@@ -5,16 +5,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aims.core import demo
 from aims.incidents.demo import OPEN_TITLE, PAST_TITLE
 from aims.incidents.models import Incident
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_incidents_carry_their_containment_decisions(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "files"
-    admin, _password = demo.load()
+def test_the_demo_incidents_carry_their_containment_decisions(demo_admin):
+    admin = demo_admin
     past = Incident.objects.get(title=PAST_TITLE)
     assert past.status == "closed"
     downgrade = past.containment.get()
@@ -28,14 +26,13 @@ def test_the_demo_incidents_carry_their_containment_decisions(settings, tmp_path
     assert "Human takeover" in panel and current.reference in panel
 
 
-def test_the_demo_vulnerability_affects_several_systems_and_a_researcher_reported_it(settings, tmp_path):
+def test_the_demo_vulnerability_affects_several_systems_and_a_researcher_reported_it(demo_admin):
     from aims.incidents import queries
     from aims.incidents.demo import VULNERABILITY_TITLE
     from aims.incidents.demo_disclosure import SUMMARY
     from aims.incidents.models import DisclosureCase, Vulnerability
 
-    settings.MEDIA_ROOT = tmp_path / "files"
-    admin, _password = demo.load()
+    admin = demo_admin
     vulnerability = Vulnerability.objects.get(title=VULNERABILITY_TITLE)
     assert vulnerability.is_open
     # The chat model is shared: the chatbot, the self-service assistant and the portfolio's systems built on it.

@@ -6,16 +6,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aims.core import demo
 from aims.monitoring.demo import CHATBOT, CREDIT
 from aims.monitoring.models import Alert, ChangeSuggestion, DriftRun, Kpi, KpiDaily, Measurement
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_year_of_kpis_with_one_drift_episode(monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "files"
-    admin, _password = demo.load()
+def test_a_year_of_kpis_with_one_drift_episode(monkeypatch, demo_admin):
+    admin = demo_admin
     accuracy = Kpi.objects.get(system__reference_code=CREDIT, key="accuracy")
     assert Measurement.objects.filter(kpi=accuracy).count() >= 300
     assert KpiDaily.objects.filter(kpi=accuracy).count() >= 300

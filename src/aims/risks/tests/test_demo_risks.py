@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aims.core import approvals, context, demo
+from aims.core import approvals, context
 from aims.core.models import LedgerEvent, User
 from aims.risks import services
 from aims.risks.heatmap import heatmap
@@ -19,10 +19,8 @@ pytestmark = pytest.mark.django_db
 KARIM = "karim.benali@example.com"
 
 
-def test_the_demo_bank_has_a_living_risk_register(settings, tmp_path):
-    """One load of the demo (it takes a few seconds), then each aspect in turn."""
-    settings.MEDIA_ROOT = tmp_path / "files"
-    demo.load(password="demo-password-for-tests")
+def test_the_demo_bank_has_a_living_risk_register(demo_admin):
+    """One load of the demo, then each aspect in turn."""
     risk_manager = User.objects.get(email=KARIM)
     every_state_of_the_risk_workflow()
     a_full_heatmap(risk_manager)
