@@ -101,14 +101,16 @@ def worker_suffix() -> str:
     return f"_{worker}" if worker else ""
 
 
-@pytest.fixture(scope="module")
+# The cluster and what it needs live for the worker's whole session, not the module: the durations of a full CI run
+# showed the cluster set up twice (the module's tests ran in two stretches on one worker), migrations included.
+@pytest.fixture(scope="session")
 def receiver():
     hook = Receiver()
     yield hook
     hook.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cluster(tmp_path_factory, receiver):
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
@@ -189,7 +191,7 @@ def lock_holds_across(first: Node, second: Node, email: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def admin_session(cluster) -> requests.Session:
     session = requests.Session()
     assert signed_in(log_in(session, cluster.one, "admin@scaleout.test", PASSWORD))
