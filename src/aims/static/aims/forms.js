@@ -26,12 +26,16 @@
       maxOptions: null,  // every option is offered: lists of people, systems or controls, not of millions
       allowEmptyOption: !multiple && !select.required,  // an optional choice can be set back to none
       placeholder: WORDS.search,
+      // Filter the page's own options as each key is typed. Tom Select's default waits 300 ms, then refreshes and
+      // opens the list again, even after a choice was made and the list closed: CI saw it cover the form's button.
+      refreshThrottle: 0,
       render: {
         no_results: function () { return '<div class="no-results">' + escapeHtml(WORDS.noResults) + "</div>"; },
       },
     };
     var url = select.getAttribute("data-search-url");
     if (url) {
+      settings.refreshThrottle = 300;  // matches come from the API: Tom Select's pause while the person types stays
       // A register too long for the page: matches come from the API as the person types (aims.core.widgets).
       var fields = (select.getAttribute("data-search-label") || "name").split(" ");
       // The server has chosen the matches (by every word, in fields the label may not show): keep them all, but
