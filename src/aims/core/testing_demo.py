@@ -6,8 +6,8 @@ real; the rows it added or changed, and the files it wrote in the data directory
 the next tests on that worker get them back with one insert per table: the same rows with the same keys, the same
 ledger chain, the same evidence files. `test_demo.py` still loads it for real, as `aims demo` does.
 
-The copy is taken only inside the test's transaction and thrown away with it, like every other test's data. It is
-used again only on a database in the state it was taken from (the migrated schema and its seed rows, nothing else)
+The rows themselves go with each test's transaction, like every other test's data; only the copy in memory stays. It
+is used again only on a database in the state it was taken from (the migrated schema and its seed rows, nothing else)
 and on the same day, since the demo's year ends today.
 """
 
@@ -109,7 +109,7 @@ def _take(before: dict[str, dict], admin_pk: int) -> _Copy:
             elif seed[pk] != row:
                 entry.rows.append(row)
                 entry.keys_changed.append(pk)
-        if set(seed) - set(now):  # the demo deleted a seed row: not copied, so never used again (loads for real)
+        if set(seed) - set(now):  # a deleted seed row could not be put back by inserts alone: say so rather than copy
             raise RuntimeError(f"the demo deleted seed rows of {table}; testing_demo cannot copy that")
         tables[table] = entry
     files = Path(tempfile.mkdtemp(prefix="aims-demo-files-"))
