@@ -87,4 +87,10 @@ def test_collected_static_files_are_hashed_compressed_and_cached_for_a_year(sett
     assert response["Content-Encoding"] == "gzip"
     assert response["Cache-Control"] == f"max-age={YEAR}, public, immutable"
     body = gzip.decompress(b"".join(response.streaming_content)).decode()
-    assert body == (settings.STATIC_ROOT / "aims" / "aims.css").read_text()
+    assert body == (settings.BASE_DIR / "static" / "aims" / "aims.css").read_text()
+    # Only the hashed copies are kept and compressed; the plain name is still answered (from the app's folder).
+    assert not (settings.STATIC_ROOT / "aims" / "aims.css").exists()
+    assert client.get("/static/aims/aims.css").status_code == 200
+    # Source maps (for developer tools only) are copied, not compressed: most of the bytes, and of the start-up time.
+    maps = list(settings.STATIC_ROOT.rglob("*.map"))
+    assert maps and not list(settings.STATIC_ROOT.rglob("*.map.gz")) and not list(settings.STATIC_ROOT.rglob("*.map.br"))

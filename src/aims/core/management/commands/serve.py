@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, no_worker, **options):
         instance.hold(settings.DATA_DIR)  # `aims restore` refuses to run meanwhile
-        # Hashed, gzipped copies of the static files, which browsers then cache for a year (a second or two of work).
+        # Hashed, compressed copies of the static files, which browsers then cache for a year (3-4 s of work).
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not no_worker:
