@@ -28,6 +28,25 @@ class Text:
         return f"Text({message_of(self.message)!r}, {self.params!r})"
 
 
+class CatalogueLabel:
+    """A parameter that is a catalogue entry's name, given in each language ({"en": ..., "fr": ...}): catalogue labels
+    are data, not messages, so gettext cannot translate them; the fact keeps every language and shows the reader's."""
+
+    def __init__(self, by_language: dict[str, str]):
+        self.by_language = dict(by_language)
+
+    def __str__(self) -> str:
+        return _in_active_language(self.by_language)
+
+    def __repr__(self) -> str:
+        return f"CatalogueLabel({self.by_language!r})"
+
+
+def _in_active_language(by_language: dict) -> str:
+    language = (translation.get_language() or "en").split("-")[0]
+    return str(by_language.get(language) or by_language.get("en") or "")
+
+
 def message_of(text) -> str:
     """The English message behind a lazy gettext text; "" for plain text (typed by a person: shown as typed)."""
     if not isinstance(text, Promise):
@@ -47,6 +66,8 @@ def stored_params(params: dict | None) -> dict:
             stored[key] = {"message": message_of(value.message), "params": stored_params(value.params)}
         elif isinstance(value, Promise):
             stored[key] = {"message": message_of(value)}
+        elif isinstance(value, CatalogueLabel):
+            stored[key] = {"label": value.by_language}
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             stored[key] = value
         else:
@@ -69,6 +90,8 @@ def _loaded(value):
             return datetime.fromisoformat(value["datetime"])
         if "date" in value:
             return date.fromisoformat(value["date"])
+        if "label" in value:
+            return _in_active_language(value["label"])
         if "message" in value:
             text = translation.gettext(value["message"])
             if "params" in value:

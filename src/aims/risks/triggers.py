@@ -62,6 +62,6 @@ def request_review(*, actor, reason, systems=(), components=(), dependencies=(),
         for assessment in ImpactAssessment.objects.select_related("system__owner").filter(
             system__in=_ids(systems), status=ImpactAssessment.Status.APPROVED
         ):
-            # The assessment keeps its reopening reason as text (its own field), in the active language.
-            reopen_impact_assessment(actor=actor, assessment=assessment, reason=str(reason))
+            # The reason stays a fact: the owner reads it in their language.
+            reopen_impact_assessment(actor=actor, assessment=assessment, reason=reason)
     return reviews

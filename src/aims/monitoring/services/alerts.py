@@ -8,6 +8,7 @@ taken, and a repeated breach joins the alert already open instead of opening ano
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -18,7 +19,7 @@ from aims.core import context
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import CHANGE, VIEW, can_in_unit, require
 from aims.core.services import _create, _save_with_changes
-from aims.core.stored_text import Text
+from aims.core.stored_text import CatalogueLabel, Text
 from aims.inventory.services._common import ensure_not_frozen
 
 from .. import catalog, hooks
@@ -95,10 +96,10 @@ def describe(alert: Alert, language: str | None = None) -> str:
 
 
 def describe_fact(alert: Alert) -> Text:
-    """`describe` as a fact (message and values) for the risk reviews it asks for: read in each owner's language.
-    A catalogue KPI's name is kept in English (catalogue labels are not messages)."""
+    """`describe` as a fact (message and values) for the risk reviews it asks for: read in each owner's language,
+    a catalogue KPI's name included (kept in every language)."""
     details = alert.details or {}
-    kpi = alert.kpi.label("en") if alert.kpi_id else ""
+    kpi = CatalogueLabel({code: alert.kpi.label(code) for code, _name in settings.LANGUAGES}) if alert.kpi_id else ""
     if alert.kind == Alert.Kind.BREACH:
         return Text(gettext_lazy("%(kpi)s is %(value)s, beyond its %(level)s threshold of %(threshold)s."), kpi=kpi,
                     value=_format(details.get("value"), details.get("unit", "")),

@@ -44,6 +44,9 @@ def test_a_critical_breach_notifies_requests_reviews_and_suggests_a_major_update
     with translation.override("fr"):  # a fact: the owner reads it in French
         french = review.reason_text
     assert "critique" in french and "beyond its" not in french and "critical" not in french
+    # The catalogue KPI's name too: catalogue data in both languages, kept in the fact.
+    assert french.startswith(accuracy.label("fr")) and accuracy.label("fr") != accuracy.label("en")
+    assert review.reason_text.startswith(accuracy.label("en"))
     suggestion = ChangeSuggestion.objects.get(alert=alert)
     assert (suggestion.kind, suggestion.state) == ("major_update", "pending")
     assert Task.objects.filter(assignee=owner, source=f"monitoring.suggestion.{suggestion.pk}").exists()

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aims.core.models import VersionedModel
+from aims.core.stored_text import render_fact
 
 from .. import labels as risk_labels
 
@@ -39,7 +40,9 @@ class ImpactAssessment(VersionedModel):
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     approval_comment = models.TextField(_("approval comment"), blank=True)
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
-    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)  # as typed, or the product's in English
+    # The same reason as a fact (aims.core.stored_text.fact_of): the product's own reasons read in the reader's language.
+    reopen_facts = models.JSONField(_("reason for reopening"), default=dict, blank=True)
     # Computed at submission from the answers (GDPR Art. 35 screening): shown to the approver, used by the gate.
     dpia_required = models.BooleanField(_("DPIA required"), default=False)
 
@@ -47,6 +50,11 @@ class ImpactAssessment(VersionedModel):
                      "submitted_at", "approved_by_id", "approved_at", "approval_comment", "reopened_at",
                      "reopen_reason", "dpia_required")
     ledger_display = {"answers": risk_labels.impact_answers_display}
+
+    @property
+    def reopen_reason_text(self) -> str:
+        """Why it was reopened, in the reader's language (as typed when a person typed it)."""
+        return render_fact(self.reopen_facts, self.reopen_reason)
     permission_domain = "risks"
     unit_path = "system__unit"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -12,10 +13,12 @@ from aims.core import approvals, context
 from aims.core.notifications import close_tasks, notify, open_task
 from aims.core.permissions import ADD, CHANGE
 from aims.core.services import _create, _save_with_changes
+from aims.core.stored_text import Text, fact_of
 
 from .. import catalogs
 from ..models import ImpactAssessment
 from ..questionnaire import check_answers, dpia_required
+from ..review_reasons import english
 from ._common import clean_text, require_or_system
 
 OPEN_STATUSES = (ImpactAssessment.Status.DRAFT, ImpactAssessment.Status.SUBMITTED)
@@ -120,17 +123,21 @@ def return_impact_assessment(*, actor, assessment: ImpactAssessment, comment: st
     return assessment
 
 
-def reopen_impact_assessment(*, actor, assessment: ImpactAssessment, reason: str) -> ImpactAssessment:
+def reopen_impact_assessment(*, actor, assessment: ImpactAssessment, reason) -> ImpactAssessment:
     """An approved assessment no longer holds (the system changed in a way that matters): mark it reopened and ask
     the system owner for a new run. Trusted callers (the trigger API) pass actor None; people go through
-    `request_impact_reassessment`."""
-    reason = clean_text(reason, "reason", required=True, limit=5000)
+    `request_impact_reassessment`. `reason` is what a person typed, or the product's own text (lazy, or a
+    `stored_text.Text`), kept as a fact so that each reader reads it in their language."""
+    if isinstance(reason, (Text, Promise)):
+        given, reason = reason, english(reason)  # the notification renders `given` in the owner's language
+    else:
+        given = reason = clean_text(reason, "reason", required=True, limit=5000)
     if assessment.status != ImpactAssessment.Status.APPROVED:
         raise ValidationError(_("Only an approved impact assessment can be reopened."))
     assessment = _save_with_changes(actor=actor, obj=assessment, reason=reason, expected_version=None,
                                     action="risks.impactassessment.reopen",
-                                    changes={"status": ImpactAssessment.Status.REOPENED,
-                                             "reopened_at": context.now(), "reopen_reason": reason})
+                                    changes={"status": ImpactAssessment.Status.REOPENED, "reopened_at": context.now(),
+                                             "reopen_reason": reason, "reopen_facts": fact_of(given)})
     owner = assessment.system.owner
     # The system's assessments, where the owner starts the new run (the system already chosen).
     url = f"/risks/impact-assessments/?system={assessment.system_id}"
@@ -138,7 +145,8 @@ def reopen_impact_assessment(*, actor, assessment: ImpactAssessment, reason: str
               params={"system": str(assessment.system)}, source=rerun_task_source(assessment.system_id), url=url,
               reopen=True)
     notify(recipient=owner, title=gettext_lazy("The impact assessment of %(system)s must be re-run"),
-           body=gettext_lazy("Reason: %(reason)s"), params={"system": str(assessment.system), "reason": reason},
+           body=gettext_lazy("Reason: %(reason)s"),
+           params={"system": str(assessment.system), "reason": given},
            url=url, kind="risk")
     return assessment
 

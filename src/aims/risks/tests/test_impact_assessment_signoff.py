@@ -2,8 +2,11 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from aims.core.models import LedgerEvent, Task
+from aims.core.models import LedgerEvent, Notification, Task
+from aims.core.stored_text import Text
 from aims.risks import catalogs, services
 from aims.risks.models import ImpactAssessment
 from aims.risks.triggers import request_review
@@ -59,6 +62,32 @@ def test_a_major_change_reopens_it_and_a_new_run_starts_from_the_old_answers(sub
     services.approve_impact_assessment(actor=risk_manager, assessment=rerun)
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+def test_the_products_reopening_reason_reads_in_each_readers_language(submitted, owner, risk_manager):
+    services.approve_impact_assessment(actor=risk_manager, assessment=submitted)
+    owner.language = "fr"
+    owner.save(update_fields=["language"])
+    reason = Text(gettext_lazy("Major change of %(system)s: %(description)s"), system="CV screening",
+                  description="New model")
+    request_review(actor=None, reason=reason, systems=[submitted.system], source="major_change")
+
+    submitted.refresh_from_db()
+    assert submitted.reopen_reason == "Major change of CV screening: New model"  # the API and the ledger: English
+    assert submitted.reopen_reason_text == "Major change of CV screening: New model"
+    with translation.override("fr"):
+        french = submitted.reopen_reason_text
+    assert french != submitted.reopen_reason and "CV screening" in french and "New model" in french
+    notification = Notification.objects.get(recipient=owner, title_message__startswith="The impact assessment")
+    assert french in notification.body  # rendered for the owner, who reads French
+
+
+def test_a_typed_reopening_reason_stays_as_typed(submitted, owner, risk_manager):
+    services.approve_impact_assessment(actor=risk_manager, assessment=submitted)
+    services.request_impact_reassessment(actor=owner, assessment=submitted, reason="Nouvelle population d'usagers")
+    submitted.refresh_from_db()
+    with translation.override("en"):
+        assert submitted.reopen_reason_text == "Nouvelle population d'usagers" == submitted.reopen_reason
 
 
 def test_incidents_do_not_reopen_impact_assessments(submitted, risk_manager):
