@@ -121,6 +121,23 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("scaleout")]
 
 
+GROUPED = {"tests/browser/": "browser", "tests/test_scale_out.py": "scaleout"}  # xdist groups (one worker each)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under `--dist loadgroup` each worker names a grouped test with its group (`...::test@browser`), which is how the
+    scheduler keeps a group on one worker. A pytest whose node ids ignore that (pytest-xdist#1386) spreads the groups
+    silently: two demo servers, two scale-out clusters, and the longest work last. Refuse instead."""
+    if node.config.getoption("dist") != "loadgroup":
+        return
+    lost = [nodeid for nodeid in ids for prefix, group in GROUPED.items()
+            if nodeid.startswith(prefix) and not nodeid.endswith(f"@{group}")]
+    if lost:
+        raise pytest.UsageError(f"pytest-xdist could not keep {len(lost)} tests in their group (e.g. {lost[0]}): use "
+                                "the pytest version pyproject.toml pins (pytest-xdist#1386)")
+
+
 def pytest_report_header(config):
     if not _on_postgresql():
         return "scaleout: the scale-out test is deselected (it needs DATABASE_URL on PostgreSQL: scripts/pg-test)"
