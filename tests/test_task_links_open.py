@@ -28,7 +28,7 @@ from aims.compliance import services as compliance
 from aims.compliance import tasks as compliance_jobs
 from aims.compliance.models import SoAEntry, SoAVersion, SystemObligation
 from aims.compliance.services import policies
-from aims.core import context
+from aims.core import context, notifications
 from aims.core import services as core
 from aims.core.models import Notification, PeopleGroup, Task
 from aims.core.periodic import run_periodic
@@ -112,7 +112,7 @@ def call_sites() -> set[tuple[str, int]]:
 @pytest.fixture
 def seen_calls(monkeypatch):
     """The call sites that created (or reopened) a task or a notification while the scenario ran. Notifications are
-    inserted in bulk (notify_many: no post_save), so their insert is watched instead."""
+    inserted as plain rows (no post_save), so their insert is watched instead."""
     seen = set()
 
     def caller():
@@ -128,15 +128,14 @@ def seen_calls(monkeypatch):
     def record(sender, instance, **kwargs):
         caller()
 
-    manager = type(Notification.objects)
-    bulk_create = manager.bulk_create
+    insert = notifications._insert
 
-    def watched_bulk_create(self, objs, *args, **kwargs):
-        if self.model is Notification and objs:
+    def watched_insert(items, *args, **kwargs):
+        if items:
             caller()
-        return bulk_create(self, objs, *args, **kwargs)
+        return insert(items, *args, **kwargs)
 
-    monkeypatch.setattr(manager, "bulk_create", watched_bulk_create)
+    monkeypatch.setattr(notifications, "_insert", watched_insert)
     post_save.connect(record, sender=Task, dispatch_uid="links-task")
     yield seen
     post_save.disconnect(dispatch_uid="links-task", sender=Task)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -47,9 +48,24 @@ def _clean(text: str, limit: int) -> str:
     return _CONTROL.sub("", str(text or ""))[:limit]
 
 
+@dataclass(frozen=True)
+class ObjectRef:
+    """An object named without loading it, for `record_many`: a sweep over thousands of rows reads plain values, and
+    its events name each object exactly as its model would (type, key and label)."""
+
+    object_type: str
+    pk: object
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def object_type_of(obj_or_type) -> str:
     if isinstance(obj_or_type, str):
         return obj_or_type
+    if isinstance(obj_or_type, ObjectRef):
+        return obj_or_type.object_type
     meta = obj_or_type._meta
     return f"{meta.app_label}.{meta.model_name}"
 
@@ -259,7 +275,7 @@ def snapshot_json(obj: Model) -> str:
     return canonical_json(_snapshot_values(obj, getattr(obj, "ledger_fields", ())))
 
 
-def record_many(*, actor, changes: Iterable[tuple[str, Model, dict | str | None, dict | str | None]],
+def record_many(*, actor, changes: Iterable[tuple[str, Model | ObjectRef, dict | str | None, dict | str | None]],
                 reason: str = "") -> int:
     """Append one event per (action, obj, before, after), exactly as record() would one after another (same chain,
     same fields, same webhooks), with one head read and batched inserts: an import of 20,000 components keeps one

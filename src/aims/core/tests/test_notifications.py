@@ -198,9 +198,11 @@ def test_notify_many_inserts_at_once_and_mails_everyone_in_one_job_in_their_lang
                   url=f"/risks/{n}/") for n in range(3) for who in (person, french_person)]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with django_assert_max_num_queries(2):  # the insert (and its savepoint-free RETURNING), nothing per row
-            notes = notify_many(items)
+            ids = notify_many(items)
     assert len(callbacks) == 1  # one job for six e-mails
-    assert [n.pk for n in notes] == sorted(n.pk for n in notes) and all(n.pk for n in notes)
+    assert ids == sorted(ids) and len(set(ids)) == 6  # the keys, in the items' order
+    stored = Notification.objects.in_bulk(ids)
+    assert [(stored[pk].recipient, stored[pk].url) for pk in ids] == [(item["recipient"], item["url"]) for item in items]
     assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com"] * 3 + ["marie@example.com"] * 3
     assert {m.subject for m in mailoutbox if m.to == ["marie@example.com"]} == {
         f"[AIMS] Due on 12 mars 2030 for {n}" for n in range(3)}
@@ -217,7 +219,8 @@ def test_notify_many_renders_each_item_as_notify_would_though_it_renders_shared_
     items = [dict(recipient=who, title=title, body=body, params={"date": when, "name": name}, email=False)
              for who, name, body in ((french_person, 1, "typed 5%"), (person, True, ""), (french_person, "1", ""),
                                      (person, 1, active_language()), (french_person, True, active_language()))]
-    many = [(n.recipient_id, n.title, n.body) for n in notify_many(items)]
+    stored = Notification.objects.in_bulk(ids := notify_many(items))
+    many = [(stored[pk].recipient_id, stored[pk].title, stored[pk].body) for pk in ids]
     one_by_one = [(n.recipient_id, n.title, n.body) for n in (notify(**item) for item in items)]
     assert many == one_by_one
     assert [title for _, title, _ in many] == [
@@ -225,3 +228,15 @@ def test_notify_many_renders_each_item_as_notify_would_though_it_renders_shared_
         "Due on 12 mars 2030 for 1", f"Due on {formats.date_format(when, 'DATE_FORMAT')} for 1",
         "Due on 12 mars 2030 for True"]
     assert [body for _, _, body in many] == ["typed 5%", "", "", "rendered in en", "rendered in fr"]
+
+
+def test_notify_many_keeps_the_items_order_across_its_multi_row_inserts(person):
+    from django.db import connection
+
+    from aims.core.notifications import notify_many
+
+    items = [dict(recipient=person, title=f"Reminder {n}", email=False) for n in range(700)]
+    ids = notify_many(items)
+    assert len(ids) == 700 > connection.ops.bulk_batch_size(["a"] * 9, items)  # several statements
+    stored = Notification.objects.in_bulk(ids)
+    assert [stored[pk].title for pk in ids] == [f"Reminder {n}" for n in range(700)]

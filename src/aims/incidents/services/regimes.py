@@ -8,7 +8,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aims.core import context, ledger
+from aims.core import context, labels, ledger
+from aims.core.models import User
 from aims.core.notifications import close_tasks, notify_many, open_task
 from aims.core.permissions import CHANGE, VIEW, can_in_unit, require
 from aims.core.services import _create, _save_with_changes, lock_and_reload
@@ -137,11 +138,15 @@ def _anchors(incident: Incident, decision_clocks: list[Clock]) -> dict:
 
 def _next_reminder(clock: Clock, regime) -> object:
     """The moment of the first escalation point not yet reminded of (None once the deadline itself was)."""
-    if clock.due_at is None or clock.anchor_at is None:
+    return _next_point(clock.anchor_at, clock.due_at, clock.reminders_sent, clocks.reminder_points(regime))
+
+
+def _next_point(anchor_at, due_at, sent: list, points: tuple) -> object:
+    if due_at is None or anchor_at is None:
         return None
-    for point in clocks.reminder_points(regime):
-        if point not in clock.reminders_sent:
-            return clocks.point_moment(clock.anchor_at, clock.due_at, point)
+    for point in points:
+        if point not in sent:
+            return clocks.point_moment(anchor_at, due_at, point)
     return None
 
 
@@ -251,27 +256,6 @@ def record_submission(*, actor, clock: Clock, authority: str, reference: str = "
 
 # --- Reminders ------------------------------------------------------------------------------------------------------
 
-def _recipients(incident: Incident, memo: dict | None = None) -> list:
-    """The handler and the handler's manager, each only if they may open the incident. `memo` carries, across a sweep
-    where the same people handle many incidents, one instance per person (whose role scopes are then read once) and
-    the answer per (person, unit)."""
-    handler = incident.handler
-    people = [handler, handler.manager if handler.manager_id else None]
-    memo = {} if memo is None else memo
-    seen, result = set(), []
-    for person in people:
-        if person is None or person.pk in seen or not person.is_active:
-            continue
-        seen.add(person.pk)
-        person = memo.setdefault(("person", person.pk), person)
-        key = (person.pk, incident.unit_id)
-        if key not in memo:
-            memo[key] = can_in_unit(person, VIEW, "incidents", incident.unit)
-        if memo[key]:
-            result.append(person)
-    return result
-
-
 # One object each, so a sweep renders each text once per language (core.notifications memoises by identity).
 REMINDER_OVERDUE = gettext_lazy("Deadline passed: %(deadline)s of %(incident)s")
 REMINDER_APPROACHING = gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s")
@@ -279,66 +263,124 @@ REMINDER_BODY = gettext_lazy("Due on %(due)s (%(authority)s). Record the submiss
                              "report is sent.")
 
 
-def _reminders(clock: Clock, regime, point: float, people: list) -> list[dict]:
-    """The notifications (notify's arguments) reminding `people` of `clock` (of `regime`) at escalation `point`."""
-    incident = clock.incident
-    overdue = point >= 1.0
-    deadline = next((d for d in regime.deadlines if d.key == clock.deadline), None)
-    title = REMINDER_OVERDUE if overdue else REMINDER_APPROACHING
-    body = REMINDER_BODY
-    return [dict(recipient=person, kind="incidents.clock", url=clock.get_absolute_url(), title=title, body=body,
-                 params={"deadline": deadline.label_in(person.language) if deadline else clock.deadline,
-                         "incident": incident.reference, "due": clock.due_at,
-                         "authority": regime.authority_in(person.language)})
-            for person in people]
-
-
 SWEEP_BATCH = 500
+# What the sweep reads of each due clock, as plain values: building thousands of models with their incident, handler,
+# manager and unit cost more than all the rest of its work.
+_SWEEP_COLUMNS = ("id", "regime", "deadline", "anchor_at", "due_at", "reminders_sent", "incident_id",
+                  "incident__reference", "incident__unit__path", "incident__handler_id",
+                  "incident__handler__manager_id")
 
 
-def _store_reminder_state(batch: list[Clock]) -> None:
-    """Write each clock's reminders sent and next point in one prepared statement run for every row: Django's
-    bulk_update builds a CASE over the whole batch, which costs more to compose than the sweep's other work."""
+class _Words:
+    """What the sweep looks up in the catalogue, once per sweep: each regime's escalation points, and the deadline
+    labels and authorities the reminders and the ledger's labels say, per language."""
+
+    def __init__(self):
+        self.memo = {}
+
+    def deadline(self, regime, key: str, language: str) -> str:
+        memo_key = ("deadline", regime.key, key, language)
+        if memo_key not in self.memo:
+            found = next((d for d in regime.deadlines if d.key == key), None)
+            self.memo[memo_key] = found.label_in(language) if found else key
+        return self.memo[memo_key]
+
+    def points(self, regime) -> tuple:
+        if ("points", regime.key) not in self.memo:
+            self.memo[("points", regime.key)] = clocks.reminder_points(regime)
+        return self.memo[("points", regime.key)]
+
+    def authority(self, regime, language: str) -> str:
+        memo_key = ("authority", regime.key, language)
+        if memo_key not in self.memo:
+            self.memo[memo_key] = regime.authority_in(language)
+        return self.memo[memo_key]
+
+
+class _Unit:
+    """An incident's unit as the permission check reads it (its path)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+def _people(ids: set, memo: dict) -> None:
+    """Load the people not met yet in this sweep (one instance each, whose role scopes are then read once)."""
+    missing = [pk for pk in ids if pk is not None and ("person", pk) not in memo]
+    for person in User.objects.filter(pk__in=missing):
+        memo[("person", person.pk)] = person
+
+
+def _recipients_of(handler_id, manager_id, unit_path, memo: dict) -> list:
+    """The handler and the handler's manager, each only if they may open the incident (answered once per person and
+    unit: the same people handle many incidents)."""
+    result = []
+    for pk in dict.fromkeys((handler_id, manager_id)):
+        person = memo.get(("person", pk)) if pk is not None else None
+        if person is None or not person.is_active:
+            continue
+        key = (pk, unit_path)
+        if key not in memo:
+            memo[key] = can_in_unit(person, VIEW, "incidents", _Unit(unit_path) if unit_path is not None else None)
+        if memo[key]:
+            result.append(person)
+    return result
+
+
+def _store_reminder_state(rows: list[tuple]) -> None:
+    """Write each clock's reminders sent and next point, (id, reminders_sent, next_reminder_at) per row, in one
+    prepared statement run for every row: Django's bulk_update builds a CASE over the whole batch, which costs more
+    to compose than the sweep's other work."""
     fields = [Clock._meta.get_field(name) for name in ("reminders_sent", "next_reminder_at")]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    rows = [[field.get_db_prep_value(getattr(clock, field.attname), connection) for field in fields] + [clock.pk]
-            for clock in batch]
+    values = [[field.get_db_prep_value(value, connection) for field, value in zip(fields, row[1:])] + [row[0]]
+              for row in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {quote(Clock._meta.db_table)} SET {assignments} WHERE id = %s", rows)
+        cursor.executemany(f"UPDATE {quote(Clock._meta.db_table)} SET {assignments} WHERE id = %s", values)
 
 
 def send_reminders(*, now=None) -> int:
     """Remind the handler and their manager of every running clock whose next escalation point has come (several
     points passed since the last sweep make one reminder, about the latest). Returns the number of clocks reminded.
 
-    Reads only the clocks whose `next_reminder_at` has come (an index), in batches, each batch in its own transaction
-    with its ledger events appended together."""
+    Reads only the clocks whose `next_reminder_at` has come (an index), in batches of plain values, each batch in its
+    own transaction with its notifications inserted and its ledger events appended together."""
     now = now or context.now()
     regimes = clocks.catalogue().regimes
-    reminded, memo = 0, {}
+    words, memo, reminded = _Words(), {}, 0
+    language = labels.language()  # the ledger's labels, as str(clock) would give them
     while True:
         with transaction.atomic():
-            batch = list(Clock.objects.select_for_update(of=("self",)).filter(state=Clock.State.RUNNING,
-                                                                  next_reminder_at__lte=now)
-                         .select_related("incident__handler__manager", "incident__unit")
-                         .order_by("next_reminder_at", "id")[:SWEEP_BATCH])
+            batch = list(Clock.objects.select_for_update(of=("self",))
+                         .filter(state=Clock.State.RUNNING, next_reminder_at__lte=now)
+                         .order_by("next_reminder_at", "id").values_list(*_SWEEP_COLUMNS)[:SWEEP_BATCH])
             if not batch:
                 return reminded
-            events, reminders = [], []
-            for clock in batch:
-                regime = regimes.get(clock.regime)
-                points = [p for p in clocks.reminder_points(regime) if p not in clock.reminders_sent
-                          and clocks.point_moment(clock.anchor_at, clock.due_at, p) <= now] if regime else []
+            _people({row[9] for row in batch} | {row[10] for row in batch}, memo)
+            events, reminders, state = [], [], []
+            for (pk, regime_key, deadline, anchor_at, due_at, sent, incident_id, reference, unit_path, handler_id,
+                 manager_id) in batch:
+                regime = regimes.get(regime_key)
+                every = words.points(regime) if regime else ()
+                points = [p for p in every if p not in sent and clocks.point_moment(anchor_at, due_at, p) <= now]
                 if points:
-                    people = _recipients(clock.incident, memo)
-                    reminders += _reminders(clock, regime, max(points), people)
-                    clock.reminders_sent = sorted(set(clock.reminders_sent) | set(points))
-                    events.append(("incidents.clock.remind", clock, None,
+                    people = _recipients_of(handler_id, manager_id, unit_path, memo)
+                    title = REMINDER_OVERDUE if max(points) >= 1.0 else REMINDER_APPROACHING
+                    url = f"/incidents/{incident_id}/#clock-{pk}"  # Clock.get_absolute_url
+                    reminders += [dict(recipient=person, kind="incidents.clock", url=url, title=title,
+                                       body=REMINDER_BODY, params={
+                                           "deadline": words.deadline(regime, deadline, person.language),
+                                           "incident": reference, "due": due_at,
+                                           "authority": words.authority(regime, person.language)})
+                                  for person in people]
+                    sent = sorted(set(sent) | set(points))
+                    label = f"{reference} · {words.deadline(regime, deadline, language)}"  # Clock.__str__
+                    events.append(("incidents.clock.remind", ledger.ObjectRef("incidents.clock", pk, label), None,
                                    {"points": points, "people": [p.pk for p in people]}))
                     reminded += 1
-                clock.next_reminder_at = _next_reminder(clock, regime) if regime else None
-            _store_reminder_state(batch)
+                state.append((pk, sent, _next_point(anchor_at, due_at, sent, every)))
+            _store_reminder_state(state)
             notify_many(reminders)
             if events:
                 ledger.record_many(actor=None, changes=events)
