@@ -144,6 +144,7 @@ def history(organisation: Organisation) -> None:
                                             "exception left unexplained.")
 
     organisation.at(300, create_controls)
+    _go_live_evidence(organisation)
 
     def record_results(days_ago: int):
         def step():
@@ -258,6 +259,37 @@ POLICIES = [
 ]
 
 
+# Systems that go live during the year, when their evidence is filed (before the go-live: the gate asks for it).
+GO_LIVE_EVIDENCE = (
+    ("AIS-DEMO-CHATBOT", 210, {
+        "ai_literacy": ("AI literacy training — customer service advisers", "training_record"),
+        "upstream_gpai_information": ("Lumen model card and integration guide", "technical_documentation")}),
+    ("AIS-DEMO-OCR", 24, {"ai_literacy": ("AI literacy training — account opening team", "training_record")}),
+)
+
+
+def _go_live_evidence(organisation: Organisation) -> None:
+    from aims.evidence import services as evidence
+    from aims.inventory.models import AISystem
+
+    from .models import SystemObligation
+
+    def file(reference: str, kinds: dict):
+        def step():
+            system = AISystem.objects.select_related("unit", "owner").filter(reference_code=reference).first()
+            if system is None or system.owner is None:
+                return
+            for obligation in SystemObligation.objects.filter(system=system, key__in=kinds, is_active=True):
+                title, kind = kinds[obligation.key]
+                evidence.create_evidence(actor=system.owner, title=title, unit=system.unit, owner=system.owner,
+                                         evidence_type=kind, valid_until=context.today() + timedelta(days=365),
+                                         link_to=[obligation], file=demo_file(title, f"{obligation.key}.pdf"))
+        return step
+
+    for reference, days_ago, kinds in GO_LIVE_EVIDENCE:
+        organisation.at(days_ago, file(reference, kinds), at="16:30")
+
+
 def _policies_history(organisation: Organisation) -> None:
     """Three policies written by the administrator, approved by the AIMS manager, published to their audience and
     acknowledged by most of it; the AI policy got a non-material update later, and a material draft is under way."""
@@ -337,9 +369,13 @@ def load(organisation: Organisation) -> None:
 
     from .models import SystemObligation
 
-    for obligation in SystemObligation.objects.filter(key="ai_literacy", is_active=True).select_related(
-            "system__unit", "system__owner")[:10]:
-        if obligation.system.owner is None or obligation.system.owner.unit is None:
+    from aims.evidence.links import linked_ids
+
+    literacy = list(SystemObligation.objects.filter(key="ai_literacy", is_active=True).select_related(
+        "system__unit", "system__owner")[:10])
+    filed = linked_ids("compliance.systemobligation", [o.pk for o in literacy])
+    for obligation in literacy:
+        if obligation.system.owner is None or obligation.system.owner.unit is None or filed.get(str(obligation.pk)):
             continue
         evidence.create_evidence(
             actor=organisation.admin, title=f"AI literacy training — {obligation.system.name}",

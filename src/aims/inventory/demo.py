@@ -2,9 +2,10 @@
 over its first year with AIMS.
 
 - A year ago, on the day the bank adopted AIMS, the systems already in production are registered as found (credit
-  scoring, card fraud, AML monitoring...) with what their go-live gate asks (model card, owner's approval, incident
-  contact...), and go live through the gate like any other. One, the marketing generator, goes live through a gate
-  override with its reason: the demo's one example of the feature (`DemoSystem.override`).
+  scoring, card fraud, AML monitoring...) with what the inventory's gate asks (model card, owner's approval, incident
+  contact...). Their risk assessments come later in the year, so they pass the gate through an override whose reason
+  says so (`FOUND_LIVE`); the marketing generator also lacks an inventory prerequisite, with a reason of its own
+  (`DemoSystem.override`). Systems that go live during the year pass every module's checks.
 - Over the year: new systems go through the lifecycle stage by stage (the CV screener waits in validation, the code
   assistant is being designed...), each classified under the EU AI Act and signed off by a second person; components,
   datasets and dependencies are registered and linked; change decisions are requested, approved, put into effect (one
@@ -26,8 +27,8 @@ from .models import STAGE_ORDER, Component, Dependency, OwnerApproval, Stage
 from .services.systems import GateRefused
 
 CLAIRE, KARIM = "claire.martin@example.com", "karim.benali@example.com"
-# The reason given if a demo go-live ever fails its gate without a deliberate override (a check a module added that
-# the demo data does not meet yet): the demo still loads, and its test names the system (test_demo_portfolio).
+# The reason of the found systems' go-live overrides (their risks are assessed later in the year); any other system
+# that needed it would fail test_demo_portfolio, which names it.
 FOUND_LIVE = ("In production before AIMS was adopted: registered as found. The checks not yet met are caught up on in "
               "the AIMS action plan of the first year.")
 
