@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.text import slugify
 
 from aims.core import approvals, context
 from aims.core.demo import Organisation
@@ -283,7 +284,7 @@ def _go_live_evidence(organisation: Organisation) -> None:
                 title, kind = kinds[obligation.key]
                 evidence.create_evidence(actor=system.owner, title=title, unit=system.unit, owner=system.owner,
                                          evidence_type=kind, valid_until=context.today() + timedelta(days=365),
-                                         link_to=[obligation], file=demo_file(title, f"{obligation.key}.pdf"))
+                                         link_to=[obligation], file=demo_file(title, f"{slugify(title)}.pdf"))
         return step
 
     for reference, days_ago, kinds in GO_LIVE_EVIDENCE:
