@@ -87,6 +87,9 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
 
 
 _COLUMNS = ("recipient", "title", "body", "title_message", "body_message", "params", "url", "kind", "created_at")
+# Rows per INSERT: SQLite's own limit on parameters is lower (Django's bulk_batch_size), PostgreSQL has none below
+# 65,535 parameters, which a sweep's thousands of reminders would pass.
+ROWS_PER_INSERT = 500
 
 
 def notify_many(items: list[dict]) -> list[int]:
@@ -113,7 +116,7 @@ def _insert(items: list[dict], rendered: list[tuple[str, str]], now) -> list[int
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     marks = f"({', '.join(['%s'] * len(fields))})"
-    size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    size = max(1, min(ROWS_PER_INSERT, connection.ops.bulk_batch_size(fields, rows)))
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):

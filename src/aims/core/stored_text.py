@@ -12,6 +12,8 @@ from datetime import date, datetime
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
+from .labels import language
+
 
 class Text:
     """A translatable message with its own parameters, for a parameter that is itself a sentence ("To approve:
@@ -43,8 +45,7 @@ class CatalogueLabel:
 
 
 def _in_active_language(by_language: dict) -> str:
-    language = (translation.get_language() or "en").split("-")[0]
-    return str(by_language.get(language) or by_language.get("en") or "")
+    return str(by_language.get(language()) or by_language.get("en") or "")
 
 
 def message_of(text) -> str:
