@@ -76,14 +76,13 @@ def notify(*, recipient, title, body="", url: str = "", kind: str = "info", emai
     Pass `title`/`body` as gettext_lazy strings with %(name)s placeholders and the values in `params`: they are
     rendered in the recipient's language (not the language of whoever or whatever triggered the notification).
     """
-    title_text, body_text = title, body
     item = dict(recipient=recipient, title=title, body=body, url=url, kind=kind, email=email, params=params)
     now, rendered = context.now(), _render_all([item])
     (pk,) = _insert([item], rendered, now)
-    (title, body), = rendered
-    return Notification(pk=pk, recipient=recipient, title=title[:300], body=body, title_message=message_of(title_text),
-                        body_message=message_of(body_text), params=stored_params(params), url=url, kind=kind,
-                        created_at=now)
+    (shown_title, shown_body), = rendered
+    return Notification(pk=pk, recipient=recipient, title=shown_title[:300], body=shown_body,
+                        title_message=message_of(title), body_message=message_of(body), params=stored_params(params),
+                        url=url, kind=kind, created_at=now)
 
 
 _COLUMNS = ("recipient", "title", "body", "title_message", "body_message", "params", "url", "kind", "created_at")

@@ -16,18 +16,13 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils import translation
-from django.utils.functional import Promise
 
-from aims.core.stored_text import Text, message_of, render_stored, stored_params
+from aims.core.stored_text import fact_of, render_stored
 
 
 def entry(source: str, reason) -> dict:
     """The stored fact for one reason: a product message with its values, or the text a person typed."""
-    if isinstance(reason, Text):
-        return {"source": source, "message": message_of(reason.message), "params": stored_params(reason.params)}
-    if isinstance(reason, Promise):
-        return {"source": source, "message": message_of(reason), "params": {}}
-    return {"source": source, "text": str(reason or "")}
+    return {"source": source, **fact_of(reason)}
 
 
 def english(reason) -> str:

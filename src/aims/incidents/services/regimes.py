@@ -278,23 +278,22 @@ class _Words:
     def __init__(self):
         self.memo = {}
 
+    def _once(self, key: tuple, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
     def deadline(self, regime, key: str, language: str) -> str:
-        memo_key = ("deadline", regime.key, key, language)
-        if memo_key not in self.memo:
+        def label():
             found = next((d for d in regime.deadlines if d.key == key), None)
-            self.memo[memo_key] = found.label_in(language) if found else key
-        return self.memo[memo_key]
+            return found.label_in(language) if found else key
+        return self._once(("deadline", regime.key, key, language), label)
 
     def points(self, regime) -> tuple:
-        if ("points", regime.key) not in self.memo:
-            self.memo[("points", regime.key)] = clocks.reminder_points(regime)
-        return self.memo[("points", regime.key)]
+        return self._once(("points", regime.key), lambda: clocks.reminder_points(regime))
 
     def authority(self, regime, language: str) -> str:
-        memo_key = ("authority", regime.key, language)
-        if memo_key not in self.memo:
-            self.memo[memo_key] = regime.authority_in(language)
-        return self.memo[memo_key]
+        return self._once(("authority", regime.key, language), lambda: regime.authority_in(language))
 
 
 class _Unit:
