@@ -45,7 +45,8 @@ from aims.risks.models import RiskSuggestion
 from aims.suppliers import services as suppliers
 from aims.suppliers import services_contracts as supplier_contracts
 
-pytestmark = pytest.mark.django_db
+# Views and permissions only, on any database: CI runs the matrix in its SQLite pass (marker sqlite_pass).
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_pass]
 
 from aims.inventory.testing import CV_SCREENING  # noqa: E402
 

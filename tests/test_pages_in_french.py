@@ -38,7 +38,8 @@ from aims.core import demo, registry
 from aims.core.models import RoleAssignment, User
 from aims.core.permissions import Role
 
-pytestmark = pytest.mark.django_db
+# Rendered words only, on any database: CI runs the walks in its SQLite pass (marker sqlite_pass).
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_pass]
 
 SOURCE = Path(aims.__file__).resolve().parent
 # How many pages of one kind (same route, same query keys, same tab) the walk opens: enough to meet objects in
