@@ -7,16 +7,35 @@ from aims.core.testing import OrgUnitFactory, person_with_role
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """Test on a SQLite *file* (unique to this run), as production does, not Django's default in-memory database.
+    """Each test process's database starts as a copy of one migrated once (aims.core.testing_databases: migrating from
+    nothing costs 45-60 CPU-seconds a process); Django's set-up then migrates it as usual, which applies nothing.
 
-    The in-memory database uses SQLite's shared cache, whose table locks fail at once ("database table is locked")
-    instead of waiting, so concurrent writers could not be tested; a file gets WAL and the busy timeout.
-    """
+    On SQLite the test database is a *file* (unique to this run), as production's, not Django's default in-memory
+    database: that one uses SQLite's shared cache, whose table locks fail at once ("database table is locked") instead
+    of waiting, so concurrent writers could not be tested; a file gets WAL and the busy timeout."""
+    import os
+
     from django.conf import settings
 
+    from aims.core import testing_databases
+
     database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME"):
-        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"].endswith("sqlite3"):
+        if not test.get("NAME"):
+            test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+        testing_databases.copy_sqlite_template(test["NAME"])
+    elif not test.get("TEMPLATE"):
+        test["TEMPLATE"] = testing_databases.postgres_template(os.environ["DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """Django's SQLite set-up deletes the test database's file unless told to keep it: keep the migrated copy (it lives
+    in this run's temporary directory). PostgreSQL's copy is made by Django itself, from the TEMPLATE set above."""
+    from django.conf import settings
+
+    return request.config.getvalue("reuse_db") or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
 @pytest.fixture

@@ -28,56 +28,17 @@ def setup_django(data_dir: str, database_url: str | None = None) -> None:
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("DATABASE_URL_FILE", None)
     import django
+    from django.conf import settings
     from django.core.management import call_command
 
     django.setup()
-    if database_url:
-        call_command("migrate", verbosity=0, interactive=False)
-    else:
-        _migrate_sqlite()
+    if not database_url:
+        # A copy of a database migrated once (migrating from nothing costs 45-60 CPU-seconds, more than a small-scale
+        # run's own work); migrate then applies nothing, or what the copy lacks.
+        from aims.core.testing_databases import copy_sqlite_template
 
-
-def _migrate_sqlite() -> None:
-    """Migrate the fresh SQLite database from a copy of one migrated before by the same migrations, when there is one.
-
-    Migrating from nothing costs 45-60 CPU-seconds (Django re-renders the related models' states after each
-    operation), more than a small-scale run's own work: the test suite's smoke runs would spend most of their time
-    there. The copy is keyed by the content of every installed app's migrations and checked against the migration
-    plan afterwards (anything unapplied is migrated as usual). A lock makes a benchmark started meanwhile wait for the
-    first migration rather than repeat it."""
-    import fcntl
-    import hashlib
-    import shutil
-    import tempfile
-
-    import django
-    from django.apps import apps
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    digest = hashlib.sha256(django.__version__.encode())
-    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
-        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
-            digest.update(f"{config.label}/{path.name}".encode() + path.read_bytes())
-    folder = Path(tempfile.gettempdir()) / "aims-benchmark-databases"
-    folder.mkdir(exist_ok=True)
-    template = folder / f"{digest.hexdigest()[:24]}.sqlite3"
-    target = Path(settings.DATABASES["default"]["NAME"])
-    with open(folder / f"{template.stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if template.exists():
-            shutil.copyfile(template, target)
-            executor = MigrationExecutor(connection)
-            if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
-                return
-        call_command("migrate", verbosity=0, interactive=False)
-        partial = template.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM INTO %s", [str(partial)])  # a whole copy, whatever the write-ahead log holds
-        partial.replace(template)
+        copy_sqlite_template(settings.DATABASES["default"]["NAME"])
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def cpu_seconds() -> float:

@@ -258,7 +258,7 @@ def run(database_url: str, scale: float, users: int, warmup: float, duration: fl
                      "redis": with_redis, "goals": GOALS, "machine": machine(), "load_average_before": load_average()}
     try:
         cluster.start()
-        setup_django(str(folder / "setup"), cluster.database_url)  # migrates the fresh database
+        setup_django(str(folder / "setup"), cluster.database_url)  # the cluster migrated it
         started = time.perf_counter()
         data = prepare(scale, users)
         figures["data"] = {**data["counts"], "signed_in_people": len(data["people"]),

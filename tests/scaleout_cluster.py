@@ -147,13 +147,11 @@ def http_status(url: str, timeout: float = 3) -> int:
 def postgres_database(admin_url: str, name: str, runtime_role: str | None = None) -> tuple[str, str]:
     """A fresh database `name` on the server of `admin_url` (owned by its user): (runtime URL, owner URL). With
     `runtime_role` ("user:password", CI's AIMS_TEST_RUNTIME_ROLE), processes run as that role and only `aims migrate`
-    as the owner, as in production (README: Database roles); else both are the owner."""
-    import psycopg
-    from psycopg import sql
+    as the owner, as in production (README: Database roles); else both are the owner. It is a copy of the migrated
+    template (aims.core.testing_databases), which the cluster's `aims migrate` then finds up to date."""
+    from aims.core.testing_databases import create_postgres_database
 
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    create_postgres_database(admin_url, name)
     scheme, rest = admin_url.split("://", 1)
     credentials, location = rest.rsplit("@", 1)
     server = location.split("/", 1)[0]

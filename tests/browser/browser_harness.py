@@ -78,17 +78,16 @@ def database_of_this_worker(url: str) -> str:
 
 
 def recreate_worker_database(env: dict[str, str]) -> None:
-    """An empty database for this worker's server (CI's throwaway cluster lets the test role create databases)."""
-    shared = os.environ.get("AIMS_BROWSER_DATABASE_URL")
-    if not shared or env.get("DATABASE_URL") in (None, shared):  # SQLite, or not under pytest-xdist
-        return
-    import psycopg
-    from psycopg import sql
+    """A migrated, empty database for this worker's server, copied from the migrated template
+    (aims.core.testing_databases): `aims demo` then migrates nothing and loads the demo. On PostgreSQL, CI's throwaway
+    cluster lets the test role create databases."""
+    from aims.core import testing_databases
 
-    own = env["DATABASE_URL"].rpartition("/")[2]
-    with psycopg.connect(os.environ["AIMS_BROWSER_DATABASE_URL"], autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(own)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(own)))
+    shared = os.environ.get("AIMS_BROWSER_DATABASE_URL")
+    if not shared:
+        testing_databases.copy_sqlite_template(Path(env["AIMS_DATA_DIR"]) / "aims.sqlite3")
+    elif env.get("DATABASE_URL") != shared:  # under pytest-xdist: a database of this worker's
+        testing_databases.create_postgres_database(shared, env["DATABASE_URL"].rpartition("/")[2])
 
 
 @dataclass
