@@ -98,6 +98,29 @@ def user_scopes(user) -> list[Scope]:
     return scopes
 
 
+def load_scopes(users) -> None:
+    """Fill the scope cache of many users at once (two queries instead of one each), for work that checks the rights
+    of many people in one go: a sweep reminding hundreds of handlers spent a third of its time on their scopes."""
+    pending = {user.pk: user for user in users if getattr(user, "_aims_scopes", None) is None}
+    if not pending:
+        return
+    RoleAssignment = apps.get_model("core", "RoleAssignment")
+    found: dict[int, set] = {pk: set() for pk in pending}
+    for pk, role, path in (RoleAssignment.objects.filter(user_id__in=pending)
+                           .values_list("user_id", "role", "unit__path")):
+        found[pk].add((role, path))
+    memberships = apps.get_model("core", "PeopleGroup").members.through.objects.filter(user_id__in=pending)
+    by_group: dict[int, list[int]] = {}
+    for group_id, user_id in memberships.values_list("peoplegroup_id", "user_id"):
+        by_group.setdefault(group_id, []).append(user_id)
+    for group_id, role, path in (RoleAssignment.objects.filter(group_id__in=by_group)
+                                 .values_list("group_id", "role", "unit__path")):
+        for pk in by_group[group_id]:
+            found[pk].add((role, path))
+    for pk, user in pending.items():
+        user._aims_scopes = [Scope(role, path) for role, path in found[pk]]
+
+
 def forget_scopes(user) -> None:
     if hasattr(user, "_aims_scopes"):
         del user._aims_scopes

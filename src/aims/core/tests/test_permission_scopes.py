@@ -55,6 +55,32 @@ def test_group_membership_grants_role(org):
     assert visible_codes(person) == {"south"}
 
 
+def test_scopes_loaded_for_many_people_at_once_are_those_each_would_read_alone(org, role_user,
+                                                                              django_assert_num_queries):
+    from aims.core.models import PeopleGroup, RoleAssignment
+    from aims.core.permissions import forget_scopes, load_scopes, user_scopes
+
+    direct = role_user("viewer", org["north"])
+    both = role_user("system_owner", org["south"])
+    member_only, nobody = UserFactory(), UserFactory()
+    group = PeopleGroup.objects.create(name="Committee")
+    group.members.add(both, member_only)
+    RoleAssignment.objects.create(role="auditor", group=group, unit=None)
+    RoleAssignment.objects.create(role="viewer", group=PeopleGroup.objects.create(name="Empty"), unit=org["root"])
+    people = [User.objects.get(pk=p.pk) for p in (direct, both, member_only, nobody)]
+    alone = {p.pk: set(user_scopes(p)) for p in people}
+    for person in people:
+        forget_scopes(person)
+    with django_assert_num_queries(3):  # direct assignments, memberships, the groups' assignments
+        load_scopes(people)
+    assert {p.pk: set(p._aims_scopes) for p in people} == alone
+    assert {(scope.role, scope.unit_path is None) for scope in alone[both.pk]} == {("system_owner", False),
+                                                                                   ("auditor", True)}
+    assert alone[nobody.pk] == set()
+    with django_assert_num_queries(0):
+        assert set(user_scopes(people[2])) == alone[member_only.pk] != set()
+
+
 def test_inactive_person_loses_all_access(org, role_user):
     admin = role_user("administrator")
     admin.is_active = False

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from aims.core import context, labels, ledger
 from aims.core.models import User
 from aims.core.notifications import close_tasks, notify_many, open_task
-from aims.core.permissions import CHANGE, VIEW, can_in_unit, require
+from aims.core.permissions import CHANGE, VIEW, can_in_unit, load_scopes, require
 from aims.core.services import _create, _save_with_changes, lock_and_reload
 
 from .. import clocks, facts
@@ -306,7 +306,9 @@ class _Unit:
 def _people(ids: set, memo: dict) -> None:
     """Load the people not met yet in this sweep (one instance each, whose role scopes are then read once)."""
     missing = [pk for pk in ids if pk is not None and ("person", pk) not in memo]
-    for person in User.objects.filter(pk__in=missing):
+    people = list(User.objects.filter(pk__in=missing))
+    load_scopes(people)
+    for person in people:
         memo[("person", person.pk)] = person
 
 
