@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ..models import AISystem, ComponentDependency, ComponentKind, DependencyKind, ModelCard, SystemComponent, SystemDependency
 from . import schema
-from .cyclonedx_import import KEPT_COMPONENT_KEYS, PREFIX, _hash_or_url, _provider, licence_text
+from .cyclonedx_fields import KEPT_COMPONENT_KEYS, PREFIX, hash_or_url_of, licence_text, provider_of
 from .files import Problem
 
 SPEC_VERSION = "1.6"
@@ -69,7 +69,7 @@ def _entry(ctype: str, ref: str, item, description: str, provider: str) -> tuple
         entry["version"] = item.version_label
     if description:
         entry["description"] = description
-    if _provider(kept) != provider:
+    if provider_of(kept) != provider:
         for key in ("supplier", "manufacturer", "publisher", "author", "authors"):
             kept.pop(key, None)
         if provider:
@@ -97,7 +97,7 @@ def _component(component, ref: str) -> dict:
         kept.pop("licenses", None)
         if component.licence:
             entry["licenses"] = [{"license": {"name": component.licence}}]
-    if _hash_or_url(kept) != component.hash_or_url:
+    if hash_or_url_of(kept) != component.hash_or_url:
         kept.pop("hashes", None)
         kept.pop("externalReferences", None)
         if component.hash_or_url:

@@ -22,10 +22,14 @@ from aims.core.permissions import ADD, CHANGE, can_in_unit
 
 from .. import services
 from ..models import (
-    AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, LearningApproach, ModelCard,
-    Origin, SystemComponent, SystemDependency,
+    AISystem, Component, ComponentDependency, ComponentKind, Dependency, DependencyKind, ModelCard, SystemComponent,
+    SystemDependency,
 )
 from . import schema
+from .cyclonedx_fields import (
+    DEPENDENCY_KIND_BY_TYPE, KIND_BY_TYPE, KNOWN_COMPONENT_KEYS, UNKEPT_DOCUMENT_KEYS, UNKEPT_METADATA_KEYS,
+    aims_properties, card_diff, component_fields, dependency_fields, model_card_changes, shown_value, walk,
+)
 from .files import MAX_PROBLEMS, ImportFileError, Problem, check_size, decode_text
 
 SUPPORTED_VERSIONS = ("1.5", "1.6", "1.7")
@@ -33,17 +37,6 @@ MAX_COMPONENTS = 50_000
 # A BOM is checked in linear time (schema.py), so it may be larger than a spreadsheet; the web form's own upload limit
 # (AIMS_MAX_BODY_BYTES) still applies to uploads.
 MAX_BYTES = 64 * 1024 * 1024
-PREFIX = "aims:"  # our property namespace: exports carry the fields CycloneDX has no place for
-
-KIND_BY_TYPE = {"machine-learning-model": ComponentKind.MODEL, "data": ComponentKind.DATASET}
-DEPENDENCY_KIND_BY_TYPE = {"library": DependencyKind.LIBRARY, "framework": DependencyKind.ENGINE,
-                           "platform": DependencyKind.CLOUD_SERVICE}
-BOOLEAN_FIELDS = {"contains_personal_data"}
-COMPONENT_PROPERTY_FIELDS = {"origin", "task", "architecture", "hash_or_url", "source", "provenance",
-                             "contains_personal_data", "quality_notes", "licence", "description"}
-DEPENDENCY_PROPERTY_FIELDS = {"end_of_support", "cost_per_year", "sla", "notes"}
-
-
 @dataclass
 class BomItem:
     ref: str
@@ -135,209 +128,12 @@ def load_document(data: bytes) -> tuple[dict, str]:
     return document, version
 
 
-# --- Mapping ---------------------------------------------------------------------------------------------------
-
-def _properties(component: dict) -> dict[str, str]:
-    return {p["name"][len(PREFIX):]: p.get("value", "") for p in component.get("properties", [])
-            if p.get("name", "").startswith(PREFIX)}
-
-
-def _provider(component: dict) -> str:
-    for entity in (component.get("supplier"), component.get("manufacturer")):
-        if isinstance(entity, dict) and entity.get("name"):
-            return entity["name"]
-    if component.get("publisher"):
-        return component["publisher"]
-    if component.get("author"):
-        return component["author"]
-    authors = component.get("authors") or []
-    return authors[0].get("name", "") if authors else ""
-
-
-def licence_text(component: dict) -> str:
-    """Every licence of the component, as a person reads them (SPDX ids, names, expressions), comma-separated; the
-    entries themselves (with their URLs) are kept in Component.cyclonedx."""
-    names = []
-    for choice in component.get("licenses") or []:
-        if "expression" in choice:
-            names.append(choice["expression"])
-            continue
-        licence = choice.get("license") or {}
-        if licence.get("id") or licence.get("name"):
-            names.append(licence.get("id") or licence.get("name"))
-    return ", ".join(dict.fromkeys(names))
-
-
-# What a component says beyond the Component fields, kept as given (Component.cyclonedx) and given back on export.
-KEPT_COMPONENT_KEYS = ("group", "purl", "cpe", "swid", "omniborId", "swhid", "scope", "copyright", "mime-type",
-                       "supplier", "manufacturer", "publisher", "author", "authors", "licenses", "hashes",
-                       "externalReferences", "tags", "data", "pedigree", "evidence", "releaseNotes",
-                       "cryptoProperties", "modified", "properties")
-# The keys of a component the import reads into fields (or walks, for nested components and model cards).
-READ_COMPONENT_KEYS = ("type", "bom-ref", "name", "version", "description", "components", "modelCard")
-# Parts of a BOM the product does not hold: each present one is a warning, never dropped silently.
-UNKEPT_DOCUMENT_KEYS = ("services", "compositions", "vulnerabilities", "annotations", "formulation", "declarations",
-                        "definitions", "externalReferences", "properties", "signature")
-UNKEPT_METADATA_KEYS = ("authors", "supplier", "manufacturer", "manufacture", "licenses", "lifecycles", "properties")
-
-
-_KNOWN_COMPONENT_KEYS = frozenset(KEPT_COMPONENT_KEYS + READ_COMPONENT_KEYS)
-
-
-def kept_details(component: dict) -> dict:
-    kept = {key: component[key] for key in KEPT_COMPONENT_KEYS if key in component}
-    properties = [p for p in kept.pop("properties", []) if not str(p.get("name", "")).startswith(PREFIX)]
-    if properties:
-        kept["properties"] = properties
-    return kept
-
-
-def _hash_or_url(component: dict) -> str:
-    for digest in component.get("hashes", []):
-        return f"{digest['alg']}:{digest['content']}"
-    for reference in component.get("externalReferences", []):
-        if reference.get("type") in ("distribution", "website", "vcs", "model-card"):
-            return reference["url"]
-    return ""
-
-
-def _component_fields(component: dict, kind: str, props: dict) -> dict:
-    provider = _provider(component)
-    fields = {"name": component["name"], "version_label": component.get("version", ""), "provider": provider,
-              "licence": licence_text(component), "description": component.get("description", ""),
-              "hash_or_url": _hash_or_url(component),
-              "origin": Origin.SUPPLIER if provider else Origin.IN_HOUSE}
-    card = component.get("modelCard") or {}
-    parameters = card.get("modelParameters", {})
-    if kind == ComponentKind.MODEL:
-        fields["task"] = parameters.get("task", "")
-        fields["architecture"] = parameters.get("modelArchitecture") or parameters.get("architectureFamily", "")
-    for data in component.get("data", []):
-        url = (data.get("contents") or {}).get("url")
-        if url:
-            fields.setdefault("source", url)
-        if data.get("sensitiveData"):
-            fields["contains_personal_data"] = True
-    for name, value in props.items():
-        if name in COMPONENT_PROPERTY_FIELDS:
-            fields[name] = value.strip().lower() in ("true", "yes", "1") if name in BOOLEAN_FIELDS else value
-    fields["cyclonedx"] = kept_details(component)
-    return fields
-
-
-def _dependency_fields(component: dict, props: dict) -> dict:
-    fields = {"name": component["name"], "version_label": component.get("version", ""),
-              "supplier": _provider(component), "notes": component.get("description", "")}
-    for name, value in props.items():
-        if name in DEPENDENCY_PROPERTY_FIELDS and value:
-            fields[name] = value
-    fields["cyclonedx"] = kept_details(component)
-    return fields
-
-
-def _lines(values) -> str:
-    return "\n".join(str(v).strip() for v in values or [] if str(v).strip())
-
-
-def model_card_changes(card: dict) -> dict:
-    """The parts a CycloneDX modelCard states, as ModelCard field values (datasets keep their bom "ref" until the
-    components exist). A part the card does not state is absent: a later, shorter BOM never blanks what an earlier
-    one (or a person) wrote."""
-    parameters = card.get("modelParameters") or {}
-    analysis = card.get("quantitativeAnalysis") or {}
-    considerations = card.get("considerations") or {}
-    changes: dict = {}
-    if "approach" in parameters:
-        approach = (parameters.get("approach") or {}).get("type", "")
-        changes["approach"] = approach if approach in LearningApproach.values else ""
-    for source, target in (("task", "task"), ("architectureFamily", "architecture_family"),
-                           ("modelArchitecture", "model_architecture")):
-        if source in parameters:
-            changes[target] = parameters.get(source) or ""
-    if "datasets" in parameters:
-        changes["datasets"] = [{"ref": entry["ref"]} if "ref" in entry else
-                               {"name": entry.get("name") or entry.get("type", "dataset"),
-                                "description": entry.get("description", "")}
-                               for entry in parameters.get("datasets") or []]
-    for source, target in (("inputs", "inputs"), ("outputs", "outputs")):
-        if source in parameters:
-            changes[target] = [{"format": i["format"]} for i in parameters.get(source) or [] if i.get("format")]
-    if "performanceMetrics" in analysis:
-        metrics = []
-        for metric in analysis.get("performanceMetrics") or []:
-            if not metric.get("type"):
-                continue
-            interval = metric.get("confidenceInterval") or {}
-            entry = {"type": metric["type"], "value": metric.get("value", ""), "slice": metric.get("slice", ""),
-                     "lower_bound": interval.get("lowerBound", ""), "upper_bound": interval.get("upperBound", "")}
-            metrics.append({k: v for k, v in entry.items() if v != ""})
-        changes["performance_metrics"] = metrics
-    for source, target in (("users", "users"), ("useCases", "use_cases"),
-                           ("technicalLimitations", "technical_limitations"),
-                           ("performanceTradeoffs", "performance_tradeoffs")):
-        if source in considerations:
-            changes[target] = _lines(considerations.get(source))
-    if "ethicalConsiderations" in considerations:
-        changes["ethical_considerations"] = [
-            {k: v for k, v in (("name", e.get("name", "")), ("mitigation_strategy", e.get("mitigationStrategy", "")))
-             if v} for e in considerations.get("ethicalConsiderations") or [] if e.get("name")]
-    if "fairnessAssessments" in considerations:
-        changes["fairness_assessments"] = [
-            {k: v for k, v in (("group_at_risk", f.get("groupAtRisk", "")), ("benefits", f.get("benefits", "")),
-                               ("harms", f.get("harms", "")), ("mitigation_strategy", f.get("mitigationStrategy", "")))
-             if v} for f in considerations.get("fairnessAssessments") or [] if f.get("groupAtRisk")]
-    if "environmentalConsiderations" in considerations:
-        environment = considerations.get("environmentalConsiderations") or {}
-        changes["environmental_considerations"] = _lines(p.get("value") for p in environment.get("properties", [])
-                                                         if p.get("name") == PREFIX + "notes")
-    kept = {}
-    if card.get("bom-ref"):
-        kept["bom-ref"] = card["bom-ref"]
-    environment = dict(considerations.get("environmentalConsiderations") or {})
-    environment["properties"] = [p for p in environment.get("properties", []) if p.get("name") != PREFIX + "notes"]
-    environment = {k: v for k, v in environment.items() if v}
-    if environment:  # energy consumptions and other measures, kept as given
-        kept["environmentalConsiderations"] = environment
-    if analysis.get("graphics"):
-        kept["graphics"] = analysis["graphics"]
-    if card.get("properties"):
-        kept["properties"] = card["properties"]
-    if kept:
-        changes["cyclonedx"] = kept
-    return changes
-
-
-def card_diff(existing, changes: dict) -> list[dict]:
-    """Field by field, what importing `changes` would change on `existing` (a ModelCard or None): [{field, label,
-    before, after}]. Dataset references not resolved yet count as a change."""
-    rows = []
-    for name, after in changes.items():
-        before = getattr(existing, name) if existing is not None else ModelCard._meta.get_field(name).get_default()
-        if before != after:
-            rows.append({"field": name, "label": str(ModelCard._meta.get_field(name).verbose_name),
-                         "before": _shown(before), "after": _shown(after)})
-    return rows
-
-
-def _shown(value) -> str:
-    if isinstance(value, list):
-        return "; ".join(", ".join(f"{v}" for v in entry.values()) if isinstance(entry, dict) else str(entry)
-                         for entry in value) or "—"
-    return str(value).replace("\n", " / ") or "—"
-
-
-def _walk(components: list, path: str):
-    for index, component in enumerate(components or []):
-        here = f"{path}[{index}]"
-        yield here, component
-        yield from _walk(component.get("components"), f"{here}.components")
-
 
 def _system_of(actor, metadata_component: dict, plan: "BomPlan") -> AISystem | None:
     """The system the document describes (metadata.component): by our reference code when the BOM came from AIMS,
     else by its exact name when exactly one visible system has it."""
     visible_systems = AISystem.objects.restrict(actor, "view")
-    reference = _properties(metadata_component).get("reference_code")
+    reference = aims_properties(metadata_component).get("reference_code")
     if reference:
         found = visible_systems.filter(reference_code=reference).first()
         if found is not None:
@@ -383,8 +179,8 @@ def _refresh(item: BomItem) -> tuple[dict, list[dict]]:
             except ValidationError:
                 continue  # the row check reports it when the item is created; a known item keeps its value
             if before != after:
-                rows.append({"field": name, "label": str(model_field.verbose_name), "before": _shown(before),
-                             "after": _shown(after)})
+                rows.append({"field": name, "label": str(model_field.verbose_name), "before": shown_value(before),
+                             "after": shown_value(after)})
         if before != after:
             changes[name] = after
     return changes, rows
@@ -437,14 +233,14 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
     if metadata_component.get("modelCard"):
         cards.append(("$.metadata.component", metadata_component.get("name", ""), metadata_component["modelCard"],
                       None))
-    walked = list(_walk(document.get("components"), "$.components"))
+    walked = list(walk(document.get("components"), "$.components"))
     if len(walked) > MAX_COMPONENTS:
         raise ImportFileError(_("The document has more than %(max)s components; split it.") % {"max": MAX_COMPONENTS})
     unkept: dict[str, list[str]] = {}  # key -> paths of the components stating it
     for path, component in walked:
-        for key in component.keys() - _KNOWN_COMPONENT_KEYS:
+        for key in component.keys() - KNOWN_COMPONENT_KEYS:
             unkept.setdefault(key, []).append(path)
-        props = _properties(component)
+        props = aims_properties(component)
         ctype = component.get("type")
         if props.get("kind") in ComponentKind.values:
             target, kind = "component", props["kind"]
@@ -459,8 +255,8 @@ def plan_bom(*, actor, data: bytes, filename: str, system: AISystem | None = Non
                                  % {"path": path, "name": component.get("name"), "type": ctype})
             skipped_refs.add(component.get("bom-ref", ""))
             continue
-        fields = (_component_fields(component, kind, props) if target == "component"
-                  else _dependency_fields(component, props))
+        fields = (component_fields(component, kind, props) if target == "component"
+                  else dependency_fields(component, props))
         item = BomItem(ref=component.get("bom-ref", ""), path=path, target=target, kind=kind, fields=fields,
                        stated=_stated(fields, props))
         item = by_key.setdefault(item.key, item)  # the same component listed twice is one component
