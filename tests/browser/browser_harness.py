@@ -146,6 +146,16 @@ class DemoServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else "(no output)"
 
+    def command(self, *args: str) -> str:
+        """Run `aims ARGS` on this installation (its data directory and database), as an operator would beside the
+        server (e.g. `aims tasks run NAME`, what the worker does on schedule); returns its output."""
+        done = subprocess.run([aims_command(), *args], env=clean_env(self.data_dir), capture_output=True, text=True,
+                              timeout=START_TIMEOUT_SECONDS)
+        if done.returncode != 0:
+            raise ServerFailed(f"`aims {' '.join(args)}` failed (exit {done.returncode}):\n"
+                               f"{done.stdout}\n{done.stderr}")
+        return done.stdout
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -1,6 +1,8 @@
 """Issue 12's journey in Chromium against the real demo server: the HR system owner reports a prompt-injection
-incident on the demo HR chatbot that exposed personal data; the product proposes the GDPR regime, she confirms it and
-sees the 72-hour clock; she records a controlled downgrade, which the chatbot's page shows; she records the
+incident on the demo HR chatbot that exposed personal data, of which she became aware 48 hours ago; the product
+proposes the GDPR regime, she confirms it and sees the 72-hour clock; the reminder job runs (as the worker does every
+five minutes) and she and her manager, the Chief AI Officer, are reminded, the reminder opening the incident's
+deadline; she records a controlled downgrade, which the chatbot's page shows; she records the
 notification to the CNIL with its receipt; once resolved she lifts the downgrade and writes the post-incident review
 with an action; the Chief AI Officer approves it from her "To approve" inbox (the reviews it asks of the owners of the
 linked risks and evidence are counted on the page), and the incident is closed.
@@ -9,6 +11,7 @@ linked risks and evidence are counted on the page), and the incident is closed.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from browser_harness import choose
 from playwright.sync_api import expect
@@ -25,7 +28,7 @@ def switch_person(page, login, email: str, password: str) -> None:
     login(email, password)
 
 
-def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, login):
+def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, login, aims_server):
     password = admin_credentials[1]
     login(SOPHIE, password)
 
@@ -39,6 +42,11 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     choose(page, "id_systems", CHATBOT_REFERENCE, value=chatbot)
     page.locator("#id_personal_data_breach").check()
     page.locator("#id_description").fill("A crafted question made the chatbot list home addresses from HR records.")
+    # Time moves forward 48 hours: she detected it and became aware of it two days ago (in whatever time zone the
+    # form reads, 46-50 hours: past the clock's half-time at 36 hours, short of its 80 % point at 57.6).
+    two_days_ago = (datetime.now(UTC) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M")
+    page.locator("#id_detected_at").fill(two_days_ago)
+    page.locator("#id_aware_at").fill(two_days_ago)
     page.get_by_role("button", name="Report", exact=True).click()
     expect(page.get_by_text("was reported")).to_be_visible()
     incident_url = page.url
@@ -52,6 +60,19 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     clock_row = page.locator("[data-regime=gdpr_art33] tr[data-clock=notification]")
     expect(clock_row).to_have_attribute("data-state", "running")
     expect(clock_row.locator(".countdown")).not_to_be_empty()
+    reference = page.locator("h1").inner_text().split(" ")[0]  # the incident's reference, e.g. INC-2026-0004
+
+    # --- The reminder job runs: the handler and her manager are reminded, and the reminder opens the deadline.
+    aims_server.command("tasks", "run", "incident-clock-reminders")
+    expected = f"Deadline approaching: Notification to the supervisory authority of {reference}"
+    for person in (CLAIRE, SOPHIE):  # Sophie last: the journey goes on as her
+        switch_person(page, login, person, password)
+        page.goto(f"{base_url}/notifications/")
+        reminder = page.locator(".notification-list a", has_text=expected)
+        expect(reminder).to_have_count(1)
+    reminder.click()
+    page.wait_for_url(re.compile(r"/incidents/\d+/#clock-\d+$"))
+    assert page.url.split("#")[0] == incident_url
 
     # --- A controlled downgrade is recorded; the chatbot's page shows it.
     page.locator("#containment summary").click()
