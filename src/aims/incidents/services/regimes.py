@@ -3,8 +3,11 @@ facts or a submission move an anchor, stopped by submissions, and swept for remi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -261,9 +264,16 @@ REMINDER_OVERDUE = gettext_lazy("Deadline passed: %(deadline)s of %(incident)s")
 REMINDER_APPROACHING = gettext_lazy("Deadline approaching: %(deadline)s of %(incident)s")
 REMINDER_BODY = gettext_lazy("Due on %(due)s (%(authority)s). Record the submission on the incident's page once the "
                              "report is sent.")
+# Several deadlines reached at once for one person (a sweep after the worker was down, or many incidents together) make
+# one reminder, which opens the deadlines page; each deadline still has its task in "my tasks".
+REMINDER_SEVERAL = gettext_lazy("%(count)s regulatory deadlines approaching, the nearest: %(deadline)s of %(incident)s")
+REMINDER_SEVERAL_OVERDUE = gettext_lazy("%(count)s regulatory deadlines need you, %(overdue)s of them passed")
+REMINDER_SEVERAL_BODY = gettext_lazy("The nearest: %(deadline)s of %(incident)s, due on %(due)s (%(authority)s). The "
+                                     "deadlines page lists them all; record each submission on its incident's page once "
+                                     "the report is sent.")
 
 
-SWEEP_BATCH = 500
+SWEEP_BATCH = 2_000
 # What the sweep reads of each due clock, as plain values: building thousands of models with their incident, handler,
 # manager and unit cost more than all the rest of its work.
 _SWEEP_COLUMNS = ("id", "regime", "deadline", "anchor_at", "due_at", "reminders_sent", "incident_id",
@@ -301,6 +311,36 @@ class _Unit:
 
     def __init__(self, path: str):
         self.path = path
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """A clock that reached an escalation point in this sweep, as its reminder names it."""
+
+    pk: int
+    incident_id: int
+    reference: str
+    regime: object
+    deadline: str
+    due_at: object
+    overdue: bool
+
+
+def _reminder(person, reached: list[_Reached], words: _Words) -> dict:
+    """One person's reminder for the clocks that reached a point in this batch: about the clock itself when there is
+    one, else how many (and how many passed) and the nearest, opening the deadlines page."""
+    nearest = min(reached, key=lambda clock: (clock.due_at, clock.pk))
+    params = {"deadline": words.deadline(nearest.regime, nearest.deadline, person.language),
+              "incident": nearest.reference, "due": nearest.due_at,
+              "authority": words.authority(nearest.regime, person.language)}
+    if len(reached) == 1:
+        return dict(recipient=person, kind="incidents.clock", title=REMINDER_OVERDUE if nearest.overdue
+                    else REMINDER_APPROACHING, body=REMINDER_BODY, params=params,
+                    url=f"/incidents/{nearest.incident_id}/#clock-{nearest.pk}")  # Clock.get_absolute_url
+    overdue = sum(clock.overdue for clock in reached)
+    return dict(recipient=person, kind="incidents.clock", url=reverse("incidents:clocks"), body=REMINDER_SEVERAL_BODY,
+                title=REMINDER_SEVERAL_OVERDUE if overdue else REMINDER_SEVERAL,
+                params={**params, "count": len(reached), "overdue": overdue})
 
 
 def _people(ids: set, memo: dict) -> None:
@@ -343,10 +383,12 @@ def _store_reminder_state(rows: list[tuple]) -> None:
 
 def send_reminders(*, now=None) -> int:
     """Remind the handler and their manager of every running clock whose next escalation point has come (several
-    points passed since the last sweep make one reminder, about the latest). Returns the number of clocks reminded.
+    points passed since the last sweep make one reminder, about the latest; several clocks for one person, one
+    reminder naming the nearest: see _reminder). Returns the number of clocks reminded.
 
     Reads only the clocks whose `next_reminder_at` has come (an index), in batches of plain values, each batch in its
-    own transaction with its notifications inserted and its ledger events appended together."""
+    own transaction with its notifications inserted and its ledger events (one per clock, naming who was reminded)
+    appended together."""
     now = now or context.now()
     regimes = clocks.catalogue().regimes
     words, memo, reminded = _Words(), {}, 0
@@ -359,7 +401,7 @@ def send_reminders(*, now=None) -> int:
             if not batch:
                 return reminded
             _people({row[9] for row in batch} | {row[10] for row in batch}, memo)
-            events, reminders, state = [], [], []
+            events, due_for, state = [], {}, []
             for (pk, regime_key, deadline, anchor_at, due_at, sent, incident_id, reference, unit_path, handler_id,
                  manager_id) in batch:
                 regime = regimes.get(regime_key)
@@ -367,14 +409,9 @@ def send_reminders(*, now=None) -> int:
                 points = [p for p in every if p not in sent and clocks.point_moment(anchor_at, due_at, p) <= now]
                 if points:
                     people = _recipients_of(handler_id, manager_id, unit_path, memo)
-                    title = REMINDER_OVERDUE if max(points) >= 1.0 else REMINDER_APPROACHING
-                    url = f"/incidents/{incident_id}/#clock-{pk}"  # Clock.get_absolute_url
-                    reminders += [dict(recipient=person, kind="incidents.clock", url=url, title=title,
-                                       body=REMINDER_BODY, params={
-                                           "deadline": words.deadline(regime, deadline, person.language),
-                                           "incident": reference, "due": due_at,
-                                           "authority": words.authority(regime, person.language)})
-                                  for person in people]
+                    reached = _Reached(pk, incident_id, reference, regime, deadline, due_at, max(points) >= 1.0)
+                    for person in people:
+                        due_for.setdefault(person, []).append(reached)
                     sent = sorted(set(sent) | set(points))
                     label = f"{reference} · {words.deadline(regime, deadline, language)}"  # Clock.__str__
                     events.append(("incidents.clock.remind", ledger.ObjectRef("incidents.clock", pk, label), None,
@@ -382,6 +419,6 @@ def send_reminders(*, now=None) -> int:
                     reminded += 1
                 state.append((pk, sent, _next_point(anchor_at, due_at, sent, every)))
             _store_reminder_state(state)
-            notify_many(reminders)
+            notify_many([_reminder(person, reached, words) for person, reached in due_for.items()])
             if events:
                 ledger.record_many(actor=None, changes=events)

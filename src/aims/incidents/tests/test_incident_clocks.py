@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from aims.core.models import LedgerEvent, Notification, Task
 from aims.incidents import services
@@ -159,7 +160,37 @@ def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eigh
     six = sweep_queries(6, 40)
     assert (two[0], six[0]) == (2, 8)  # the six new ones at half-time, the first two past their deadline
     assert two[1] == six[1]  # clocks, recipients' rights, notifications and ledger: per batch, not per clock
-    assert Notification.objects.filter(kind="incidents.clock").count() == 2 * (2 + 8)  # handler and manager
+    # One reminder per person and sweep (handler and manager, twice); one ledger event per clock.
+    assert Notification.objects.filter(kind="incidents.clock").count() == 2 * 2
+    assert LedgerEvent.objects.filter(action="incidents.clock.remind").count() == 2 + 8
+
+
+def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_nearest(clock, handler, manager, chatbot):
+    first = report(handler, [chatbot], personal_data_breach=True, aware_at=NOW)
+    services.apply_regime(actor=handler, incident=first, regime="gdpr_art33")
+    clock.time = NOW + timedelta(hours=10)
+    second = report(handler, [chatbot], personal_data_breach=True, aware_at=NOW + timedelta(hours=10))
+    services.apply_regime(actor=handler, incident=second, regime="gdpr_art33")
+
+    assert services.send_reminders(now=NOW + timedelta(hours=80)) == 2  # the first passed, the second at 80 %
+    notes = Notification.objects.filter(kind="incidents.clock")
+    assert sorted(n.recipient_id for n in notes) == sorted([handler.pk, manager.pk])
+    note = notes.get(recipient=handler)
+    assert note.title == "2 regulatory deadlines need you, 1 of them passed"
+    assert f"The nearest: Notification to the supervisory authority of {first.reference}" in note.body
+    assert note.url == "/incidents/clocks/"
+    with translation.override("fr"):
+        assert note.display_title == "2 échéances réglementaires vous attendent, dont 1 hors délai"
+    events = LedgerEvent.objects.filter(action="incidents.clock.remind")
+    assert sorted(e.object_label.split(" · ")[0] for e in events) == sorted([first.reference, second.reference])
+    assert all(sorted(e.after_data["people"]) == sorted([handler.pk, manager.pk]) for e in events)
+
+    # Later, a single deadline reached: its reminder names it and opens it.
+    clock.time = NOW + timedelta(hours=83)
+    assert services.send_reminders(now=NOW + timedelta(hours=83)) == 1
+    latest = Notification.objects.filter(kind="incidents.clock", recipient=handler).order_by("-id").first()
+    assert latest.title.startswith(f"Deadline passed: Notification to the supervisory authority of {second.reference}")
+    assert latest.url == second.clocks.get().get_absolute_url()
 
 
 def test_a_submission_stops_the_clock_keeps_the_report_as_evidence_and_enters_the_timeline(
