@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -272,6 +271,9 @@ REMINDER_SEVERAL_BODY = gettext_lazy("The nearest: %(deadline)s of %(incident)s,
                                      "deadlines page lists them all; record each submission on its incident's page once "
                                      "the report is sent.")
 
+# reverse("incidents:clocks"), written out: the worker's first sweep would otherwise load the whole URLconf (the API
+# and its libraries, seconds) to name one page. test_incident_clocks.py opens it as each recipient.
+CLOCKS_PAGE = "/incidents/clocks/"
 
 SWEEP_BATCH = 2_000
 # What the sweep reads of each due clock, as plain values: building thousands of models with their incident, handler,
@@ -338,7 +340,7 @@ def _reminder(person, reached: list[_Reached], words: _Words) -> dict:
                     else REMINDER_APPROACHING, body=REMINDER_BODY, params=params,
                     url=f"/incidents/{nearest.incident_id}/#clock-{nearest.pk}")  # Clock.get_absolute_url
     overdue = sum(clock.overdue for clock in reached)
-    return dict(recipient=person, kind="incidents.clock", url=reverse("incidents:clocks"), body=REMINDER_SEVERAL_BODY,
+    return dict(recipient=person, kind="incidents.clock", url=CLOCKS_PAGE, body=REMINDER_SEVERAL_BODY,
                 title=REMINDER_SEVERAL_OVERDUE if overdue else REMINDER_SEVERAL,
                 params={**params, "count": len(reached), "overdue": overdue})
 

@@ -165,7 +165,8 @@ def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eigh
     assert LedgerEvent.objects.filter(action="incidents.clock.remind").count() == 2 + 8
 
 
-def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_nearest(clock, handler, manager, chatbot):
+def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_nearest(clock, handler, manager, chatbot,
+                                                                                   client):
     first = report(handler, [chatbot], personal_data_breach=True, aware_at=NOW)
     services.apply_regime(actor=handler, incident=first, regime="gdpr_art33")
     clock.time = NOW + timedelta(hours=10)
@@ -179,6 +180,10 @@ def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_near
     assert note.title == "2 regulatory deadlines need you, 1 of them passed"
     assert f"The nearest: Notification to the supervisory authority of {first.reference}" in note.body
     assert note.url == "/incidents/clocks/"
+    for person in (handler, manager):  # the deadlines page opens for each, listing both deadlines with their links
+        client.force_login(person)
+        page = client.get(note.url).content.decode()
+        assert all(f"#clock-{incident.clocks.get().pk}" in page for incident in (first, second))
     with translation.override("fr"):
         assert note.display_title == "2 échéances réglementaires vous attendent, dont 1 hors délai"
     events = LedgerEvent.objects.filter(action="incidents.clock.remind")
