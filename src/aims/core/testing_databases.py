@@ -103,13 +103,14 @@ def database_url(server_url: str, name: str) -> str:
 
 def postgres_template(server_url: str) -> str:
     """The name of the migrated template database on the server of `server_url`, whose user must be allowed to create
-    databases; built on first use. An advisory lock on the server keeps two builders apart, even from two machines."""
+    databases; built on first use. An advisory lock keeps two builders apart, even from two machines: taken in the
+    server's `postgres` database, because advisory locks are per database and callers name different ones."""
     import psycopg
     from psycopg import sql
 
     name = f"{TEMPLATE_PREFIX}{migrations_key()}"
     partial = f"{name}_partial"
-    with psycopg.connect(server_url, autocommit=True) as connection:
+    with psycopg.connect(database_url(server_url, "postgres"), autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", [TEMPLATE_PREFIX])
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return name
