@@ -412,8 +412,8 @@ def send_reminders(*, now=None) -> int:
                 if points:
                     people = _recipients_of(handler_id, manager_id, unit_path, memo)
                     reached = _Reached(pk, incident_id, reference, regime, deadline, due_at, max(points) >= 1.0)
-                    for person in people:
-                        due_for.setdefault(person, []).append(reached)
+                    for person in people:  # by key: hashing a model instance costs more than the lookup
+                        due_for.setdefault(person.pk, (person, []))[1].append(reached)
                     sent = sorted(set(sent) | set(points))
                     label = f"{reference} · {words.deadline(regime, deadline, language)}"  # Clock.__str__
                     events.append(("incidents.clock.remind", ledger.ObjectRef("incidents.clock", pk, label), None,
@@ -421,6 +421,6 @@ def send_reminders(*, now=None) -> int:
                     reminded += 1
                 state.append((pk, sent, _next_point(anchor_at, due_at, sent, every)))
             _store_reminder_state(state)
-            notify_many([_reminder(person, reached, words) for person, reached in due_for.items()])
+            notify_many([_reminder(person, reached, words) for person, reached in due_for.values()])
             if events:
                 ledger.record_many(actor=None, changes=events)
