@@ -6,9 +6,11 @@ worker's, each benchmark smoke run's, each demo server's and scale-out cluster's
 They start instead from a copy of one database that `aims migrate` migrated once, in its own process, from nothing:
 - on SQLite, a file in the temporary directory;
 - on PostgreSQL, a template database beside the others (`CREATE DATABASE ... TEMPLATE`).
-A template is named after the content of the migration files, so a change to the migrations builds a new one. Its users still run `migrate` on their copy: that applies nothing, and the
-post-migrate steps (the runtime role's grants) run as on any start. A lock makes a process that needs the template
-while another builds it wait for it rather than build it too.
+A template is named after the content of the migration files, so a change to the migrations builds a new one. Its
+users still run `migrate` on their copy: that applies nothing, and the post-migrate steps (the runtime role's grants)
+run as on any start. A lock makes a process that needs the template while another builds it wait for it rather than
+build it too. Templates of other migrations are removed once nobody can be using them (a day old on SQLite, not
+connected to on PostgreSQL), since two checkouts may run their tests side by side.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 TEMPLATE_PREFIX = "aims_template_"
 FOLDER = Path(tempfile.gettempdir()) / "aims-migrated-databases"
+STALE_AFTER_SECONDS = 24 * 3600
 
 
 # The packages whose installed apps have migrations. Read from the files, not from Django's app registry, so that a
@@ -76,7 +80,8 @@ def sqlite_template() -> Path:
         if template.exists():
             return template
         for stale in FOLDER.glob("*.sqlite3"):
-            stale.unlink(missing_ok=True)
+            if time.time() - stale.stat().st_mtime > STALE_AFTER_SECONDS:
+                stale.unlink(missing_ok=True)
         with tempfile.TemporaryDirectory() as data_dir:
             _migrate_from_nothing(AIMS_DATA_DIR=data_dir)
             partial = template.with_suffix(".partial")
@@ -114,10 +119,14 @@ def postgres_template(server_url: str) -> str:
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", [TEMPLATE_PREFIX])
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return name
+        _drop(connection, partial)  # a build that was interrupted
         stale = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
                                    [f"{TEMPLATE_PREFIX}%"]).fetchall()
-        for (old,) in stale:  # other migrations' templates, and this one's if a build was interrupted
-            _drop(connection, old)
+        for (old,) in stale:  # other migrations' templates, unless in use (being copied)
+            try:
+                connection.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(old)))
+            except psycopg.errors.ObjectInUse:
+                pass
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(partial)))
         _migrate_from_nothing(DATABASE_URL=database_url(server_url, partial))
         connection.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(partial),
