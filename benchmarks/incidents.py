@@ -17,10 +17,12 @@ Figures (one JSON object written to OUT, a summary printed), each beside its flo
   sweep_due_*        the reminder sweep (services.send_reminders) when 1 % of the running clocks reached a point
                      (what a 5-minute sweep meets), `repeat` sweeps on fresh subsets
   sweep_all_*        the catch-up sweep when every running clock reached a point (one sweep): reminders to handler and
-                     manager, the clocks' next points and one ledger event per clock, their e-mails queued as in
-                     production; sweep_all_email_ms: the worker sending those e-mails afterwards (one job per batch)
+                     manager (one per person and batch of 2,000 clocks), the clocks' next points and one ledger event
+                     per clock, their e-mails queued as in production; sweep_all_email_ms: the worker sending those
+                     e-mails afterwards (one job per batch)
                      floor = raw SQL over the same rows: the due clocks read with their incident, handler and manager,
-                     one UPDATE of each clock's reminders and next point, one INSERT of each notification
+                     one UPDATE of each clock's reminders and next point, one INSERT of each reminder (one per person
+                     and batch, as the sweep); the ledger events are not in the floor
   affected_*         the systems using a component (or another version of it) that the reader may see, a component
                      used by 5,000 systems: ids, names, references and units of every one; floor = the same rows read
                      by raw SQL
@@ -203,10 +205,12 @@ ORDER BY c.next_reminder_at, c.id
 
 def sweep_floor(now) -> tuple[float, float, int]:
     """The database work of a sweep over the same rows, by raw SQL, rolled back: read the due clocks with incident,
-    handler and manager; update each clock's reminders and next point; insert each reminder (handler and manager)."""
+    handler and manager; update each clock's reminders and next point; insert the reminders (one per person in each
+    batch of the sweep, as it does). Not in the floor: the sweep's ledger events (one per clock)."""
     from django.db import connection, transaction
 
     from aims.core.models import Notification
+    from aims.incidents.services.regimes import SWEEP_BATCH
 
     table = Notification._meta.db_table
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -219,12 +223,12 @@ def sweep_floor(now) -> tuple[float, float, int]:
             cursor.executemany("UPDATE incidents_clock SET reminders_sent = %s, next_reminder_at = NULL WHERE id = %s",
                                [('[0.5]', row[0]) for row in due])
             notifications = []
-            for row in due:
-                for person in (row[9], row[12]):
-                    if person:
-                        notifications.append((person, "incidents.clock", f"Deadline approaching: {row[7]}", "",
-                                              "Deadline approaching: %(deadline)s of %(incident)s", "",
-                                              f"/incidents/{row[6]}/#clock-{row[0]}", now))
+            for start in range(0, len(due), SWEEP_BATCH):  # as the sweep: one reminder per person and batch
+                people = {person: row for row in due[start:start + SWEEP_BATCH] for person in (row[9], row[12])
+                          if person}
+                notifications += [(person, "incidents.clock", f"Deadline approaching: {row[7]}", "",
+                                   "Deadline approaching: %(deadline)s of %(incident)s", "",
+                                   f"/incidents/{row[6]}/#clock-{row[0]}", now) for person, row in people.items()]
             cursor.executemany(
                 f"INSERT INTO {table} (recipient_id, kind, title, body, title_message, body_message, url, created_at, "
                 f"read_at, params) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, '{{}}')", notifications)
