@@ -99,7 +99,7 @@ def user_scopes(user) -> list[Scope]:
 
 
 def load_scopes(users) -> None:
-    """Fill the scope cache of many users at once (two queries instead of one each), for work that checks the rights
+    """Fill the scope cache of many users at once (three queries, not one per person), for work that checks the rights
     of many people in one go: a sweep reminding hundreds of handlers spent a third of its time on their scopes."""
     pending = {user.pk: user for user in users if getattr(user, "_aims_scopes", None) is None}
     if not pending:
