@@ -1,5 +1,6 @@
 """benchmarks/load.py keeps working (CI's PostgreSQL pass runs it tiny): one node then two on PostgreSQL, a few
-simulated people for a few seconds, one JSON object with the figures of both configurations and their ratio.
+simulated people for a few seconds at their pace then with no pause, one JSON object with the figures of the four
+configurations and the throughput ratio.
 Marked `scaleout` (web nodes on PostgreSQL): deselected without DATABASE_URL on PostgreSQL (conftest.py)."""
 
 import json
@@ -18,13 +19,13 @@ def test_load_benchmark_runs_on_one_node_then_two_and_writes_its_figures(tmp_pat
     out = tmp_path / "load.json"
     env = {k: v for k, v in os.environ.items() if k not in ("AIMS_DATA_DIR", "DJANGO_SETTINGS_MODULE")}
     done = subprocess.run([sys.executable, str(BENCHMARK), "--scale", "0.01", "--users", "4", "--warmup", "1",
-                           "--duration", "3", "--workers", "1", "--json", str(out)],
+                           "--duration", "3", "--think-ms", "100", "--workers", "1", "--json", str(out)],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     figures = json.loads(out.read_text())
     assert figures["benchmark"] == "load" and figures["goals"]["read_p95_ms"] == 300
     assert figures["data"]["systems"] == 50 and figures["data"]["risks"] == 500
-    for key, nodes in (("one_node", 1), ("two_nodes", 2)):
+    for key, nodes in (("one_node", 1), ("two_nodes", 2), ("one_node_saturated", 1), ("two_nodes_saturated", 2)):
         run = figures[key]
         assert run["nodes"] == nodes and run["errors"] == 0, run["error_samples"]
         assert run["requests"] > 0 and run["throughput_rps"] > 0 and run["read_p95_ms"] > 0
