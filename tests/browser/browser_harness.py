@@ -209,3 +209,17 @@ def choose(scope, select_id: str, text: str, *, value: str | None = None) -> Non
     from playwright.sync_api import expect
 
     expect(scope.locator(f"#{select_id}-ts-dropdown")).to_be_hidden()
+
+
+def start_incident_report(page, base_url: str, title: str, system_reference: str, *, severity: str) -> str:
+    """Open the incident form and fill what every attack journey states: the title, a security attack on the AI system
+    `system_reference` (picked as a person does), its severity. The caller adds its own facts, then reports. Returns
+    the system's key in the pickers (other forms of the journey offer it too)."""
+    page.goto(f"{base_url}/incidents/new/")
+    page.locator("#id_title").fill(title)
+    page.locator("#id_category").select_option("security_attack")
+    page.locator("#id_nature").select_option("attack")
+    page.locator("#id_severity").select_option(severity)
+    system = page.locator("#id_systems option", has_text=system_reference).get_attribute("value")
+    choose(page, "id_systems", system_reference, value=system)
+    return system

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from browser_harness import choose
+from browser_harness import choose, start_incident_report
 from playwright.sync_api import expect
 
 from aims.risks.demo import CHATBOT_REFERENCE
@@ -22,13 +22,7 @@ def test_an_incident_escalated_to_a_crisis_runs_its_first_hour_then_stands_down(
     login(CLAIRE, admin_credentials[1])
 
     # --- The incident, on the HR chatbot.
-    page.goto(f"{base_url}/incidents/new/")
-    page.locator("#id_title").fill(TITLE)
-    page.locator("#id_category").select_option("security_attack")
-    page.locator("#id_nature").select_option("attack")
-    page.locator("#id_severity").select_option("critical")
-    chatbot = page.locator("#id_systems option", has_text=CHATBOT_REFERENCE).get_attribute("value")
-    choose(page, "id_systems", CHATBOT_REFERENCE, value=chatbot)
+    start_incident_report(page, base_url, TITLE, CHATBOT_REFERENCE, severity="critical")
     page.get_by_role("button", name="Report", exact=True).click()
     expect(page.get_by_text("was reported")).to_be_visible()
     reference = page.locator("h1").inner_text().split(" ")[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from browser_harness import choose
+from browser_harness import choose, start_incident_report
 from playwright.sync_api import expect
 
 from aims.risks.demo import CHATBOT_REFERENCE
@@ -33,13 +33,7 @@ def test_an_incident_from_report_to_closure(page, base_url, admin_credentials, l
     login(SOPHIE, password)
 
     # --- She reports the incident on the HR chatbot.
-    page.goto(f"{base_url}/incidents/new/")
-    page.locator("#id_title").fill(TITLE)
-    page.locator("#id_category").select_option("security_attack")
-    page.locator("#id_nature").select_option("attack")
-    page.locator("#id_severity").select_option("high")
-    chatbot = page.locator("#id_systems option", has_text=CHATBOT_REFERENCE).get_attribute("value")
-    choose(page, "id_systems", CHATBOT_REFERENCE, value=chatbot)
+    chatbot = start_incident_report(page, base_url, TITLE, CHATBOT_REFERENCE, severity="high")
     page.locator("#id_personal_data_breach").check()
     page.locator("#id_description").fill("A crafted question made the chatbot list home addresses from HR records.")
     # Time moves forward 48 hours: she detected it and became aware of it two days ago (in whatever time zone the
