@@ -11,7 +11,8 @@ ACTIONS = {
     "incidents.regimedecision.dismiss": _("Regulatory regime dismissed"),
     "incidents.clock.compute": _("Deadline computed"),
     "incidents.clock.submit": _("Report submitted"),
-    "incidents.clock.remind": _("Deadline reminder sent"),
+    "incidents.clock.remind": _("Deadline reminder sent"),  # one per clock, before the sweep wrote one per incident
+    "incidents.incident.remind": _("Deadline reminders sent"),
     "incidents.submission.create": _("Submission recorded"),
     "incidents.containmentdecision.create": _("Containment decision recorded"),
     "incidents.containmentdecision.lift": _("Containment measure lifted"),
@@ -108,9 +109,17 @@ def people(value, snapshot=None, memo=None) -> str:
     return ", ".join(names.get(i, f"#{i}") for i in ids)
 
 
+def reminded_deadlines(value, snapshot=None, memo=None) -> str:
+    """The deadlines one reminder event names ({"regime", "deadline", "points"} each), in the reader's words:
+    "Notification to the supervisory authority: 50 %, 80 %"."""
+    return "; ".join(_("%(deadline)s: %(points)s") % {"deadline": deadline_label(item.get("deadline"), item),
+                                                       "points": points(item.get("points"))}
+                     for item in value or () if isinstance(item, dict))
+
+
 INCIDENT_LABELS = {"entry": _("Timeline entry"), "kind": _("What"), "at": _("When"), "source": _("Source"),
-                   "note": _("Note")}
-INCIDENT_DISPLAY = {"kind": timeline_kind, "at": moment}
+                   "note": _("Note"), "deadlines": _("Deadlines reminded"), "people": _("People reminded")}
+INCIDENT_DISPLAY = {"kind": timeline_kind, "at": moment, "deadlines": reminded_deadlines, "people": people}
 CLOCK_LABELS = {"submission": _("Submission"), "authority": _("Authority"), "reference": _("Reference or receipt"),
                 "submitted_by": _("Submitted by"), "complete": _("Complete report"),
                 "late_reason": _("Reason for the delay"), "evidence": _("Report as sent"),

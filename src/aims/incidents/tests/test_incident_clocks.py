@@ -5,11 +5,13 @@ the submission they count from is recorded."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 
 from aims.core.models import LedgerEvent, Notification, Task
@@ -139,8 +141,11 @@ def test_reminders_reach_the_handler_and_their_manager_at_half_time_80_percent_a
     assert gdpr.reminders_sent == [0.5, 0.8, 1.0] and gdpr.next_reminder_at is None
     passed = Notification.objects.filter(kind="incidents.clock", title__startswith="Deadline passed")
     assert passed.count() == 2
-    events = LedgerEvent.objects.filter(action="incidents.clock.remind", object_id=str(gdpr.pk))
-    assert [e.after_data["points"] for e in events] == [[0.5], [0.8, 1.0]]
+    # Each sweep's reminder is on the incident's ledger, naming the deadline and the points it reached.
+    events = LedgerEvent.objects.filter(action="incidents.incident.remind", object_type="incidents.incident",
+                                        object_id=str(incident.pk))
+    assert [[(d["clock"], d["regime"], d["deadline"], d["points"]) for d in e.after_data["deadlines"]] for e in events] \
+        == [[(gdpr.pk, "gdpr_art33", "notification", [0.5])], [(gdpr.pk, "gdpr_art33", "notification", [0.8, 1.0])]]
 
 
 def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eight(clock, handler, manager, chatbot):
@@ -160,9 +165,9 @@ def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eigh
     six = sweep_queries(6, 40)
     assert (two[0], six[0]) == (2, 8)  # the six new ones at half-time, the first two past their deadline
     assert two[1] == six[1]  # clocks, recipients' rights, notifications and ledger: per batch, not per clock
-    # One reminder per person and sweep (handler and manager, twice); one ledger event per clock.
+    # One reminder per person and sweep (handler and manager, twice); one ledger event per incident (one clock each).
     assert Notification.objects.filter(kind="incidents.clock").count() == 2 * 2
-    assert LedgerEvent.objects.filter(action="incidents.clock.remind").count() == 2 + 8
+    assert LedgerEvent.objects.filter(action="incidents.incident.remind").count() == 2 + 8
 
 
 def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_nearest(clock, handler, manager, chatbot,
@@ -186,7 +191,7 @@ def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_near
         assert all(f"#clock-{incident.clocks.get().pk}" in page for incident in (first, second))
     with translation.override("fr"):
         assert note.display_title == "2 échéances réglementaires vous attendent, dont 1 hors délai"
-    events = LedgerEvent.objects.filter(action="incidents.clock.remind")
+    events = LedgerEvent.objects.filter(action="incidents.incident.remind")
     assert sorted(e.object_label.split(" · ")[0] for e in events) == sorted([first.reference, second.reference])
     assert all(sorted(e.after_data["people"]) == sorted([handler.pk, manager.pk]) for e in events)
 
@@ -243,6 +248,34 @@ def test_only_an_incomplete_report_where_the_catalogue_allows_it(clock, handler,
     art73 = incident.clocks.get(regime="ai_act_art73")
     services.record_submission(actor=handler, clock=art73, authority="Market surveillance", complete=False)
     assert art73.submissions.get().complete is False
+
+
+def test_an_incidents_deadlines_reached_together_make_one_ledger_event_read_on_its_history(
+        clock, handler, manager, chatbot, client):
+    services.update_profile(actor=manager, changes={"nis2_entity": "important"})
+    incident = report(handler, [chatbot], significant_incident=True, personal_data_breach=True, aware_at=NOW)
+    services.apply_regime(actor=handler, incident=incident, regime="nis2_art23")
+    services.apply_regime(actor=handler, incident=incident, regime="gdpr_art33")
+    running = incident.clocks.filter(state="running")
+    assert running.count() == 3  # NIS2's early warning and notification, GDPR's notification
+
+    assert services.send_reminders(now=NOW + timedelta(hours=100)) == 3
+    event = LedgerEvent.objects.get(action="incidents.incident.remind")
+    assert event.object_id == str(incident.pk) and event.object_label == str(incident)
+    assert sorted(d["clock"] for d in event.after_data["deadlines"]) == sorted(running.values_list("pk", flat=True))
+    assert sorted(event.after_data["people"]) == sorted([handler.pk, manager.pk])
+
+    client.force_login(handler)
+    url = reverse("history", args=["incidents.incident", incident.pk])
+    page = html.unescape(client.get(url).content.decode())
+    assert "Deadline reminders sent" in page and "Deadlines reminded" in page
+    assert "Notification to the supervisory authority: 50 %, 80 %, 100 %" in page
+    assert str(manager) in page and "incidents.incident.remind" not in page and "gdpr_art33" not in page
+    handler.language = "fr"
+    handler.save(update_fields=["language"])
+    page = html.unescape(client.get(url).content.decode())
+    assert "Rappels d'échéance envoyés" in page and "Échéances rappelées" in page
+    assert "Notification à l'autorité de contrôle : 50 %, 80 %, 100 %" in page
 
 
 def test_a_waiting_clock_takes_no_submission_and_a_viewer_none_at_all(clock, handler, viewer, manager, chatbot):
