@@ -37,6 +37,9 @@ def test_incidents_benchmark_runs_and_writes_its_figures(tmp_path):
     assert figures["manager_affected_systems"] == 25 > figures["owner_affected_systems"] > 0
     assert figures["running_clocks"] == 60 and figures["sweep_all_clocks"] == 60
     assert figures["sweep_all_floor_rows"] == 60 and figures["sweep_all_floor_ms"] > 0
+    samples = figures["sweep_all_samples_ms"]  # three catch-ups, the figure their median
+    assert len(samples) == 3 and samples == sorted(samples) and figures["sweep_all_ms"] == samples[1]
+    assert figures["sweep_all_max_ms"] == samples[2]
     assert figures["sweep_all_email_jobs"] == 1 and figures["sweep_all_email_ms"] > 0  # one job for the batch
     assert figures["sweep_due_reminded"] >= 1 and figures["sweep_due_floor_p95_ms"] > 0
     assert figures["queries_constant"] is True
