@@ -98,6 +98,31 @@ def user_scopes(user) -> list[Scope]:
     return scopes
 
 
+_units_changed = 0  # bumped when a unit is saved or deleted (core.signals): the cached scope units are read again
+
+
+def units_changed() -> None:
+    global _units_changed
+    _units_changed += 1
+
+
+def scope_unit_ids(user, paths: list[str]) -> list[int]:
+    """The ids of the units under `paths` (the units a scoped reader's roles reach), read once per request and kept on
+    the user object, as its scopes are. A scoped list filters on "unit IN (3, 7, 9)", not on a subquery over the
+    units: given a subquery, SQLite cannot tell how few rows it selects, walks the whole table in the sort's index
+    and keeps the reader's rows (a unit's 4,000 risks among 200,000, page 80: 390 ms); given the ids, it reads them
+    through the index on their unit and sorts them (40 ms). PostgreSQL plans better with the values as well."""
+    cache = user.__dict__.setdefault("_aims_scope_units", {})
+    key = (tuple(sorted(paths)), _units_changed)
+    if key not in cache:
+        in_scope = Q()
+        for path in paths:
+            in_scope |= Q(path__startswith=path)
+        OrgUnit = apps.get_model("core", "OrgUnit")  # by name: the models module imports this one
+        cache[key] = list(OrgUnit.objects.filter(in_scope).values_list("pk", flat=True))
+    return cache[key]
+
+
 def load_scopes(users) -> None:
     """Fill the scope cache of many users at once (three queries, not one per person), for work that checks the rights
     of many people in one go: a sweep reminding hundreds of handlers spent a third of its time on their scopes."""
@@ -194,17 +219,13 @@ class RestrictedQuerySet(models.QuerySet):
         unit_path = getattr(model, "unit_path", None)
         condition = extra
         if paths and unit_path is not None:
-            in_scope = Q()
-            for path in paths:
-                in_scope |= Q(path__startswith=path)
             if unit_path == "":  # the model is the unit itself
+                in_scope = Q()
+                for path in paths:
+                    in_scope |= Q(path__startswith=path)
                 condition |= in_scope
             else:
-                # "unit IN (SELECT id FROM units WHERE path LIKE ...)" rather than a join on the unit's path: the
-                # database reads the few units once and then the rows through the index on their unit, instead of
-                # joining every row to its unit (benchmarks/risks.py: the scoped heatmap and register).
-                OrgUnit = apps.get_model("core", "OrgUnit")  # by name: the models module imports this one
-                condition |= Q(**{f"{unit_path}__in": OrgUnit.objects.filter(in_scope).values("pk")})
+                condition |= Q(**{f"{unit_path}__in": scope_unit_ids(user, paths)})
         return self.filter(condition)
 
 

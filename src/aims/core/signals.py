@@ -1,12 +1,14 @@
-"""Authentication events go to the ledger: logins, failed logins and logouts."""
+"""Authentication events go to the ledger: logins, failed logins and logouts. A unit saved or deleted makes the scope
+units cached on user objects stale (permissions.scope_unit_ids)."""
 
 from __future__ import annotations
 
 from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import lockout, services
+from . import lockout, permissions, services
 from .client_address import client_address
 
 
@@ -41,3 +43,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_password_reset(sender, request, user, **kwargs):
     # A new password ends the lock of failed sign-ins (aims.core.lockout): the reset link proved the mailbox.
     lockout.clear(user.email)
+
+
+@receiver(post_save, sender="core.OrgUnit")
+@receiver(post_delete, sender="core.OrgUnit")
+def on_unit_changed(sender, **kwargs):
+    permissions.units_changed()

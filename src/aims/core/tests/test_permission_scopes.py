@@ -106,3 +106,27 @@ def test_stale_version_is_refused(org, admin_user):
     services.update_org_unit(actor=admin_user, unit=unit, changes={"name": "South 1"}, expected_version=1)
     with pytest.raises(services.StaleVersion):
         services.update_org_unit(actor=admin_user, unit=unit, changes={"name": "South 2"}, expected_version=1)
+
+
+def test_a_scoped_list_names_the_units_it_reaches_read_once_and_again_when_a_unit_changes(org, role_user,
+                                                                                          django_assert_num_queries):
+    from aims.core.models import RoleAssignment
+
+    reader = role_user("aims_manager", org["north"])
+    colleague = UserFactory(unit=org["north_east"])
+    outsider = UserFactory(unit=org["south"])
+
+    def people():
+        return set(User.objects.restrict(reader, "view").values_list("pk", flat=True))
+
+    assert colleague.pk in people() and outsider.pk not in people()
+    # The units' ids in the query, not a subquery over the units: SQLite then reads the rows through their unit's index.
+    assert "core_orgunit" not in str(User.objects.restrict(reader, "view").query)
+    with django_assert_num_queries(1):  # the units were read with the first list: only the list itself now
+        people()
+    lab = services.create_org_unit(actor=reader, name="Lab", code="lab", parent=org["north"])
+    newcomer = UserFactory(unit=lab)
+    assert newcomer.pk in people()  # a unit added under the scope is read again
+    RoleAssignment.objects.filter(user=reader).update(unit=org["south"])
+    reader = User.objects.get(pk=reader.pk)  # the next request: a person and their scopes read anew
+    assert outsider.pk in people() and colleague.pk not in people()

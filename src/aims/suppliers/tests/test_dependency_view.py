@@ -10,9 +10,10 @@ from aims.suppliers import services
 
 pytestmark = pytest.mark.django_db
 
-# The queries of a page (session, user, roles, the page's own count, rows and paths, the layout's badges): pinned.
-REGISTER_QUERIES = 7
-DEPENDENCY_VIEW_QUERIES = 10
+# The queries of a page (session, user, roles, the units they reach, the page's own count, rows and paths, the layout's
+# badges): pinned.
+REGISTER_QUERIES = 8
+DEPENDENCY_VIEW_QUERIES = 11
 
 
 @pytest.fixture

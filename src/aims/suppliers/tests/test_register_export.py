@@ -16,7 +16,7 @@ from aims.suppliers.models import Supplier
 pytestmark = pytest.mark.django_db
 
 URL = reverse("suppliers:supplier_export")
-EXPORT_QUERIES = 4  # session, user, role scopes, the suppliers (one query, whatever their number)
+EXPORT_QUERIES = 5  # session, user, role scopes, the units they reach, the suppliers (one query, whatever their number)
 
 
 def csv_rows(response) -> list[list[str]]:
