@@ -40,7 +40,7 @@ LEADS = 50
 
 def generate(scale: float) -> dict:
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from aims.core.models import OrgUnit, RoleAssignment, User
@@ -98,8 +98,9 @@ def generate(scale: float) -> dict:
                  inherent_likelihood=3, inherent_impact=3, inherent_score=definition.score(3, 3),
                  inherent_level=high.key, inherent_rank=high.rank, above_appetite=True, status=Risk.Status.ASSESSED,
                  treatment=Risk.Treatment.ACCEPT) for i in range(n_others)])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    from aims.core.tasks import refresh_statistics
+
+    refresh_statistics()  # the daily job: what a production database has
     return {"risk_manager": risk_manager, "unit_manager": unit_manager, "lead": leads[0],
             "counts": {"systems": n_systems, "classifications": n_systems, "impact_assessments": n_others,
                        "change_decisions": n_others, "acceptances": n_others,

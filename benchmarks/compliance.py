@@ -53,7 +53,7 @@ OBLIGATIONS = ("ai_literacy", "deployer_use_per_instructions", "deployer_human_o
 
 def generate(scale: float) -> dict:
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from aims.compliance import services
     from aims.compliance.models import Control, Requirement, SystemObligation
@@ -120,8 +120,9 @@ def generate(scale: float) -> dict:
             for item, version in zip(items, versions):
                 item.current_version = version
             EvidenceItem.objects.bulk_update(items, ["current_version"])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    from aims.core.tasks import refresh_statistics
+
+    refresh_statistics()  # the daily job: what a production database has
     return {"manager": manager, "systems": systems[:5],
             "counts": {"controls": n_controls, "systems": n_systems, "obligations": len(rows),
                        "evidence": n_evidence, "units": n_units,

@@ -67,7 +67,7 @@ def _ratio(a, b):
 
 def generate(scale: float, seed: int = 12) -> dict:
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from aims.core.models import OrgUnit, RoleAssignment, User
@@ -159,8 +159,9 @@ def generate(scale: float, seed: int = 12) -> dict:
                             next_reminder_at=(clock_catalogue.point_moment(incident.aware_at, due_at, 0.5)
                                               if open_ else None)))
             Clock.objects.bulk_create(clocks_)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    from aims.core.tasks import refresh_statistics
+
+    refresh_statistics()  # the daily job: what a production database has
     return {"manager": manager, "owner": scoped, "component": v1, "now": now,
             "counts": {"incidents": n_incidents, "clocks": Clock.objects.count(), "systems": n_systems,
                        "units": n_units, "people": n_people + 1,

@@ -108,6 +108,9 @@ def populate(systems: int, components: int) -> dict:
             links.append(SystemComponent(system_id=system_id,
                                          component_id=component_ids[(index * 4 + offset) % len(component_ids)]))
     SystemComponent.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+    from aims.core.tasks import refresh_statistics
+
+    refresh_statistics()  # the daily job: what a production database has
     return {"admin": admin, "viewer": viewer, "units": units, "people": people,
             "populate_seconds": round(time.perf_counter() - started, 2)}
 

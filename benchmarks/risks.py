@@ -113,10 +113,9 @@ def generate(scale: float, seed: int = 42) -> dict:
                 if i % 10 == 0:
                     links.append(through(risk_id=risk.pk, aisystem_id=systems[(i * 7 + 3) % n_systems].pk))
             through.objects.bulk_create(links, ignore_conflicts=True)
-    from django.db import connection
+    from aims.core.tasks import refresh_statistics
 
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # what a production database has after a while; the planner needs it
+    refresh_statistics()  # the daily job: what a production database has
     scoped_system = next(s for s in systems if s.unit_id == units[1].pk)
     busiest_system = systems[0]
     return {"manager": manager, "owner": scoped, "owner_system": scoped_system, "manager_system": busiest_system,

@@ -58,7 +58,7 @@ def _chunks(rows, model):
 
 def generate(scale: float) -> dict:
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from aims.core.models import OrgUnit, RoleAssignment, User
@@ -138,8 +138,9 @@ def generate(scale: float) -> dict:
                 state="reviewed", token_hash=f"{i:064d}", expires_at=now + timedelta(days=30), sent_at=now,
                 submitted_at=now, reviewed_at=now, score=60 + i % 40))
         _chunks(rows, Questionnaire)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    from aims.core.tasks import refresh_statistics
+
+    refresh_statistics()  # the daily job: what a production database has
     return {"manager": manager, "suppliers": [suppliers[i] for i in range(0, n_suppliers, max(1, n_suppliers // 5))][:5],
             "counts": {"suppliers": n_suppliers, "answers": answers, "questionnaires": len(rows), "systems": n_systems,
                        "components": n_components, "dependencies": n_dependencies, "units": n_units,

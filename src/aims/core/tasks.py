@@ -1,4 +1,4 @@
-"""Core's periodic jobs (ledger checkpoints, API-token expiry notices, approval reminders).
+"""Core's periodic jobs (ledger checkpoints, the database's statistics, API-token expiry notices, approval reminders).
 
 Modules register their own jobs with `aims.core.periodic.periodic`; the names below stay importable from here.
 """
@@ -22,6 +22,23 @@ def checkpoint_ledger() -> int | None:
     checkpoint, so the last events before a quiet spell are covered too. Returns the event id signed."""
     record = ledger_checkpoints.write_checkpoint(force=True, unless_signed=ledger_checkpoints.newest_in_file())
     return record["id"] if record else None
+
+
+@periodic("database-statistics", crontab(minute="30", hour="3"), "Refresh the statistics the database plans queries with")
+def refresh_statistics() -> bool:
+    """SQLite gathers no statistics by itself: without them its planner guesses that a table of 500 people is as large
+    as one of 200,000 risks, and a list sorted by owner then sorts every risk instead of walking the people's name index
+    and each one's risks (1.6 s instead of 39 ms at offset 100,000). ANALYZE, sampling at most 1,000 rows of each index
+    (analysis_limit) so a large database is done in a moment. PostgreSQL's autovacuum analyses its tables itself.
+    Returns whether it ran."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE")
+    return True
 
 
 @periodic("idempotency-purge", crontab(minute="17", hour="3"), "Forget API answers kept for retries once expired")
