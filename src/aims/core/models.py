@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .ordering import UniqueSortIndex
 from .permissions import RestrictedQuerySet, Role
 from .stored_text import render_stored
 
@@ -60,9 +61,9 @@ class OrgUnit(VersionedModel):
         verbose_name_plural = _("organisation units")
         indexes = [
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
-            models.Index(fields=["name"], name="orgunit_name_sort"),
             models.Index(fields=["updated_at"], name="orgunit_updated_sort"),
         ]
+        constraints = [UniqueSortIndex(fields=["name", "code"], name="orgunit_name_sort")]
 
     def __str__(self) -> str:
         return self.name
@@ -112,9 +113,9 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [UniqueSortIndex(fields=["last_name", "first_name", "username"], name="person_name_sort")]
         indexes = [
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
-            models.Index(fields=["last_name", "first_name"], name="person_name_sort"),
             models.Index(fields=["job_title", "last_name"], name="person_job_title_sort"),
             models.Index(fields=["unit", "last_name"], name="person_unit_sort"),
             models.Index(fields=["updated_at"], name="person_updated_sort"),

@@ -9,7 +9,7 @@ PostgreSQL as on SQLite). Every sort a list offers must be served by an index: s
 
 from __future__ import annotations
 
-from django.db.models import F, Func, IntegerField
+from django.db.models import F, Func, IntegerField, UniqueConstraint
 
 
 class Rank(Func):
@@ -35,6 +35,16 @@ class Rank(Func):
     def desc(self, **kwargs):
         kwargs.pop("nulls_last", None)
         return super().desc(**kwargs)
+
+
+class UniqueSortIndex(UniqueConstraint):
+    """A name sort's index declared unique, ending with a field unique on its own (a person's username, a unit's code).
+    Unique, it tells SQLite's planner that each key is one row: a list sorted by that table's name then walks this index
+    and, for each row, the list's own index on it, in order, instead of sorting the whole list (inventory.portfolio).
+    It can never be violated, so saving a row does not query it (`validate` does nothing); the database keeps it."""
+
+    def validate(self, model, instance, exclude=None, using=None):
+        return
 
 
 def _literal(value: str) -> str:

@@ -24,7 +24,7 @@ from .models import Risk, RiskMethod
 RISK_SORTS = {
     "title": ("title",),
     "category": ("category",),
-    "owner": ("owner__last_name", "owner__first_name"),
+    "owner": ("owner__last_name", "owner__first_name", "owner__username"),  # see inventory.portfolio.SORTS
     "inherent": ("inherent_rank", "inherent_score"),
     "residual": ("residual_rank", "residual_score"),
     "status": ("status",),
