@@ -308,7 +308,7 @@ def measure_sweep(data: dict, repeat: int, figures: dict) -> None:
             email_ms = (time.perf_counter() - started) * 1000
         finally:
             HUEY.immediate = True
-        mail.outbox = []  # "sent": kept in memory, 4,800 messages would slow the next catch-up's garbage collection
+        mail.outbox = []  # "sent": kept in memory, each catch-up's messages would pile up and slow the next ones
         # The floor over the same rows, made due again, after the sweep: run before it, its rolled-back transaction
         # (12,000 clocks updated, the reminders inserted) slowed the sweep that followed by 10-15 %, which no
         # production sweep meets.
