@@ -3,7 +3,7 @@ facts or a submission move an anchor, stopped by submissions, and swept for remi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -301,9 +301,6 @@ class _Words:
             return found.label_in(language) if found else key
         return self._once(("deadline", regime.key, key, language), label)
 
-    def points(self, regime) -> tuple:
-        return self._once(("points", regime.key), lambda: clocks.reminder_points(regime))
-
     def authority(self, regime, language: str) -> str:
         return self._once(("authority", regime.key, language), lambda: regime.authority_in(language))
 
@@ -315,9 +312,9 @@ class _Unit:
         self.path = path
 
 
-@dataclass(frozen=True)
-class _Reached:
-    """A clock that reached an escalation point in this sweep, as its reminder names it."""
+class _Reached(NamedTuple):
+    """A clock that reached an escalation point in this sweep, as its reminder names it (a tuple: built for each of
+    thousands of clocks, where a frozen dataclass costs several times more)."""
 
     pk: int
     incident_id: int
@@ -370,6 +367,30 @@ def _recipients_of(handler_id, manager_id, unit_path, memo: dict) -> list:
     return result
 
 
+def _due_clocks(now) -> list[tuple]:
+    """The next batch of running clocks whose next point has come, oldest first, locked, as _SWEEP_COLUMNS values."""
+    return list(Clock.objects.select_for_update(of=("self",))
+                .filter(state=Clock.State.RUNNING, next_reminder_at__lte=now)
+                .order_by("next_reminder_at", "id").values_list(*_SWEEP_COLUMNS)[:SWEEP_BATCH])
+
+
+def _points_reached(anchor_at, due_at, sent: list, every: tuple, now) -> tuple[list, object]:
+    """The clock's escalation points not reminded yet whose moment has come, in order, and the moment of the first
+    one still ahead (None when none is): the reminder and the next_reminder_at the sweep stores, in one pass."""
+    if anchor_at is None or due_at is None:
+        return [], None
+    reached, next_at = [], None
+    for point in every:
+        if point in sent:
+            continue
+        moment = clocks.point_moment(anchor_at, due_at, point)
+        if moment <= now:
+            reached.append(point)
+        elif next_at is None:
+            next_at = moment
+    return reached, next_at
+
+
 def _store_reminder_state(rows: list[tuple]) -> None:
     """Write each clock's reminders sent and next point, (id, reminders_sent, next_reminder_at) per row, in one
     prepared statement run for every row: Django's bulk_update builds a CASE over the whole batch, which costs more
@@ -398,24 +419,22 @@ def send_reminders(*, now=None) -> int:
     reaches them together: one event each would triple the sweep's writes for no fact more."""
     now = now or context.now()
     regimes = clocks.catalogue().regimes
+    points_of = {key: clocks.reminder_points(regime) for key, regime in regimes.items()}
     words, memo, reminded = _Words(), {}, 0
     while True:
         with transaction.atomic():
-            batch = list(Clock.objects.select_for_update(of=("self",))
-                         .filter(state=Clock.State.RUNNING, next_reminder_at__lte=now)
-                         .order_by("next_reminder_at", "id").values_list(*_SWEEP_COLUMNS)[:SWEEP_BATCH])
+            batch = _due_clocks(now)
             if not batch:
                 return reminded
             _people({row[9] for row in batch} | {row[10] for row in batch}, memo)
             by_incident, due_for, state = {}, {}, []
             for (pk, regime_key, deadline, anchor_at, due_at, sent, incident_id, reference, unit_path, handler_id,
                  manager_id, title) in batch:
-                regime = regimes.get(regime_key)
-                every = words.points(regime) if regime else ()
-                points = [p for p in every if p not in sent and clocks.point_moment(anchor_at, due_at, p) <= now]
+                points, next_at = _points_reached(anchor_at, due_at, sent, points_of.get(regime_key, ()), now)
                 if points:
                     people = _recipients_of(handler_id, manager_id, unit_path, memo)
-                    reached = _Reached(pk, incident_id, reference, regime, deadline, due_at, max(points) >= 1.0)
+                    reached = _Reached(pk, incident_id, reference, regimes.get(regime_key), deadline, due_at,
+                                       points[-1] >= 1.0)
                     for person in people:  # by key: hashing a model instance costs more than the lookup
                         due_for.setdefault(person.pk, (person, []))[1].append(reached)
                     sent = sorted(set(sent) | set(points))
@@ -424,7 +443,7 @@ def send_reminders(*, now=None) -> int:
                     by_incident[incident_id][2].append({"clock": pk, "regime": regime_key, "deadline": deadline,
                                                         "points": points})
                     reminded += 1
-                state.append((pk, sent, _next_point(anchor_at, due_at, sent, every)))
+                state.append((pk, sent, next_at))
             _store_reminder_state(state)
             notify_many([_reminder(person, reached, words) for person, reached in due_for.values()])
             if by_incident:
