@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -43,10 +45,15 @@ def portfolio_page(request):
     visible = portfolio.visible_systems(user)
     systems = portfolio.apply(visible, user, filters)
     order, sort, descending = portfolio.ordering(request.GET.get("sort"))
-    page = Paginator(systems.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
-    # Two grouped counts over the filtered set, whatever its size.
-    tier_counts = dict(systems.order_by().values_list("ai_act_tier").annotate(n=Count("pk")))
-    stage_counts = dict(systems.order_by().values_list("stage").annotate(n=Count("pk")))
+    # One pass over the filtered systems gives the page its three figures: the total and the counts per tier and per
+    # stage. Each was a pass of its own, and under a text search each pass reads every system (issue 10).
+    tier_counts, stage_counts = Counter(), Counter()
+    for tier, stage, n in systems.order_by().values_list("ai_act_tier", "stage").annotate(n=Count("pk")):
+        tier_counts[tier] += n
+        stage_counts[stage] += n
+    paginator = Paginator(systems.order_by(*order), PER_PAGE)
+    paginator.count = sum(stage_counts.values())  # the total, which the paginator would count once more
+    page = paginator.get_page(request.GET.get("page"))
     rows = portfolio_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
