@@ -161,8 +161,10 @@ class AISystem(VersionedModel):
         verbose_name_plural = _("AI systems")
         indexes = [
             models.Index(fields=["unit", "stage"]),
-            # The portfolio's counts per tier and stage, in one walk of this index when nothing else filters.
-            models.Index(fields=["ai_act_tier", "stage"], name="system_tier_stage_counts"),
+            # The portfolio's counts per tier and stage, read from this index alone under every filter but the text
+            # search: it holds the columns they group by, then those the filters test (issue 10).
+            models.Index(fields=["ai_act_tier", "stage", "criticality", "unit", "owner", "next_review_date",
+                                 "needs_reclassification"], name="system_portfolio_counts"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["name"], name="system_name_sort"),
             models.Index(STAGE_RANK, "name", name="system_stage_sort"),

@@ -158,6 +158,27 @@ def test_the_portfolio_costs_the_same_number_of_queries_for_5_and_40_systems(
         client.get(URL, {"sort": "owner"})
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan; PostgreSQL plans by its own "
+                    "statistics (the index exists on both, see test_sorts_are_indexed for the schema)")
+def test_the_counts_per_tier_and_stage_read_only_their_index_under_every_filter_but_the_text_search(
+        client, manager, systems, org, owner):
+    """The page's one grouped query reads the index holding the grouped and the filtered columns, not the systems
+    themselves (at 20,000 systems, a filter on criticality: 35-60 ms reading each row, 4 ms from the index)."""
+    from aims.core.periodic import run_periodic
+
+    run_periodic("database-statistics")
+    client.force_login(manager)
+    for query in ({}, {"criticality": "high"}, {"unit": org["south"].pk}, {"overdue": "1"}, {"owner": owner.pk},
+                  {"orphans": "1"}, {"reclassify": "1"}, {"stage": "design", "tier": "high_risk"}):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, query).status_code == 200
+        (grouped,) = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"] and "ai_act_tier" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {grouped}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        assert "COVERING INDEX system_portfolio_counts" in plan, (query, plan)
+
+
 def test_export_buttons_carry_exactly_the_current_filter_and_sort(client, manager, systems):
     client.force_login(manager)
     page = client.get(URL, {"tier": "high_risk", "sort": "-name", "page": "1"}).content.decode()
