@@ -172,7 +172,8 @@ def test_the_counts_per_tier_and_stage_read_only_their_index_under_every_filter_
                   {"orphans": "1"}, {"reclassify": "1"}, {"stage": "design", "tier": "high_risk"}):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(URL, query).status_code == 200
-        (grouped,) = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"] and "ai_act_tier" in q["sql"]]
+        (grouped,) = [q["sql"] for q in captured.captured_queries
+                      if "GROUP BY" in q["sql"] and "ai_act_tier" in q["sql"]]
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN QUERY PLAN {grouped}")
             plan = " ".join(str(row) for row in cursor.fetchall())
