@@ -3,6 +3,8 @@ facts or a submission move an anchor, stopped by submissions, and swept for remi
 
 from __future__ import annotations
 
+import json
+from datetime import timezone
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -368,10 +370,26 @@ def _recipients_of(handler_id, manager_id, unit_path, memo: dict) -> list:
 
 
 def _due_clocks(now) -> list[tuple]:
-    """The next batch of running clocks whose next point has come, oldest first, locked, as _SWEEP_COLUMNS values."""
-    return list(Clock.objects.select_for_update(of=("self",))
-                .filter(state=Clock.State.RUNNING, next_reminder_at__lte=now)
-                .order_by("next_reminder_at", "id").values_list(*_SWEEP_COLUMNS)[:SWEEP_BATCH])
+    """The next batch of running clocks whose next point has come, oldest first, locked, as _SWEEP_COLUMNS values.
+
+    The query is Django's, its rows are read through the cursor and converted here: Django's converters (a regular
+    expression per date on SQLite, a JSON decoding per list) cost two thirds of the read, while the dates need
+    only their time zone and the clocks share a handful of lists of points sent, decoded once each."""
+    query = (Clock.objects.select_for_update(of=("self",))
+             .filter(state=Clock.State.RUNNING, next_reminder_at__lte=now)
+             .order_by("next_reminder_at", "id").values_list(*_SWEEP_COLUMNS)[:SWEEP_BATCH]).query
+    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    lists = {sent: json.loads(sent) if isinstance(sent, str) else sent for sent in {row[5] for row in rows}}
+    return [(pk, regime, deadline, _aware(anchor_at), _aware(due_at), lists[sent], *rest)
+            for pk, regime, deadline, anchor_at, due_at, sent, *rest in rows]
+
+
+def _aware(value):
+    """A datetime column's value as an aware datetime: PostgreSQL's driver gives one, SQLite's a naive one in UTC."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def _points_reached(anchor_at, due_at, sent: list, every: tuple, now) -> tuple[list, object]:
@@ -401,8 +419,13 @@ def _store_reminder_state(rows: list[tuple]) -> None:
     database = connections[DEFAULT_DB_ALIAS]
     quote = database.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    values = [[field.get_db_prep_value(value, database) for field, value in zip(fields, row[1:])] + [row[0]]
-              for row in rows]
+    sent_field, next_field = fields
+    lists = {}  # each distinct list of points sent, encoded once: a few lists for thousands of clocks
+    values = []
+    for pk, sent, next_at in rows:
+        if (key := tuple(sent)) not in lists:
+            lists[key] = sent_field.get_db_prep_value(sent, database)
+        values.append((lists[key], next_field.get_db_prep_value(next_at, database), pk))
     with database.cursor() as cursor:
         cursor.executemany(f"UPDATE {quote(Clock._meta.db_table)} SET {assignments} WHERE id = %s", values)
 
