@@ -170,6 +170,37 @@ def test_a_sweep_costs_the_same_number_of_queries_for_two_due_clocks_as_for_eigh
     assert LedgerEvent.objects.filter(action="incidents.incident.remind").count() == 2 + 8
 
 
+def test_the_sweep_pauses_the_garbage_collector_and_always_turns_it_back_on(clock, handler, chatbot, monkeypatch):
+    import gc
+
+    from aims.incidents.services import regimes
+
+    incident = report(handler, [chatbot], personal_data_breach=True, aware_at=clock.time)
+    services.apply_regime(actor=handler, incident=incident, regime="gdpr_art33")
+    seen = []
+    real_notify = regimes.notify_many
+    monkeypatch.setattr(regimes, "notify_many", lambda reminders: seen.append(gc.isenabled()) or real_notify(reminders))
+    assert gc.isenabled()
+    assert services.send_reminders(now=clock.time + timedelta(hours=40)) == 1
+    assert seen == [False] and gc.isenabled()
+
+    def fail(reminders):
+        raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(regimes, "notify_many", fail)
+    clock.time += timedelta(hours=20)
+    with pytest.raises(RuntimeError):
+        services.send_reminders(now=clock.time + timedelta(hours=40))
+    assert gc.isenabled()  # back on after a failed sweep
+    monkeypatch.setattr(regimes, "notify_many", real_notify)
+    gc.disable()  # a process that turned it off itself keeps it off
+    try:
+        assert services.send_reminders(now=clock.time + timedelta(hours=40)) == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_deadlines_reached_together_make_one_reminder_per_person_naming_the_nearest(clock, handler, manager, chatbot,
                                                                                    client):
     first = report(handler, [chatbot], personal_data_breach=True, aware_at=NOW)
