@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ def populate(systems: int, components: int) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from aims.core import services as core_services
-    from aims.core.models import OrgUnit, RoleAssignment, User
+    from aims.core.models import RoleAssignment, User
     from aims.inventory.models import (
         STAGE_ORDER, AiActTier, AISystem, Component, ComponentKind, Criticality, Origin, SystemComponent,
     )
