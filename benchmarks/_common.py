@@ -41,6 +41,15 @@ def setup_django(data_dir: str, database_url: str | None = None) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def as_a_server_process() -> None:
+    """Leave this process as `aims serve` leaves each web worker before its first request (aims.core.server_process:
+    the URLconf loaded, what exists frozen out of the garbage collector's walks), so that pages are measured as they
+    are served. Call it once the data is generated, before the first measured request."""
+    from aims.core.server_process import warm_up_and_freeze
+
+    warm_up_and_freeze()
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of the worker processes it waited for: on a shared machine the wall clock also
     measures the neighbours, so both figures are reported."""

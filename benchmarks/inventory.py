@@ -37,7 +37,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import baseline, cpu_seconds, growth, load_average, measure_list, setup_django  # noqa: E402
+from _common import (  # noqa: E402
+    as_a_server_process, baseline, cpu_seconds, growth, load_average, measure_list, setup_django,
+)
 
 SYSTEMS_AT_SCALE_1 = 5_000
 COMPONENTS_AT_SCALE_1 = 20_000
@@ -282,6 +284,7 @@ def run(scale: float, only: str = "") -> dict:
         figures = {"systems": systems, "components": max(40, int(COMPONENTS_AT_SCALE_1 * scale)),
                    "populate_seconds": data["populate_seconds"]}
         requests = 50 if scale >= 0.2 else max(5, int(250 * scale))
+        as_a_server_process()
         figures.update(bench_pages(data, requests))
         if only != "lists":
             from aims.inventory.exchange.files import MAX_ROWS

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    baseline, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
+    as_a_server_process, baseline, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
 )
 
 RISKS_AT_SCALE_1 = 50_000
@@ -246,6 +246,7 @@ def run(scale: float, repeat: int) -> dict:
         from django.test import Client
 
         data = generate(scale)
+        as_a_server_process()
         figures: dict = dict(data["counts"])
         unavailable: list[str] = []
         started_cpu, started = cpu_seconds(), time.perf_counter()
