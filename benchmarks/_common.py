@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # A benchmark runs with this folder first on sys.path; benchmarks/cyclonedx.py would then shadow the cyclonedx
 # library. Every benchmark has imported this module by now, and needs nothing else from the folder.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+# The product itself, importable from a checkout whether or not it is installed.
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
 
 
 def setup_django(data_dir: str, database_url: str | None = None) -> None:
     """Configure Django on a fresh data directory (SQLite there unless `database_url`) and migrate it."""
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "aims.settings"
     os.environ["AIMS_DATA_DIR"] = data_dir
     os.environ["AIMS_TASKS_IMMEDIATE"] = "1"  # no worker runs here; nothing is queued without webhooks anyway

@@ -118,8 +118,6 @@ def measure_size(count: int, work: Path) -> dict:
     aims = [sys.executable, "-c", "from aims.cli import main; main()"]
     # A copy of a database migrated once (migrating from nothing costs 45-60 CPU-seconds, ten times a small size's
     # own work); migrate then applies nothing, or what the copy lacks.
-    if str(_common.ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(_common.ROOT / "src"))
     from aims.core.testing_databases import copy_sqlite_template
 
     copy_sqlite_template(data_dir / "aims.sqlite3")

@@ -324,8 +324,6 @@ def run_postgres_phase(url: str, scale: float) -> dict:
     import psycopg
     from psycopg import sql
 
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
     from aims.core.testing_databases import postgres_template
 
     scratch = f"aims_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"

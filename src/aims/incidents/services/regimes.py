@@ -415,13 +415,12 @@ def _store_reminder_state(rows: list[tuple]) -> None:
     """Write each clock's reminders sent and next point, (id, reminders_sent, next_reminder_at) per row, in one
     prepared statement run for every row: Django's bulk_update builds a CASE over the whole batch, which costs more
     to compose than the sweep's other work."""
-    fields = [Clock._meta.get_field(name) for name in ("reminders_sent", "next_reminder_at")]
+    sent_field, next_field = (Clock._meta.get_field(name) for name in ("reminders_sent", "next_reminder_at"))
     # The connection itself: through the `connection` proxy, each of the fields' lookups of `ops` (two per clock)
     # would cost a context-local read.
     database = connections[DEFAULT_DB_ALIAS]
     quote = database.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sent_field, next_field = fields
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in (sent_field, next_field))
     lists = {}  # each distinct list of points sent, encoded once: a few lists for thousands of clocks
     values = []
     for pk, sent, next_at in rows:
