@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
+from .paging import rows_between
+
 MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
 DEFAULT_LIMIT = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
 
@@ -162,7 +164,7 @@ def paginate(queryset: QuerySet, params: ListParams, *, sorts: dict[str, tuple[s
     """{"count": total, "items": [one page]}: two queries (count, page) whatever the page size."""
     ordering = ordering_for(params.sort, sorts, default)
     total = queryset.count()
-    items = list(queryset.order_by(*ordering)[params.offset:params.offset + params.limit])
+    items = list(rows_between(queryset.order_by(*ordering), params.offset, params.offset + params.limit))
     return {"count": total, "items": items}
 
 

@@ -6,7 +6,6 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from aims.core.models import OrgUnit, User
+from aims.core.paging import Paginator
 from aims.core.permissions import can_anywhere
 
 from . import portfolio

@@ -7,7 +7,6 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 from aims.core import exports
 from aims.core.api_utils import ordering_for
 from aims.core.models import User
+from aims.core.paging import Paginator
 from aims.core.permissions import can_anywhere
 from aims.inventory.models import AISystem
 

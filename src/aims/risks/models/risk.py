@@ -116,6 +116,12 @@ class Risk(VersionedModel):
             # The register's owner choices (people owning a risk the reader sees): one probe per person for the
             # reader's units, instead of every risk of that person (358 ms for a unit's owner at 200,000 risks).
             models.Index(fields=["owner", "unit"], name="risk_owner_unit"),
+            # The register's common filters (category, status, appetite) and its default and level sorts, so a
+            # filtered page is counted, filtered and sorted inside this index and only its 50 rows are read from the
+            # table (aims.core.paging). At 200,000 risks, 25,000 of them security: count 24 -> 2 ms, the page's
+            # query 27 -> 3 ms. Unit last keeps it covering for a reader scoped to units.
+            models.Index(fields=["category", "status", "above_appetite", "residual_rank", "residual_score",
+                                 "inherent_rank", "inherent_score", "unit"], name="risk_register_filters"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["title"], name="risk_title_sort"),
             models.Index(fields=["category"], name="risk_category_sort"),
