@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aims.core import labels
-from aims.core.api_utils import search
+from aims.core.text_search import indexed_search
 from aims.inventory.models import AISystem
 
 from .choices import RiskCategory
@@ -32,7 +32,7 @@ RISK_SORTS = {
     "updated": ("updated_at",),
 }
 DEFAULT_SORT = "-inherent"
-SEARCH_FIELDS = ["title", "risk_source", "event", "consequence"]
+SEARCH_FIELDS = ["title", "risk_source", "event", "consequence"]  # the columns of its text index (migration 0010)
 OPEN = "open"  # pseudo-status: every status but closed (what the heatmap counts)
 CELL_KINDS = ("inherent", "residual")
 
@@ -95,7 +95,7 @@ def apply_filters(risks: QuerySet, *, system=None, category: str = "", owner=Non
                                      inherent_impact=impact))
     elif cell:
         risks = risks.none()
-    return search(risks, q, SEARCH_FIELDS)
+    return indexed_search(risks, q, SEARCH_FIELDS)
 
 
 def filters_from_query(data) -> dict:

@@ -1,0 +1,70 @@
+"""The register's text search: it keeps exactly the risks the plain search keeps (every word, in any case, in one of
+the searched columns), reads the risks' text index on SQLite, and that index follows every write."""
+
+import pytest
+from django.db import connection
+
+from aims.core.api_utils import search
+from aims.risks import register, services
+from aims.risks.models import Risk
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = ["drift", "DRIFT", "model drift", "drift model", "ft", "a", "%", "100%", "o'brien", '"quoted"', "it's ok",
+           "data_set", "x", "supplier", "nothing-matches", "chat bot", "injection chat", "\\", "dr ft", "manquante"]
+
+
+def found(q: str) -> list[int]:
+    return sorted(register.apply_filters(Risk.objects.all(), q=q).values_list("pk", flat=True))
+
+
+def found_by_the_plain_search(q: str) -> list[int]:
+    return sorted(search(Risk.objects.all(), q, register.SEARCH_FIELDS).values_list("pk", flat=True))
+
+
+@pytest.fixture
+def risks(make_risk):
+    return [
+        make_risk(title="Model drift on scoring", event="Data drifts away"),
+        make_risk(title="Prompt injection on the chatbot", consequence="Leak of the 100% private \"quoted\" notes"),
+        make_risk(title="Supplier outage", risk_source="O'Brien & Sons' data_set, it's ok"),
+        make_risk(title="Biased answers", event="Chat bot answers", consequence="Harm to a person"),
+        make_risk(title="Évaluation manquante", risk_source="back\\slash"),
+    ]
+
+
+def test_the_search_keeps_what_the_plain_search_keeps(risks):
+    for q in QUERIES:
+        assert found(q) == found_by_the_plain_search(q), q
+    assert found("drift") == [risks[0].pk]
+    assert found("model drift") == found("drift model") == [risks[0].pk]  # every word, in any order
+    assert found("injection chat") == [risks[1].pk]  # words may sit in different columns
+    assert found("ft") == [risks[0].pk] and found("y") == [risks[0].pk]  # words under three letters: no index
+    assert found("it's ok") == found("o'brien") == [risks[2].pk]
+    assert found("nothing-matches") == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the text index is SQLite's (PostgreSQL keeps LIKE)")
+def test_on_sqlite_the_search_reads_the_index_and_folds_every_alphabet(risks):
+    plan = _plan(register.apply_filters(Risk.objects.all(), q="drift"))
+    assert "risks_risk_search VIRTUAL TABLE" in plan and "SCAN risks_risk " not in f"{plan} "
+    assert found("ÉVALUATION") == [risks[4].pk]  # LIKE folds only ASCII letters
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_the_index_follows_creation_edits_and_deletion(risks, owner):
+    drift = risks[0]
+    services.update_risk(actor=owner, risk=drift, changes={"title": "Concept shift on scoring", "event": "Scores move"})
+    assert found("drift") == []
+    assert found("concept shift") == [drift.pk]
+    assert found("scoring") == [drift.pk]
+    Risk.objects.filter(pk=risks[1].pk).update(consequence="Nothing private")  # a bulk write, no service
+    assert found("quoted") == [] and found("private") == [risks[1].pk]
+    Risk.objects.filter(pk=risks[3].pk).delete()
+    assert found("biased answers") == found_by_the_plain_search("biased answers") == []
