@@ -10,16 +10,28 @@ is still one query, so the query counts pinned by the tests do not change.
 
 from __future__ import annotations
 
+import copy
+
 from django.core import paginator
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 
 def rows_between(rows, start: int, stop: int):
-    """`rows[start:stop]`, asked of the database as keys first when `rows` is a plain sorted queryset."""
-    if not isinstance(rows, QuerySet) or rows.query.distinct or rows.query.combinator or not rows.ordered:
-        # DISTINCT would select the sort columns beside the key; a union cannot be filtered: slice them as they are.
+    """`rows[start:stop]`, asked of the database as keys first when `rows` is a plain sorted queryset of models."""
+    query = rows.query if isinstance(rows, QuerySet) else None
+    if (query is None or query.distinct or query.combinator or query.is_sliced or query.annotations or query.extra
+            or rows._iterable_class is not ModelIterable or not rows.ordered):
+        # DISTINCT would select the sort columns beside the key; a union cannot be filtered; annotations and values()
+        # would be lost below: slice those as they are.
         return rows[start:stop]
-    return rows.filter(pk__in=rows.values("pk")[start:stop])
+    # The rows are read by key alone: their filters stay inside the subquery, or SQLite may read the rows through
+    # one of them (a text search's 20,000 matches) instead of through the page's keys.
+    page = rows.model._base_manager.db_manager(rows.db).filter(pk__in=rows.values("pk")[start:stop])
+    page.query.select_related = copy.deepcopy(query.select_related)
+    page.query.deferred_loading = query.deferred_loading
+    page._prefetch_related_lookups = rows._prefetch_related_lookups
+    return page.order_by(*query.order_by) if query.order_by else page
 
 
 class Paginator(paginator.Paginator):
