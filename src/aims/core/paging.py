@@ -44,3 +44,13 @@ class Paginator(paginator.Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(rows_between(self.object_list, bottom, top), number, self)
+
+
+def filter_choices(queryset: QuerySet, fields: tuple[str, ...], limit: int) -> list | None:
+    """The objects of a list's filter drop-down (the first `limit` of `queryset`, with only `fields` read), or None when
+    there are more: the page then offers a text box. The rows are read as tuples and become objects only when they
+    are shown; in a large organisation they never are, and building 600 unused objects cost 10 ms per register page."""
+    rows = list(queryset.values_list(*fields)[:limit + 1])
+    if len(rows) > limit:
+        return None
+    return [queryset.model(**dict(zip(fields, row))) for row in rows]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from aims.core import exports
 from aims.core.api_utils import ordering_for
 from aims.core.models import User
-from aims.core.paging import Paginator
+from aims.core.paging import Paginator, filter_choices
 from aims.core.permissions import can_anywhere
 from aims.inventory.models import AISystem
 
@@ -34,6 +34,7 @@ from .templatetags.risk_tags import colour_class, level_chip
 PER_PAGE = 50
 # Above this many visible systems the filter becomes a text box (a reference code) instead of a drop-down.
 SYSTEM_SELECT_LIMIT = 300
+SYSTEM_FIELDS = ("id", "name", "reference_code")  # what a system's name in a drop-down needs
 # Likewise for owners: above this many, the owner filter takes an e-mail address.
 OWNER_SELECT_LIMIT = 300
 # Lazy: the headers are read in each reader's language, not in the language of whoever imported the module first.
@@ -75,12 +76,12 @@ def risk_register(request):
     methods = list(RiskMethod.objects.all())
     risks = register.decorate(page.object_list, {m.pk: m for m in methods})
     visible = Risk.objects.restrict(user, "view")
-    systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
-    system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
+    systems = filter_choices(AISystem.objects.restrict(user, "view").order_by("name"), SYSTEM_FIELDS,
+                             SYSTEM_SELECT_LIMIT)
     # People owning a visible risk: one index probe per person (in name order, up to the limit), not a pass over
     # every risk (31 ms at 200,000 risks, issue 10).
-    owner_list = list(User.objects.filter(Exists(visible.filter(owner=OuterRef("pk")))).order_by("last_name", "first_name")
-                      .only("pk", "first_name", "last_name", "email", "username")[:OWNER_SELECT_LIMIT + 1])
+    owners = filter_choices(User.objects.filter(Exists(visible.filter(owner=OuterRef("pk")))).order_by(
+        "last_name", "first_name"), ("id", "first_name", "last_name", "email", "username"), OWNER_SELECT_LIMIT)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -93,8 +94,8 @@ def risk_register(request):
         "page": page, "rows": register_rows(risks), "filters": filters, "filtered": bool(chosen),
         "sort": sort.lstrip("-"), "descending": descending, "columns": COLUMNS,
         "query": query.urlencode(), "sort_query": sort_query.urlencode(), "export_query": export_query,
-        "systems": system_list[:SYSTEM_SELECT_LIMIT], "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
-        "owners": owner_list[:OWNER_SELECT_LIMIT], "owners_as_text": len(owner_list) > OWNER_SELECT_LIMIT,
+        "systems": systems or [], "systems_as_text": systems is None,
+        "owners": owners or [], "owners_as_text": owners is None,
         "categories": RiskCategory.choices, "statuses": [(register.OPEN, _("Open (not closed)"))] + list(
             Risk.Status.choices),
         "levels": register.level_choices(methods), "can_add": can_anywhere(user, "add", "risks"),
@@ -207,16 +208,15 @@ def heatmap_context(user, system=None) -> dict:
 def heatmap_page(request):
     user = request.user
     require_risk_reader(user)
-    systems = AISystem.objects.restrict(user, "view").order_by("name").only("pk", "name", "reference_code")
+    systems = AISystem.objects.restrict(user, "view").order_by("name")
     system = None
     raw = request.GET.get("system", "")
     if raw.isdigit():
-        system = get_object_or_404(systems, pk=raw)
-    system_list = list(systems[:SYSTEM_SELECT_LIMIT + 1])
+        system = get_object_or_404(systems.only(*SYSTEM_FIELDS), pk=raw)
+    choices = filter_choices(systems, SYSTEM_FIELDS, SYSTEM_SELECT_LIMIT)
     return render(request, "risks/heatmap.html", {
         "subnav": "heatmap",
-        **heatmap_context(user, system), "system": system, "systems": system_list[:SYSTEM_SELECT_LIMIT],
-        "systems_as_text": len(system_list) > SYSTEM_SELECT_LIMIT,
+        **heatmap_context(user, system), "system": system, "systems": choices or [], "systems_as_text": choices is None,
     })
 
 

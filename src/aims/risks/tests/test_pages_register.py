@@ -148,6 +148,21 @@ def test_many_owners_turn_the_owner_filter_into_an_email_box(client, org, owner,
     assert sorted(titles(client.get(reverse("risks:register"), {"owner": "nobody"}))) == ["Mine", "Theirs"]  # ignored
 
 
+def test_many_systems_turn_the_system_filter_into_a_reference_box(client, owner, make_risk, make_system, monkeypatch):
+    from aims.risks import views_register
+
+    bot = make_system(name="Bot")
+    make_risk(title="Injection", systems=[bot])
+    client.force_login(owner)
+    for url in (reverse("risks:register"), reverse("risks:heatmap")):
+        page = client.get(url).content.decode()
+        assert f'<option value="{bot.pk}">{bot.reference_code} · Bot</option>' in page
+    monkeypatch.setattr(views_register, "SYSTEM_SELECT_LIMIT", 0)
+    page = client.get(reverse("risks:register"), {"system": bot.reference_code})
+    assert '<input id="rf-system" name="system"' in page.content.decode() and titles(page) == ["Injection"]
+    assert '<input id="hm-system" name="system"' in client.get(reverse("risks:heatmap")).content.decode()
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan; PostgreSQL plans by its own "
                     "statistics (the index exists on both, see test_sorts_are_indexed for the schema)")
 def test_the_owner_choices_of_a_scoped_reader_probe_the_owner_unit_index(client, owner, make_risk):
