@@ -18,4 +18,8 @@ class Migration(migrations.Migration):
             model_name='risk',
             index=models.Index(fields=['category', 'status', 'above_appetite', 'residual_rank', 'residual_score', 'inherent_rank', 'inherent_score', 'unit'], name='risk_register_filters'),
         ),
+        migrations.AddIndex(
+            model_name='risk',
+            index=models.Index(fields=['unit', 'category', 'status', 'above_appetite', 'residual_rank', 'residual_score', 'inherent_rank', 'inherent_score'], name='risk_unit_register_filters'),
+        ),
     ]

@@ -122,6 +122,10 @@ class Risk(VersionedModel):
             # query 27 -> 3 ms. Unit last keeps it covering for a reader scoped to units.
             models.Index(fields=["category", "status", "above_appetite", "residual_rank", "residual_score",
                                  "inherent_rank", "inherent_score", "unit"], name="risk_register_filters"),
+            # The same for a reader scoped to units, whom SQLite serves through the unit (4,000 risks of 200,000)
+            # rather than through the category: unit first (count and page 16.5 -> 2 ms).
+            models.Index(fields=["unit", "category", "status", "above_appetite", "residual_rank", "residual_score",
+                                 "inherent_rank", "inherent_score"], name="risk_unit_register_filters"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["title"], name="risk_title_sort"),
             models.Index(fields=["category"], name="risk_category_sort"),
