@@ -17,6 +17,9 @@ plain search.
 
 from __future__ import annotations
 
+import sqlite3
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -55,6 +58,9 @@ def sqlite_remove(table: str) -> list[str]:
 def install(schema_editor, table: str, columns: list[str]) -> None:
     """For a migration's RunPython: build the index on SQLite, nothing elsewhere."""
     if schema_editor.connection.vendor == "sqlite":
+        if sqlite3.sqlite_version_info < (3, 34):
+            raise ImproperlyConfigured(f"AIMS needs SQLite 3.34 or later for its text search (trigram index); this "
+                                       f"Python uses SQLite {sqlite3.sqlite_version}.")
         for statement in sqlite_install(table, columns):
             schema_editor.execute(statement)
 

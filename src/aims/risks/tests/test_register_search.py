@@ -68,3 +68,18 @@ def test_the_index_follows_creation_edits_and_deletion(risks, owner):
     assert found("quoted") == [] and found("private") == [risks[1].pk]
     Risk.objects.filter(pk=risks[3].pk).delete()
     assert found("biased answers") == found_by_the_plain_search("biased answers") == []
+
+
+def test_a_sqlite_without_the_trigram_tokenizer_is_refused_with_a_clear_message(monkeypatch):
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from aims.core import text_search
+
+    executed = []
+    editor = SimpleNamespace(connection=SimpleNamespace(vendor="sqlite"), execute=executed.append)
+    monkeypatch.setattr(text_search.sqlite3, "sqlite_version_info", (3, 31, 1))
+    with pytest.raises(ImproperlyConfigured, match="SQLite 3.34 or later"):
+        text_search.install(editor, "risks_risk", register.SEARCH_FIELDS)
+    assert executed == []
