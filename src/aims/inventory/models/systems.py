@@ -165,6 +165,10 @@ class AISystem(VersionedModel):
             # search: it holds the columns they group by, then those the filters test (issue 10).
             models.Index(fields=["ai_act_tier", "stage", "criticality", "unit", "owner", "next_review_date",
                                  "needs_reclassification"], name="system_portfolio_counts"),
+            # The portfolio's owner choices (people owning a system the reader sees): one probe per person inside
+            # this index, not a read of each of their systems to test its unit (unit viewer at 20,000 systems:
+            # 14.9 -> 0.1 ms).
+            models.Index(fields=["owner", "unit"], name="system_owner_unit"),
             # every sort its lists offer (core/tests/test_sorts_are_indexed.py)
             models.Index(fields=["name"], name="system_name_sort"),
             models.Index(STAGE_RANK, "name", name="system_stage_sort"),

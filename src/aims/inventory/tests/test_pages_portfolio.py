@@ -180,6 +180,25 @@ def test_the_counts_per_tier_and_stage_read_only_their_index_under_every_filter_
         assert "COVERING INDEX system_portfolio_counts" in plan, (query, plan)
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan; PostgreSQL plans by its own "
+                    "statistics (the index exists on both, see test_sorts_are_indexed for the schema)")
+def test_the_owner_choices_of_a_unit_viewer_probe_the_owner_unit_index(client, systems, org):
+    """The owner drop-down lists people owning a system the viewer sees: per person, a probe inside the owner and
+    unit index, not a read of every system of that person to test its unit (14.9 ms at 20,000 systems before)."""
+    from aims.core.periodic import run_periodic
+
+    run_periodic("database-statistics")
+    client.force_login(person_with_role("viewer", org["north"]))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL).status_code == 200
+    (choices,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "core_user"."id"')
+                  and "EXISTS" in q["sql"] and "inventory_aisystem" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {choices}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "COVERING INDEX system_owner_unit" in plan, plan
+
+
 def test_export_buttons_carry_exactly_the_current_filter_and_sort(client, manager, systems):
     client.force_login(manager)
     page = client.get(URL, {"tier": "high_risk", "sort": "-name", "page": "1"}).content.decode()
