@@ -59,6 +59,14 @@ def _sorted(risks, raw: str):
         return risks.order_by(*ordering_for(None, register.RISK_SORTS, register.DEFAULT_SORT)), register.DEFAULT_SORT
 
 
+def system_filter(user) -> dict:
+    """The AI-system filter of the register and the heatmap: a drop-down of the visible systems, or a text box (a
+    reference code) when there are more than SYSTEM_SELECT_LIMIT."""
+    choices = filter_choices(AISystem.objects.restrict(user, "view").order_by("name"), SYSTEM_FIELDS,
+                             SYSTEM_SELECT_LIMIT)
+    return {"systems": choices or [], "systems_as_text": choices is None}
+
+
 def filtered_register(request):
     """(restricted, filtered and sorted queryset, the filters, the sort) from the query string."""
     filters = register.filters_from_query(request.GET)
@@ -76,8 +84,6 @@ def risk_register(request):
     methods = list(RiskMethod.objects.all())
     risks = register.decorate(page.object_list, {m.pk: m for m in methods})
     visible = Risk.objects.restrict(user, "view")
-    systems = filter_choices(AISystem.objects.restrict(user, "view").order_by("name"), SYSTEM_FIELDS,
-                             SYSTEM_SELECT_LIMIT)
     # People owning a visible risk: one index probe per person (in name order, up to the limit), not a pass over
     # every risk (31 ms at 200,000 risks, issue 10).
     owners = filter_choices(User.objects.filter(Exists(visible.filter(owner=OuterRef("pk")))).order_by(
@@ -94,8 +100,7 @@ def risk_register(request):
         "page": page, "rows": register_rows(risks), "filters": filters, "filtered": bool(chosen),
         "sort": sort.lstrip("-"), "descending": descending, "columns": COLUMNS,
         "query": query.urlencode(), "sort_query": sort_query.urlencode(), "export_query": export_query,
-        "systems": systems or [], "systems_as_text": systems is None,
-        "owners": owners or [], "owners_as_text": owners is None,
+        **system_filter(user), "owners": owners or [], "owners_as_text": owners is None,
         "categories": RiskCategory.choices, "statuses": [(register.OPEN, _("Open (not closed)"))] + list(
             Risk.Status.choices),
         "levels": register.level_choices(methods), "can_add": can_anywhere(user, "add", "risks"),
@@ -208,15 +213,12 @@ def heatmap_context(user, system=None) -> dict:
 def heatmap_page(request):
     user = request.user
     require_risk_reader(user)
-    systems = AISystem.objects.restrict(user, "view").order_by("name")
     system = None
     raw = request.GET.get("system", "")
     if raw.isdigit():
-        system = get_object_or_404(systems.only(*SYSTEM_FIELDS), pk=raw)
-    choices = filter_choices(systems, SYSTEM_FIELDS, SYSTEM_SELECT_LIMIT)
+        system = get_object_or_404(AISystem.objects.restrict(user, "view").only(*SYSTEM_FIELDS), pk=raw)
     return render(request, "risks/heatmap.html", {
-        "subnav": "heatmap",
-        **heatmap_context(user, system), "system": system, "systems": choices or [], "systems_as_text": choices is None,
+        "subnav": "heatmap", **heatmap_context(user, system), "system": system, **system_filter(user),
     })
 
 
