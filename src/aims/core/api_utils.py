@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
+from .api_pages import Page
 from .paging import rows_between
 
 MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 500)
@@ -127,11 +128,13 @@ _PAGE_MODELS: dict[type, type] = {}
 def page_of(item_schema: type[Schema]) -> type[Schema]:
     """The response schema {"count": N, "items": [...]} for a list of `item_schema` (named e.g. OrgUnitReadPage)."""
     if item_schema not in _PAGE_MODELS:
-        _PAGE_MODELS[item_schema] = create_model(
-            f"{item_schema.__name__}Page", __base__=Schema,
+        page = create_model(
+            f"{item_schema.__name__}Page", __base__=Page,
             count=(int, Field(..., description="Total number of matching items, over all pages.")),
             items=(list[item_schema], ...),
         )
+        page.ITEM = item_schema
+        _PAGE_MODELS[item_schema] = page
     return _PAGE_MODELS[item_schema]
 
 
@@ -166,6 +169,28 @@ def paginate(queryset: QuerySet, params: ListParams, *, sorts: dict[str, tuple[s
     total = queryset.count()
     items = list(rows_between(queryset.order_by(*ordering), params.offset, params.offset + params.limit))
     return {"count": total, "items": items}
+
+
+def attach_linked_ids(objects: list, field_name: str, attr: str, visible: QuerySet | None = None) -> None:
+    """Set `attr` on each of `objects` to the ids it links through its many-to-many `field_name` (only those in
+    `visible`, a queryset of the targets), in the targets' own order, from one query of id pairs.
+
+    An API answer needs the ids only. Django's prefetch builds a target object, and a related manager per object,
+    for each link: about 3 ms per link field on a page of 50 risks (issue 10)."""
+    if not objects:
+        return
+    field = type(objects[0])._meta.get_field(field_name)
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    pairs = field.remote_field.through._base_manager.filter(**{f"{source}__in": [obj.pk for obj in objects]})
+    if visible is not None:
+        pairs = pairs.filter(**{f"{target}__in": visible.values("pk")})
+    ordering = [("-" if key.startswith("-") else "") + f"{target}__{key.lstrip('-')}"
+                for key in field.related_model._meta.ordering] + [target]
+    linked = {obj.pk: [] for obj in objects}
+    for source_id, target_id in pairs.order_by(*ordering).values_list(source, target):
+        linked[source_id].append(target_id)
+    for obj in objects:
+        setattr(obj, attr, linked[obj.pk])
 
 
 def visible_or_field_error(model: type[Model], user, pk: Any, field: str, action: str = "view"):
