@@ -33,7 +33,7 @@ class _Reader:
             resolver = _resolver(schema, name)
             takes_context = resolver is not None and _takes_context(resolver)
             self.fields.append((name, resolver, takes_context))
-        twin = create_model(f"{schema.__name__}Row", __config__=ConfigDict(from_attributes=True),
+        twin = create_model(f"{schema.__name__}Row", __config__=ConfigDict(**schema.model_config),
                             **{name: (field.annotation, field) for name, field in schema.model_fields.items()})
         self.validate = TypeAdapter(list[twin]).validate_python
 
