@@ -21,8 +21,9 @@ import sqlite3
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 
 from .api_utils import search
 
@@ -71,9 +72,16 @@ def remove(schema_editor, table: str) -> None:
             schema_editor.execute(statement)
 
 
-def indexed_search(queryset: QuerySet, q: str | None, fields: list[str]) -> QuerySet:
+def indexed_search(queryset: QuerySet, q: str | None, fields: list[str], *, many_matches: bool = False) -> QuerySet:
     """What `search(queryset, q, fields)` keeps, read from the table's index on SQLite: `fields` are the columns the
-    index was built on (its migration)."""
+    index was built on (its migration).
+
+    SQLite reads a search's matches first, then sorts them: right for a few matches, but a word a tenth of 200,000
+    risks contain is 20,000 rows read and sorted for a page of 50 (32 ms of SQL). When the caller knows the search
+    matches many rows (`many_matches`, e.g. from the page's count), the key is written `+id IN (...)`, which SQLite
+    cannot read the matches through: it then walks the list's sort index and keeps the rows that match until the page
+    is full (11 ms). The result is the same; only the plan differs. For a word that few rows contain, that walk
+    would cross the whole index, hence the choice is the caller's."""
     words = (q or "").split()[:10]
     if connections[queryset.db].vendor != "sqlite":
         return search(queryset, q, fields)
@@ -82,5 +90,10 @@ def indexed_search(queryset: QuerySet, q: str | None, fields: list[str]) -> Quer
         # Each word as a quoted string (a quote doubled inside): matched as text, never read as query syntax.
         expression = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)
         name = index_name(queryset.model._meta.db_table)
-        queryset = queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [expression]))
+        matches = RawSQL(f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [expression])
+        if many_matches:
+            queryset = queryset.filter(In(Func(F("pk"), template="+%(expressions)s", output_field=IntegerField()),
+                                          matches))
+        else:
+            queryset = queryset.filter(pk__in=matches)
     return search(queryset, " ".join(word for word in words if len(word) < SHORTEST_INDEXED_WORD), fields)

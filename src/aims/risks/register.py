@@ -55,9 +55,11 @@ def _system_condition(system) -> Q | None:
 
 def apply_filters(risks: QuerySet, *, system=None, category: str = "", owner=None, unit=None,
                   inherent_level: str = "", residual_level: str = "", status: str = "", above_appetite=None,
-                  review_overdue: bool = False, q: str = "", cell: str = "", method=None) -> QuerySet:
+                  review_overdue: bool = False, q: str = "", cell: str = "", method=None,
+                  many_matches: bool = False) -> QuerySet:
     """Narrow an already restricted queryset of risks. `system` is a pk or a reference code; `cell` a heatmap cell
-    ("inherent-L-I" or "residual-L-I": a risk without residual score sits in its inherent cell, as on the heatmap)."""
+    ("inherent-L-I" or "residual-L-I": a risk without residual score sits in its inherent cell, as on the heatmap);
+    `many_matches` that the text search `q` is known to match many risks (text_search.indexed_search)."""
     condition = _system_condition(system)
     if condition is not None:
         risks = risks.filter(condition)
@@ -95,7 +97,7 @@ def apply_filters(risks: QuerySet, *, system=None, category: str = "", owner=Non
                                      inherent_impact=impact))
     elif cell:
         risks = risks.none()
-    return indexed_search(risks, q, SEARCH_FIELDS)
+    return indexed_search(risks, q, SEARCH_FIELDS, many_matches=many_matches)
 
 
 def filters_from_query(data) -> dict:

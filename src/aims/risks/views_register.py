@@ -38,6 +38,9 @@ SYSTEM_SELECT_LIMIT = 300
 SYSTEM_FIELDS = ("id", "name", "reference_code")  # what a system's name in a drop-down needs
 # Likewise for owners: above this many, the owner filter takes an e-mail address.
 OWNER_SELECT_LIMIT = 300
+# Above this many matches a text search reads its page through the sort's index; below, sorting the matches is cheaper
+# (a walk of the index finds few of them). At 200,000 risks, a word 20,000 contain: page query 32 -> 11 ms.
+MANY_MATCHES = 2000
 # Lazy: the headers are read in each reader's language, not in the language of whoever imported the module first.
 COLUMNS = [("title", gettext_lazy("Title")), ("category", gettext_lazy("Category")), ("owner", gettext_lazy("Owner")),
            ("inherent", gettext_lazy("Inherent")), ("residual", gettext_lazy("Residual")),
@@ -68,12 +71,17 @@ def system_filter(user) -> dict:
     return {"systems": choices or [], "systems_as_text": choices is None}
 
 
-def filtered_register(request):
+def filtered_register(request, many_matches: bool = False):
     """(restricted, filtered and sorted queryset, the filters, the sort) from the query string."""
     filters = register.filters_from_query(request.GET)
-    risks = register.apply_filters(register.visible_risks(request.user), **filters)
+    risks = register.apply_filters(register.visible_risks(request.user), **filters, many_matches=many_matches)
     risks, sort = _sorted(risks, request.GET.get("sort", "") or register.DEFAULT_SORT)
     return risks, filters, sort
+
+
+def _shown(risks, user):
+    """The register's page rows: only the columns they show, with the systems the reader may see."""
+    return register.with_systems(risks.select_related(None).select_related("owner").only(*register.ROW_FIELDS), user)
 
 
 @login_required
@@ -81,8 +89,15 @@ def risk_register(request):
     user = request.user
     require_risk_reader(user)
     risks, filters, sort = filtered_register(request)
-    shown = risks.select_related(None).select_related("owner").only(*register.ROW_FIELDS)
-    page = Paginator(register.with_systems(shown, user), PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(_shown(risks, user), PER_PAGE)
+    if filters["q"] and not any("__" in field for field in register.RISK_SORTS[sort.lstrip("-")]) and (
+            paginator.count > MANY_MATCHES):
+        # Counted first, a search that matches many risks reads its page by walking the sort's index (a column of
+        # the risk: every such sort has one) instead of sorting every match (text_search.indexed_search).
+        counted = paginator.count
+        paginator = Paginator(_shown(filtered_register(request, many_matches=True)[0], user), PER_PAGE)
+        paginator.count = counted  # the same rows: not counted twice
+    page = paginator.get_page(request.GET.get("page"))
     methods = list(RiskMethod.objects.all())
     risks = register.decorate(page.object_list, {m.pk: m for m in methods})
     visible = Risk.objects.restrict(user, "view")

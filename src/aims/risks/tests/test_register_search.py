@@ -14,8 +14,9 @@ QUERIES = ["drift", "DRIFT", "model drift", "drift model", "ft", "a", "%", "100%
            "data_set", "x", "supplier", "nothing-matches", "chat bot", "injection chat", "\\", "dr ft", "manquante"]
 
 
-def found(q: str) -> list[int]:
-    return sorted(register.apply_filters(Risk.objects.all(), q=q).values_list("pk", flat=True))
+def found(q: str, many_matches: bool = False) -> list[int]:
+    return sorted(register.apply_filters(Risk.objects.all(), q=q, many_matches=many_matches).values_list(
+        "pk", flat=True))
 
 
 def found_by_the_plain_search(q: str) -> list[int]:
@@ -49,6 +50,57 @@ def test_on_sqlite_the_search_reads_the_index_and_folds_every_alphabet(risks):
     plan = _plan(register.apply_filters(Risk.objects.all(), q="drift"))
     assert "risks_risk_search VIRTUAL TABLE" in plan and "SCAN risks_risk " not in f"{plan} "
     assert found("ÉVALUATION") == [risks[4].pk]  # LIKE folds only ASCII letters
+
+
+def test_a_search_known_to_match_many_keeps_the_same_risks(risks):
+    for q in QUERIES:
+        assert found(q, many_matches=True) == found(q), q
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the text index is SQLite's (PostgreSQL keeps LIKE)")
+def test_a_search_known_to_match_many_walks_the_sort_index(risks):
+    ordered = Risk.objects.order_by("-inherent_rank", "-inherent_score", "-pk")
+    by_matches = _plan(register.apply_filters(ordered, q="drift")[:50])
+    by_sort = _plan(register.apply_filters(ordered, q="drift", many_matches=True)[:50])
+    assert "USE TEMP B-TREE FOR ORDER BY" in by_matches  # reads the matches, then sorts them
+    assert "risk_inherent_sort" in by_sort and "TEMP B-TREE FOR ORDER BY" not in by_sort
+
+
+def test_the_register_reads_a_search_with_many_matches_through_the_sort_index(client, owner, make_risk,
+                                                                               monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from aims.risks import views_register
+
+    for number in range(12):
+        make_risk(title=f"Drift {number:02d}", owner=owner)
+    make_risk(title="Unrelated", owner=owner)
+    client.force_login(owner)
+
+    def page(url):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        return html, [q["sql"] for q in queries.captured_queries]
+
+    for url in ("/risks/?q=drift", "/risks/?q=drift&sort=title&page=2", "/risks/?q=drift&sort=-updated"):
+        few_html, few_sql = page(url)
+        monkeypatch.setattr(views_register, "MANY_MATCHES", 5)
+        many_html, many_sql = page(url)
+        monkeypatch.setattr(views_register, "MANY_MATCHES", 2000)
+        assert few_html.count("<tr data-risk") == many_html.count("<tr data-risk") > 0
+        assert _rows(few_html) == _rows(many_html), url  # the same risks, in the same order
+        assert len(few_sql) == len(many_sql)  # counted once
+        assert not any('+"' in sql or "+U0" in sql for sql in few_sql)
+        if connection.vendor == "sqlite":
+            assert any("+U0" in sql for sql in many_sql), url
+    monkeypatch.setattr(views_register, "MANY_MATCHES", 5)  # a sort across a join keeps reading the matches
+    assert not any("+U0" in query for query in page("/risks/?q=drift&sort=owner")[1])
+
+
+def _rows(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<tr data-risk="(\d+)"', html)
 
 
 def _plan(queryset) -> str:
