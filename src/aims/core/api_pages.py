@@ -7,8 +7,9 @@ attribute, with ninja's conversions of managers, querysets, methods and files), 
 pydantic over plain dictionaries, against a twin of the item schema with the same fields, and builds the items
 without validating them a second time. The response is the same JSON, checked against the same field types.
 
-An item schema this cannot read the same way (aliased fields, validators of its own) keeps ninja's path, and so
-does any page that fails the twin's validation, so that the error is ninja's own.
+An item schema this cannot read the same way (aliased fields, validators of its own) keeps ninja's path, and so do
+items that are neither model instances nor dictionaries and any page whose reading or validation fails, so that
+the error is ninja's own.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from __future__ import annotations
 import inspect
 from typing import Any, ClassVar
 
-from django.db.models import Manager, QuerySet
+from django.db.models import Manager, Model, QuerySet
 from django.db.models.fields.files import FieldFile
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, TypeAdapter, ValidationError, create_model, model_validator
+from pydantic import ConfigDict, TypeAdapter, create_model, model_validator
 
 
 class _Reader:
@@ -37,13 +38,13 @@ class _Reader:
                             **{name: (field.annotation, field) for name, field in schema.model_fields.items()})
         self.validate = TypeAdapter(list[twin]).validate_python
 
-    def items(self, objects, context) -> list:
+    def items(self, objects: list, context) -> list:
         rows = []
         for obj in objects:
             row = {}
             for name, resolver, takes_context in self.fields:
                 if resolver is not None:
-                    row[name] = resolver(obj, context=context) if takes_context else resolver(obj)
+                    row[name] = _converted(resolver(obj, context=context) if takes_context else resolver(obj))
                 elif isinstance(obj, dict):
                     if name in obj:
                         row[name] = _converted(obj[name])
@@ -54,7 +55,7 @@ class _Reader:
                         pass  # left out: the field's default applies, or validation names it as missing
             rows.append(row)
         construct = self.schema.model_construct
-        return [construct(**vars(row)) for row in self.validate(rows)]
+        return [construct(row.model_fields_set, **vars(row)) for row in self.validate(rows, context=context)]
 
 
 def _resolver(schema: type[Schema], name: str):
@@ -112,12 +113,13 @@ class Page(Schema):
     def _run_root_validator(cls, values, handler, info):
         # Named as ninja's root validator so that it replaces it for page models.
         if isinstance(values, dict) and values.keys() == {"count", "items"}:
+            items = _converted(values["items"])
+            values = {**values, "items": items}  # an iterator is read once, whichever path reads it
             reader = _reader(cls.ITEM)
-            if reader is not None:
+            if reader is not None and isinstance(values["count"], int) and all(
+                    isinstance(item, (dict, Model)) for item in items):
                 try:
-                    items = reader.items(_converted(values["items"]), info.context)
-                except ValidationError:
-                    pass  # ninja's path below reports it as it always has
-                else:
-                    return cls.model_construct(count=int(values["count"]), items=items)
+                    return cls.model_construct(count=values["count"], items=reader.items(items, info.context))
+                except Exception:  # noqa: BLE001 - ninja's path below reports any failure as it always has
+                    pass
         return handler(DjangoGetter(values, cls, info.context))

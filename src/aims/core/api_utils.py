@@ -185,7 +185,7 @@ def attach_linked_ids(objects: list, field_name: str, attr: str, visible: QueryS
     if visible is not None:
         pairs = pairs.filter(**{f"{target}__in": visible.values("pk")})
     ordering = [("-" if key.startswith("-") else "") + f"{target}__{key.lstrip('-')}"
-                for key in field.related_model._meta.ordering] + [target]
+                for key in field.related_model._meta.ordering] + [f"{target}_id"]
     linked = {obj.pk: [] for obj in objects}
     for source_id, target_id in pairs.order_by(*ordering).values_list(source, target):
         linked[source_id].append(target_id)

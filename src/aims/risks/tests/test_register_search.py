@@ -85,6 +85,7 @@ def test_the_register_reads_a_search_with_many_matches_through_the_sort_index(cl
     for url in ("/risks/?q=drift", "/risks/?q=drift&sort=title&page=2", "/risks/?q=drift&sort=-updated"):
         few_html, few_sql = page(url)
         monkeypatch.setattr(views_register, "MANY_MATCHES", 5)
+        monkeypatch.setattr(views_register, "WALKED_SHARE", 1)
         many_html, many_sql = page(url)
         monkeypatch.setattr(views_register, "MANY_MATCHES", 2000)
         assert few_html.count("<tr data-risk") == many_html.count("<tr data-risk") > 0
@@ -95,6 +96,8 @@ def test_the_register_reads_a_search_with_many_matches_through_the_sort_index(cl
             assert any("+U0" in sql for sql in many_sql), url
     monkeypatch.setattr(views_register, "MANY_MATCHES", 5)  # a sort across a join keeps reading the matches
     assert not any("+U0" in query for query in page("/risks/?q=drift&sort=owner")[1])
+    monkeypatch.setattr(views_register, "WALKED_SHARE", 10)  # so does a page beyond the first tenth of the matches
+    assert not any("+U0" in query for query in page("/risks/?q=drift")[1])
 
 
 def _rows(html: str) -> list[str]:
