@@ -21,7 +21,8 @@ def _list_paths():
         for path, view in router.path_operations.items():
             for operation in view.operations:
                 models = operation.response_models.values()
-                pages = [m for m in models if hasattr(m, "model_fields") and issubclass(m.model_fields["response"].annotation, api_pages.Page)]
+                pages = [m for m in models if hasattr(m, "model_fields")
+                         and issubclass(m.model_fields["response"].annotation, api_pages.Page)]
                 if "GET" in operation.methods and pages and "{" not in path:
                     paths.append("/api/v1/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/")))
     return sorted(set(paths))
