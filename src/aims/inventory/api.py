@@ -20,6 +20,7 @@ from aims.core.api import changes_of, visible
 from aims.core.api_errors import error_body
 from aims.core.api_utils import InputSchema, ListParams, page_of, paginate, visible_or_field_error
 from aims.core.models import OrgUnit, User
+from aims.core.paging import rows_between
 from aims.core.permissions import VIEW
 
 from . import portfolio, services
@@ -191,8 +192,8 @@ def system_list(request, filters: Query[SystemFilters]):
     _check_sort(filters.sort)
     systems = portfolio.apply(portfolio.visible_systems(request.user), request.user, filter_from(filters))
     ordering, _key, _desc = portfolio.ordering(filters.sort)
-    return {"count": systems.count(),
-            "items": list(systems.order_by(*ordering)[filters.offset:filters.offset + filters.limit])}
+    return {"count": systems.count(), "items": list(rows_between(systems.order_by(*ordering), filters.offset,
+                                                                  filters.offset + filters.limit))}
 
 
 @router.post("/systems", response={201: SystemRead}, summary="Register an AI system (owner required)")

