@@ -35,7 +35,13 @@ def rows_between(rows, start: int, stop: int):
 
 
 class Paginator(paginator.Paginator):
-    """Django's paginator, reading each page with `rows_between`."""
+    """Django's paginator, reading each page with `rows_between`. `count`, when the caller already counted the same
+    rows (read again another way), is not asked of the database a second time."""
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # Paginator.count is a cached property: this is its value
 
     def page(self, number):
         number = self.validate_number(number)
