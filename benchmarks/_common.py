@@ -87,13 +87,14 @@ def percentiles(samples_ms: list[float], cpu_ms: list[float] | None = None) -> d
 
 def time_calls(function, repeat: int) -> dict:
     """Call `function` `repeat` times (after one warm-up call) and give the percentiles of its wall time."""
-    function()
-    samples, cpu = [], []
-    for _ in range(repeat):
-        started, started_cpu = time.perf_counter(), time.process_time()
+    with taking_turns():
         function()
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
+        samples, cpu = [], []
+        for _ in range(repeat):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            function()
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
     return percentiles(samples, cpu)
 
 
@@ -104,20 +105,21 @@ def time_requests(client, urls: list[str], repeat: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for url in urls:
-        client.get(url)
-    samples, cpu, queries, statuses = [], [], [], set()
-    for n in range(repeat):
-        url = urls[n % len(urls)]
-        with CaptureQueriesContext(connection) as captured:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url)
-            if hasattr(response, "streaming_content"):
-                b"".join(response.streaming_content)
-            samples.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        queries.append(len(captured.captured_queries))
-        statuses.add(response.status_code)
+    with taking_turns():
+        for url in urls:
+            client.get(url)
+        samples, cpu, queries, statuses = [], [], [], set()
+        for n in range(repeat):
+            url = urls[n % len(urls)]
+            with CaptureQueriesContext(connection) as captured:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                if hasattr(response, "streaming_content"):
+                    b"".join(response.streaming_content)
+                samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+            queries.append(len(captured.captured_queries))
+            statuses.add(response.status_code)
     return {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries), "queries_max": max(queries),
             "statuses": sorted(statuses)}
 
@@ -155,32 +157,33 @@ def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    statements = {}
-    for url in urls:
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url)
-        statements[url] = [q["sql"] for q in captured.captured_queries if _replayable(q["sql"])]
-    samples, cpu, queries, statuses, shown_json = [], [], [], set(), []
-    for n in range(repeat):
-        url = urls[n % len(urls)]
-        with CaptureQueriesContext(connection) as captured:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url)
-            if hasattr(response, "streaming_content"):
-                b"".join(response.streaming_content)
-            samples.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        queries.append(len(captured.captured_queries))
-        statuses.add(response.status_code)
-        if n < len(urls) and rows_of is None and response.get("Content-Type", "").startswith("application/json"):
-            items = response.json().get("items") if isinstance(response.json(), dict) else None
-            if items is not None:
-                shown_json.append(len(items))
-    floor_wall, floor_cpu = [], []
-    for n in range(repeat):
-        seconds, cpu_seconds_, _rows = replay_seconds(statements[urls[n % len(urls)]])
-        floor_wall.append(seconds * 1000)
-        floor_cpu.append(cpu_seconds_ * 1000)
+    with taking_turns():
+        statements = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            statements[url] = [q["sql"] for q in captured.captured_queries if _replayable(q["sql"])]
+        samples, cpu, queries, statuses, shown_json = [], [], [], set(), []
+        for n in range(repeat):
+            url = urls[n % len(urls)]
+            with CaptureQueriesContext(connection) as captured:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                if hasattr(response, "streaming_content"):
+                    b"".join(response.streaming_content)
+                samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+            queries.append(len(captured.captured_queries))
+            statuses.add(response.status_code)
+            if n < len(urls) and rows_of is None and response.get("Content-Type", "").startswith("application/json"):
+                items = response.json().get("items") if isinstance(response.json(), dict) else None
+                if items is not None:
+                    shown_json.append(len(items))
+        floor_wall, floor_cpu = [], []
+        for n in range(repeat):
+            seconds, cpu_seconds_, _rows = replay_seconds(statements[urls[n % len(urls)]])
+            floor_wall.append(seconds * 1000)
+            floor_cpu.append(cpu_seconds_ * 1000)
     figures = {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries),
                "queries_max": max(queries), "statuses": sorted(statuses)}
     floor = percentiles(floor_wall, floor_cpu)
@@ -199,18 +202,101 @@ def _ratio(a, b):
     return round(a / b, 1) if a and b else None
 
 
-# --- Growth: the same lists at a smaller scale, in a process of its own ------------------------------------------
+# --- Growth: the same lists at a smaller scale, in a process of its own, measured in turns with this one ---------
+#
+# A growth ratio divides two p95s measured in two processes. Measured one after the other, minutes apart, they also
+# divide the machine's speed at two moments: on a shared machine that moved the same code's ratio by up to 1.5 between
+# runs. So the base process is started first and the two take turns, one measured list each: while one measures, the
+# other waits on a pipe, and the two p95s of a list are taken seconds apart. Both run the same sequence of
+# measurements; should the sequences differ, the one left goes on alone once the other has finished.
 
-def baseline(script: str, base_scale: float, args: list[str]) -> dict:
-    """Run `script` at `base_scale` (a fresh process: Django is configured once per process) and give its figures."""
-    import json
-    import subprocess
-    import tempfile
+TURNS_VARIABLE = "AIMS_BENCH_TURNS"  # "<read fd>,<write fd>,leader|follower": set for the base process
 
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([sys.executable, script, "--scale", str(base_scale), "--growth-base", "0", *args,
-                        "--json", out.name], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        return json.loads(Path(out.name).read_text())
+
+class _Turns:
+    def __init__(self, read_fd: int, write_fd: int, leader: bool):
+        self.read_fd, self.write_fd, self.leader, self.started = read_fd, write_fd, leader, False
+
+    def _pass(self, write: bool = True, read: bool = True) -> None:
+        try:
+            if write:
+                os.write(self.write_fd, b".")
+            if read and not os.read(self.read_fd, 1):
+                self.close()  # the other process has finished: go on alone
+        except OSError:
+            self.close()
+
+    def before_measuring(self) -> None:
+        if not self.started:  # the leader waits until the base process is ready, which then waits for its turn
+            self.started = True
+            self._pass(write=not self.leader)
+
+    def after_measuring(self) -> None:
+        self._pass()
+
+    def close(self) -> None:
+        global _turns
+        _turns = None
+        for fd in (self.read_fd, self.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _turns_from_environment() -> _Turns | None:
+    value = os.environ.pop(TURNS_VARIABLE, "")
+    if not value:
+        return None
+    read_fd, write_fd, role = value.split(",")
+    return _Turns(int(read_fd), int(write_fd), role == "leader")
+
+
+_turns = _turns_from_environment()
+
+
+class taking_turns:
+    """Around one measurement (a list, a timed call): wait for this process's turn, hand it over when done."""
+
+    def __enter__(self):
+        if _turns:
+            _turns.before_measuring()
+
+    def __exit__(self, *exc):
+        if _turns:
+            _turns.after_measuring()
+
+
+class Baseline:
+    """`script` at `base_scale` in a process of its own (Django is configured once per process), started now and
+    measuring in turns with this one; `figures()` waits for it and gives its figures."""
+
+    def __init__(self, script: str, base_scale: float, args: list[str]):
+        global _turns
+        import subprocess
+        import tempfile
+
+        self.out = tempfile.NamedTemporaryFile(suffix=".json")
+        to_base_read, to_base_write = os.pipe()
+        from_base_read, from_base_write = os.pipe()
+        environment = {**os.environ, TURNS_VARIABLE: f"{to_base_read},{from_base_write},follower"}
+        self.process = subprocess.Popen(
+            [sys.executable, script, "--scale", str(base_scale), "--growth-base", "0", *args, "--json", self.out.name],
+            cwd=ROOT, stdout=subprocess.DEVNULL, env=environment, pass_fds=(to_base_read, from_base_write))
+        os.close(to_base_read)
+        os.close(from_base_write)
+        _turns = _Turns(from_base_read, to_base_write, leader=True)
+
+    def figures(self) -> dict:
+        import json
+        import subprocess
+
+        if _turns:
+            _turns.close()  # this process has measured all it measures: the base process goes on alone
+        if self.process.wait() != 0:
+            raise subprocess.CalledProcessError(self.process.returncode, self.process.args)
+        with self.out:
+            return json.loads(Path(self.out.name).read_text())
 
 
 def growth(figures: dict, base: dict, keys: list[str]) -> dict:

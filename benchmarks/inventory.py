@@ -13,7 +13,8 @@ filled with bulk_create (5,000 x scale systems, 20,000 x scale components, four 
   sort_<key>_*      the API list sorted by each offered key (admin), with its floor: a sort without an index grows.
   api_<who>_*       the same for the API list of systems (api_url says which).
   *_growth_p95      with --growth-base S (default 0.2 when --scale is larger): p95 here / p95 of the same lists at
-                    scale S (1,000 systems), measured in a process of its own; goal <= 1.3 (wall and CPU).
+                    scale S (1,000 systems), measured in a process of its own that takes turns with this one, list
+                    by list (the two p95s seconds apart, not minutes); goal <= 1.3 (wall and CPU).
   csv_import_*      a CSV of 5,000 x scale new systems (at most the importer's 10,000 rows per file) planned then applied through the importer (every row a
                     ledgered service call); goal <= 10 s for the apply. The background work an import queues (the
                     risk module's suggested risks for the new systems) is then run as a worker would, and timed
@@ -38,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    as_a_server_process, baseline, cpu_seconds, growth, load_average, measure_list, setup_django,
+    Baseline, as_a_server_process, cpu_seconds, growth, load_average, measure_list, setup_django,
 )
 
 SYSTEMS_AT_SCALE_1 = 5_000
@@ -366,9 +367,10 @@ def main(argv=None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "goals": {**GOALS, "growth_p95": GROWTH_GOAL}, "load_average_before": load_average(),
     }
+    started_base = Baseline(__file__, base_scale, ["--only", "lists"]) if base_scale else None
     figures.update(run(args.scale, args.only or ""))
-    if base_scale:
-        base = baseline(__file__, base_scale, ["--only", "lists"])
+    if started_base:
+        base = started_base.figures()
         figures.update(growth_base_scale=base_scale, growth_base_systems=base["systems"],
                        growth_base_load_average=base["load_average_before"])
         figures.update(growth(figures, base, [*LISTS, *sorted({k[:-len("_p95_ms")] for k in figures

@@ -18,7 +18,10 @@ organisation) and `owner` (a system owner over one unit, so a scoped, joined que
   <who>_register_query_*     the service-level register query alone (restricted, filtered, sorted, first page
                              with systems, decorated, plus its count): what the page and the API both run
   <who>_heatmap_*            heatmap aggregation over every visible open risk; <who>_heatmap_system_* for one system
-Goals: page and API p95 <= 150 ms, heatmap p95 <= 50 ms, a constant number of queries per request.
+  <who>_<list>_growth_p95    with --growth-base S (default 0.2 when --scale is larger): p95 here / p95 of the same
+                             list at scale S, measured in a process of its own that takes turns with this one, list by
+                             list (the two p95s seconds apart, not minutes); _growth_cpu_p95 the same for CPU time
+Goals: page and API p95 <= 150 ms, heatmap p95 <= 50 ms, a constant number of queries per request, growth <= 1.3.
 Pages or API routes not (yet) installed are listed in "unavailable" instead of measured.
 """
 
@@ -35,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    as_a_server_process, baseline, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
+    Baseline, as_a_server_process, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
 )
 
 RISKS_AT_SCALE_1 = 50_000
@@ -333,9 +336,10 @@ def main(argv=None) -> int:
     base_scale = args.growth_base if args.growth_base is not None else (0.2 if args.scale > 0.2 else 0)
     figures: dict = {"benchmark": "risks", "scale": args.scale, "repeat": args.repeat, "machine": machine(),
                      "goals": GOALS, "growth_goal": GROWTH_GOAL, "load_average_before": load_average()}
+    started_base = Baseline(__file__, base_scale, ["--repeat", str(args.repeat)]) if base_scale else None
     figures.update(run(args.scale, max(1, args.repeat)))
-    if base_scale:
-        base = baseline(__file__, base_scale, ["--repeat", str(args.repeat)])
+    if started_base:
+        base = started_base.figures()
         figures.update(growth_base_scale=base_scale, growth_base_risks=base["risks"],
                        growth_base_load_average=base["load_average_before"])
         figures.update(growth(figures, base, [f"{who}_{scenario}" for who in ("manager", "owner")
