@@ -205,6 +205,11 @@ def can_anywhere(user, action: str, domain: str) -> bool:
     return everywhere or bool(paths)
 
 
+def can_everywhere(user, action: str, domain: str) -> bool:
+    """Whether `user` may perform `action` on every row of `domain`, whatever its unit."""
+    return _granting_paths(user, domain, action)[0]
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW) -> "RestrictedQuerySet":
         """Only the rows `user` may perform `action` on."""

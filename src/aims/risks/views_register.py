@@ -23,7 +23,8 @@ from aims.core import exports, table_rows
 from aims.core.api_utils import ordering_for
 from aims.core.models import User
 from aims.core.paging import Paginator, filter_choices
-from aims.core.permissions import can_anywhere
+from aims.core.permissions import VIEW, can_anywhere, can_everywhere
+from aims.core.text_search import count_matches
 from aims.inventory.models import AISystem
 
 from . import register
@@ -96,12 +97,30 @@ def _walks_the_sort_index(filters: dict, sort: str, page) -> bool:
     return bool(filters["q"]) and own_columns and count > MANY_MATCHES and page.end_index() * WALKED_SHARE <= count
 
 
+def _search_count(request, filters: dict) -> int | None:
+    """The register's count for a text search, when there is a cheaper way to it than counting the matches among the
+    reader's risks (each match read from the table: 22 ms for 20,000 of 200,000 risks); None otherwise. The matches
+    over the whole register are counted in the text index alone (2.5 ms). That is the count itself when the reader
+    sees every risk and nothing else filters. When the matches outnumber the risks the reader sees, the count walks
+    the reader's risks and looks each up among the matches instead (a unit's 4,000 risks: 20 -> 6 ms)."""
+    user = request.user
+    matches = count_matches(Risk, filters["q"]) if filters["q"] else None
+    if matches is None:
+        return None
+    if can_everywhere(user, VIEW, "risks") and not any(
+            value not in (None, "", False) for name, value in filters.items() if name != "q"):
+        return matches
+    if matches > Risk.objects.restrict(user, VIEW).count():
+        return filtered_register(request, many_matches=True)[0].count()
+    return None
+
+
 @login_required
 def risk_register(request):
     user = request.user
     require_risk_reader(user)
     risks, filters, sort = filtered_register(request)
-    paginator = Paginator(_shown(risks, user), PER_PAGE)
+    paginator = Paginator(_shown(risks, user), PER_PAGE, count=_search_count(request, filters))
     page = paginator.get_page(request.GET.get("page"))  # counted; the page's rows are not read yet
     if _walks_the_sort_index(filters, sort, page):
         paginator = Paginator(_shown(filtered_register(request, many_matches=True)[0], user), PER_PAGE,

@@ -100,6 +100,51 @@ def test_the_register_reads_a_search_with_many_matches_through_the_sort_index(cl
     assert not any("+U0" in query for query in page("/risks/?q=drift")[1])
 
 
+
+def test_the_register_counts_a_search_the_cheaper_way_and_shows_the_same_total(client, owner, south_owner,
+                                                                               make_risk, org):
+    """A search's total is read from the text index alone for a reader who sees every risk with no other filter, and
+    by walking the reader's own risks when the matches outnumber them: the same total as counting the matches among
+    the reader's risks, and the same rows."""
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    from aims.core.testing import person_with_role
+
+    for number in range(3):
+        make_risk(title=f"Drift north {number}", owner=owner)
+    make_risk(title="Unrelated", owner=owner)
+    for number in range(5):
+        make_risk(actor=south_owner, owner=south_owner, unit=org["south"], title=f"Drift south {number}")
+    manager = person_with_role("aims_manager")
+
+    def page(user, url):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        total = int(re.search(r'data-total="(\d+)"', html).group(1))
+        return total, _rows(html), [q["sql"] for q in queries.captured_queries]
+
+    index_count = "SELECT count(*) FROM risks_risk_search"
+    total, rows, sql = page(manager, "/risks/?q=drift")
+    assert total == len(rows) == 8
+    assert any(index_count in query for query in sql) == (connection.vendor == "sqlite")
+    assert not any(query.startswith('SELECT COUNT(*) AS "__count" FROM "risks_risk"') for query in sql
+                   ) == (connection.vendor == "sqlite")
+    # Another filter, or a word too short for the index: the matches are counted among the rows, as before.
+    for url, expected in (("/risks/?q=drift&category=security", 8), ("/risks/?q=drift+no", 3)):
+        total, rows, sql = page(manager, url)
+        assert total == len(rows) == expected, url
+        assert any(query.startswith('SELECT COUNT(*) AS "__count" FROM "risks_risk"') for query in sql), url
+    # The owner sees 4 risks, fewer than the 8 matches: their risks are walked, each looked up among the matches.
+    total, rows, sql = page(owner, "/risks/?q=drift")
+    assert total == len(rows) == 3
+    counts = [query for query in sql if query.startswith('SELECT COUNT(*) AS "__count" FROM "risks_risk"')]
+    if connection.vendor == "sqlite":
+        assert any("+" in query and "risks_risk_search" in query for query in counts), counts
+    assert page(owner, "/risks/?q=north")[:2] == (3, rows)  # fewer matches than risks seen: counted as before
+
 def _rows(html: str) -> list[str]:
     import re
 
