@@ -98,27 +98,33 @@ def time_calls(function, repeat: int) -> dict:
     return percentiles(samples, cpu)
 
 
+def _timed_get(client, url: str):
+    """GET `url` (a streamed answer read to its end): (wall ms, CPU ms, queries run, response)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        wall, cpu = (time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000
+    return wall, cpu, len(captured.captured_queries), response
+
+
 def time_requests(client, urls: list[str], repeat: int) -> dict:
     """GET each of `urls` in turn (`repeat` requests in all, after one warm-up each) through Django's test client:
     percentiles of the server time, the queries of every request (min/max: a constant count has min == max) and
     the status codes seen."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with taking_turns():
         for url in urls:
             client.get(url)
         samples, cpu, queries, statuses = [], [], [], set()
         for n in range(repeat):
-            url = urls[n % len(urls)]
-            with CaptureQueriesContext(connection) as captured:
-                started, started_cpu = time.perf_counter(), time.process_time()
-                response = client.get(url)
-                if hasattr(response, "streaming_content"):
-                    b"".join(response.streaming_content)
-                samples.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - started_cpu) * 1000)
-            queries.append(len(captured.captured_queries))
+            wall, cpu_ms, queried, response = _timed_get(client, urls[n % len(urls)])
+            samples.append(wall)
+            cpu.append(cpu_ms)
+            queries.append(queried)
             statuses.add(response.status_code)
     return {**percentiles(samples, cpu), "requests": repeat, "queries_min": min(queries), "queries_max": max(queries),
             "statuses": sorted(statuses)}
@@ -165,15 +171,10 @@ def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
             statements[url] = [q["sql"] for q in captured.captured_queries if _replayable(q["sql"])]
         samples, cpu, queries, statuses, shown_json = [], [], [], set(), []
         for n in range(repeat):
-            url = urls[n % len(urls)]
-            with CaptureQueriesContext(connection) as captured:
-                started, started_cpu = time.perf_counter(), time.process_time()
-                response = client.get(url)
-                if hasattr(response, "streaming_content"):
-                    b"".join(response.streaming_content)
-                samples.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - started_cpu) * 1000)
-            queries.append(len(captured.captured_queries))
+            wall, cpu_ms, queried, response = _timed_get(client, urls[n % len(urls)])
+            samples.append(wall)
+            cpu.append(cpu_ms)
+            queries.append(queried)
             statuses.add(response.status_code)
             if n < len(urls) and rows_of is None and response.get("Content-Type", "").startswith("application/json"):
                 items = response.json().get("items") if isinstance(response.json(), dict) else None
