@@ -211,18 +211,19 @@ def _ratio(a, b):
 # other waits on a pipe, and the two p95s of a list are taken seconds apart. Both run the same sequence of
 # measurements; should the sequences differ, the one left goes on alone once the other has finished.
 
-TURNS_VARIABLE = "AIMS_BENCH_TURNS"  # "<read fd>,<write fd>,leader|follower": set for the base process
+TURNS_VARIABLE = "AIMS_BENCH_TURNS"  # "<read fd>,<write fd>,follower": set for the base process
 
 
 class _Turns:
     def __init__(self, read_fd: int, write_fd: int, leader: bool):
         self.read_fd, self.write_fd, self.leader, self.started = read_fd, write_fd, leader, False
 
-    def _pass(self, write: bool = True, read: bool = True) -> None:
+    def _pass(self, write: bool = True) -> None:
+        """Hand the turn over (unless `write` is false), then wait until it comes back."""
         try:
             if write:
                 os.write(self.write_fd, b".")
-            if read and not os.read(self.read_fd, 1):
+            if not os.read(self.read_fd, 1):
                 self.close()  # the other process has finished: go on alone
         except OSError:
             self.close()
