@@ -302,12 +302,16 @@ class Baseline:
 
 
 def growth(figures: dict, base: dict, keys: list[str]) -> dict:
-    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs, and the same ratio
-    for its floor (`<key>_floor_growth`): how much of the growth is the SQL's own (the rows, counts and facets a
-    page shows grow with the data, raw or not)."""
+    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs, the base's own p95
+    (`<key>_base_p95_ms`), the same ratio of the medians (`<key>_growth_p50`: the p95 of a few dozen requests is
+    the slowest few, so a ratio of two p95s also carries their noise; the medians' ratio shows whether the typical
+    request grew), and the ratio for its floor (`<key>_floor_growth`): how much of the growth is the SQL's own (the
+    rows, counts and facets a page shows grow with the data, raw or not)."""
     out = {}
     for key in keys:
-        for metric in ("p95_ms", "cpu_p95_ms"):
+        if base.get(f"{key}_p95_ms") is not None:
+            out[f"{key}_base_p95_ms"] = base[f"{key}_p95_ms"]
+        for metric in ("p95_ms", "cpu_p95_ms", "p50_ms"):
             here, there = figures.get(f"{key}_{metric}"), base.get(f"{key}_{metric}")
             if here is not None and there:
                 out[f"{key}_growth_{metric.replace('_ms', '')}"] = round(here / there, 2)

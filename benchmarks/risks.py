@@ -20,7 +20,8 @@ organisation) and `owner` (a system owner over one unit, so a scoped, joined que
   <who>_heatmap_*            heatmap aggregation over every visible open risk; <who>_heatmap_system_* for one system
   <who>_<list>_growth_p95    with --growth-base S (default 0.2 when --scale is larger): p95 here / p95 of the same
                              list at scale S, measured in a process of its own that takes turns with this one, list by
-                             list (the two p95s seconds apart, not minutes); _growth_cpu_p95 the same for CPU time
+                             list (the two p95s seconds apart, not minutes); _growth_cpu_p95 the same for CPU time,
+                             _growth_p50 for the medians; _base_p95_ms the base's p95
 Goals: page and API p95 <= 150 ms, heatmap p95 <= 50 ms, a constant number of queries per request, growth <= 1.3.
 Pages or API routes not (yet) installed are listed in "unavailable" instead of measured.
 """
@@ -314,7 +315,8 @@ def summary(figures: dict) -> str:
             if f"{key}_growth_p95" in figures:
                 grown = figures["goals_met"].get(f"{key}_growth")
                 line += (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} "
-                         f"CPU from {figures['growth_base_risks']:,} risks "
+                         f"CPU (medians x{figures.get(f'{key}_growth_p50')}) from "
+                         f"{figures['growth_base_risks']:,} risks "
                          f"({'met' if grown else 'NOT met'}: goal <= {GROWTH_GOAL})"
                          + (f"; its floor grew x{figures[f'{key}_floor_growth']}"
                             if f"{key}_floor_growth" in figures else ""))
