@@ -60,5 +60,13 @@ class Migration(migrations.Migration):
             model_name='risk',
             index=models.Index(fields=['unit', 'owner'], name='risk_unit_owner_sort'),
         ),
+        migrations.AddIndex(
+            model_name='risk',
+            index=models.Index(fields=['unit', 'inherent_rank', 'inherent_score', 'category', 'status', 'above_appetite'], name='risk_unit_inherent_sort'),
+        ),
+        migrations.AddIndex(
+            model_name='risk',
+            index=models.Index(fields=['unit', 'residual_rank', 'residual_score', 'category', 'status', 'above_appetite'], name='risk_unit_residual_sort'),
+        ),
         migrations.RunPython(refresh_statistics, migrations.RunPython.noop),
     ]

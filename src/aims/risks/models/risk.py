@@ -135,6 +135,12 @@ class Risk(VersionedModel):
             # The same sorts for a reader scoped to units: SQLite reads such a reader's risks through the unit, so a
             # sort on a column outside the unit's index read every one of them from the table and sorted them (a
             # unit's 4,000 risks of 200,000: 7-9 ms per page). Unit first, the page is read in index order (0.1 ms).
+            # The level sorts (the default among them) were sorted inside the filter index (0.8-2.3 -> 0.05-0.15 ms);
+            # they hold the common filters too, so a filtered page walks them without reading the table.
+            models.Index(fields=["unit", "inherent_rank", "inherent_score", "category", "status", "above_appetite"],
+                         name="risk_unit_inherent_sort"),
+            models.Index(fields=["unit", "residual_rank", "residual_score", "category", "status", "above_appetite"],
+                         name="risk_unit_residual_sort"),
             models.Index(fields=["unit", "title"], name="risk_unit_title_sort"),
             models.Index(fields=["unit", "next_review_date"], name="risk_unit_review_sort"),
             models.Index(fields=["unit", "updated_at"], name="risk_unit_updated_sort"),

@@ -247,7 +247,8 @@ def test_pages_scoped_to_units_or_filtered_by_category_are_read_through_an_index
     Risk.objects.bulk_create(copies)
     run_periodic("database-statistics")
     scoped = register.visible_risks(owner)
-    for sort, index in (("title", "risk_unit_title_sort"), ("-next_review", "risk_unit_review_sort"),
+    for sort, index in (("-inherent", "risk_unit_inherent_sort"), ("residual", "risk_unit_residual_sort"),
+                        ("title", "risk_unit_title_sort"), ("-next_review", "risk_unit_review_sort"),
                         ("updated", "risk_unit_updated_sort")):
         assert f"COVERING INDEX {index} (unit_id=?)" in _page_plan(scoped, sort), sort
     # By owner: the few people walked by name and the unit's risks of each, or the unit's owner ids alone and sorted.
