@@ -196,6 +196,7 @@ def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
     if shown:
         figures["empty_pages"] = sum(1 for count in shown if count == 0)
         figures["urls"] = len(shown)
+        figures["rows_mean"] = round(statistics.mean(shown), 1)
     return figures
 
 
@@ -302,15 +303,17 @@ class Baseline:
 
 
 def growth(figures: dict, base: dict, keys: list[str]) -> dict:
-    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs, the base's own p95
-    (`<key>_base_p95_ms`), the same ratio of the medians (`<key>_growth_p50`: the p95 of a few dozen requests is
-    the slowest few, so a ratio of two p95s also carries their noise; the medians' ratio shows whether the typical
-    request grew), and the ratio for its floor (`<key>_floor_growth`): how much of the growth is the SQL's own (the
-    rows, counts and facets a page shows grow with the data, raw or not)."""
+    """p95 here / p95 at the base scale (wall and CPU) for every list key measured in both runs; the base's own p95
+    and rows a page (`<key>_base_p95_ms`, `<key>_base_rows_mean`); the same ratio of the medians
+    (`<key>_growth_p50`: the p95 of a few dozen requests is the slowest few, so a ratio of two p95s also carries their
+    noise; the medians' ratio shows whether the typical request grew); and the ratio for its floor
+    (`<key>_floor_growth`): how much of the growth is the SQL's own (the rows, counts and facets a page shows grow
+    with the data, raw or not)."""
     out = {}
     for key in keys:
-        if base.get(f"{key}_p95_ms") is not None:
-            out[f"{key}_base_p95_ms"] = base[f"{key}_p95_ms"]
+        for figure in ("p95_ms", "rows_mean"):  # the base's pages may show fewer rows (a filter matches fewer)
+            if base.get(f"{key}_{figure}") is not None:
+                out[f"{key}_base_{figure}"] = base[f"{key}_{figure}"]
         for metric in ("p95_ms", "cpu_p95_ms", "p50_ms"):
             here, there = figures.get(f"{key}_{metric}"), base.get(f"{key}_{metric}")
             if here is not None and there:

@@ -139,7 +139,8 @@ def rows_shown(user, url: str) -> int:
     total = portfolio.apply(portfolio.visible_systems(user), user, portfolio.PortfolioFilter.from_query(params)).count()
     if "offset" in params:
         return max(0, min(int(params.get("limit", 50)), total - int(params["offset"])))
-    return min(total, 50)
+    page = min(int(params.get("page", 1)), max(1, -(-total // 50)))
+    return max(0, min(50, total - (page - 1) * 50))
 
 
 def find_api_url() -> str:
@@ -313,7 +314,9 @@ def summary(figures: dict) -> str:
         return (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} CPU "
                 f"(medians x{figures.get(f'{key}_growth_p50')}) from {figures['growth_base_systems']:,} systems "
                 f"({'met' if worst <= GROWTH_GOAL else 'NOT met'}: goal <= {GROWTH_GOAL})"
-                + (f"; its floor grew x{figures[f'{key}_floor_growth']}" if f"{key}_floor_growth" in figures else ""))
+                + (f"; its floor grew x{figures[f'{key}_floor_growth']}" if f"{key}_floor_growth" in figures else "")
+                + (f"; NOTE its base pages showed {figures[f'{key}_base_rows_mean']} rows a page"
+                   if figures.get(f"{key}_base_rows_mean", 50) < figures.get(f"{key}_rows_mean", 0) else ""))
 
     lines = [
         f"inventory benchmark, scale {figures['scale']} on {figures['machine']['cpus']} CPU(s), load average "
@@ -328,7 +331,8 @@ def summary(figures: dict) -> str:
         f = {k[len(key) + 1:]: v for k, v in figures.items() if k.startswith(key + "_")}
         lines.append(
             f"  {label}: p50 {f['p50_ms']} / p95 {f['p95_ms']} ms [CPU p95 {f['cpu_p95_ms']}], queries "
-            f"{f['queries_min']}-{f['queries_max']}, empty pages {f['empty_pages']}/{f['urls']}; floor (its SQL "
+            f"{f['queries_min']}-{f['queries_max']}, empty pages {f['empty_pages']}/{f['urls']}, {f['rows_mean']} rows "
+            f"a page; floor (its SQL "
             f"replayed raw) p50 {f['floor_p50_ms']} / p95 {f['floor_p95_ms']} ms, ratio p95 {f['floor_ratio_p95']}x, "
             f"p50 {f['floor_ratio_p50']}x, CPU p95 {f['floor_cpu_ratio_p95']}x{grown(key)}")
     lines.append(f"  worst page p95 {figures['page_p95_ms']} ms {goal('page_p95_ms', 'ms')}; API "

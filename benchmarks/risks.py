@@ -192,14 +192,17 @@ def measure_pages(client, user, who: str, repeat: int, figures: dict, unavailabl
     elif "api" not in unavailable:
         unavailable.append("api")
     def rows_of(url):
-        # The rows a register URL shows, read from the API list with the same filters (not timed).
+        # The rows a register URL shows, from the count of the API list with the same filters (not timed): the page
+        # asked for, or the last one when there are fewer pages.
         if url.startswith(API_PATH):
             return None
         from urllib.parse import parse_qsl, urlencode, urlsplit
 
-        params = {k: ("true" if v == "yes" else v) for k, v in parse_qsl(urlsplit(url).query)
-                  if k not in ("page", "sort")}
-        return client.get(f"{API_PATH}?{urlencode({**params, 'limit': 1})}").json()["count"]
+        query = dict(parse_qsl(urlsplit(url).query))
+        params = {k: ("true" if v == "yes" else v) for k, v in query.items() if k not in ("page", "sort")}
+        total = client.get(f"{API_PATH}?{urlencode({**params, 'limit': 1})}").json()["count"]
+        page = min(int(query.get("page", 1)), max(1, -(-total // 50)))
+        return max(0, min(50, total - (page - 1) * 50))
 
     for name, urls in scenarios.items():
         result = measure_list(client, urls, max(repeat, len(urls)),
@@ -311,7 +314,8 @@ def summary(figures: dict) -> str:
                          f"{figures[f'{key}_floor_p95_ms']} ms, ratio p95 {figures[f'{key}_floor_ratio_p95']}x, "
                          f"p50 {figures[f'{key}_floor_ratio_p50']}x, CPU p95 {figures[f'{key}_floor_cpu_ratio_p95']}x")
                 if f"{key}_empty_pages" in figures:
-                    line += f"; empty pages {figures[f'{key}_empty_pages']}/{figures[f'{key}_urls']}"
+                    line += (f"; empty pages {figures[f'{key}_empty_pages']}/{figures[f'{key}_urls']}, "
+                             f"{figures[f'{key}_rows_mean']} rows a page")
             if f"{key}_growth_p95" in figures:
                 grown = figures["goals_met"].get(f"{key}_growth")
                 line += (f"; growth x{figures[f'{key}_growth_p95']} wall, x{figures.get(f'{key}_growth_cpu_p95')} "
@@ -319,7 +323,9 @@ def summary(figures: dict) -> str:
                          f"{figures['growth_base_risks']:,} risks "
                          f"({'met' if grown else 'NOT met'}: goal <= {GROWTH_GOAL})"
                          + (f"; its floor grew x{figures[f'{key}_floor_growth']}"
-                            if f"{key}_floor_growth" in figures else ""))
+                            if f"{key}_floor_growth" in figures else "")
+                         + (f"; NOTE its base pages showed {figures[f'{key}_base_rows_mean']} rows a page"
+                            if figures.get(f"{key}_base_rows_mean", 50) < figures.get(f"{key}_rows_mean", 0) else ""))
             lines.append(line)
     if figures["unavailable"]:
         lines.append(f"  not measured (not installed yet): {', '.join(figures['unavailable'])}")
