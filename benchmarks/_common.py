@@ -171,6 +171,7 @@ def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
             statements[url] = [q["sql"] for q in captured.captured_queries if _replayable(q["sql"])]
         samples, cpu, queries, statuses, shown_json = [], [], [], set(), []
         for n in range(repeat):
+            hand_over_every(n)
             wall, cpu_ms, queried, response = _timed_get(client, urls[n % len(urls)])
             samples.append(wall)
             cpu.append(cpu_ms)
@@ -182,6 +183,7 @@ def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
                     shown_json.append(len(items))
         floor_wall, floor_cpu = [], []
         for n in range(repeat):
+            hand_over_every(n)
             seconds, cpu_seconds_, _rows = replay_seconds(statements[urls[n % len(urls)]])
             floor_wall.append(seconds * 1000)
             floor_cpu.append(cpu_seconds_ * 1000)
@@ -208,9 +210,10 @@ def _ratio(a, b):
 #
 # A growth ratio divides two p95s measured in two processes. Measured one after the other, minutes apart, they also
 # divide the machine's speed at two moments: on a shared machine that moved the same code's ratio by up to 1.5 between
-# runs. So the base process is started first and the two take turns, one measured list each: while one measures, the
-# other waits on a pipe, and the two p95s of a list are taken seconds apart. Both run the same sequence of
-# measurements; should the sequences differ, the one left goes on alone once the other has finished.
+# runs. So the base process is started first and the two take turns, one measured list each, and within a list ten
+# requests each: while one measures, the other waits on a pipe, and the two p95s of a list are taken over the same
+# seconds. Both run the same sequence of measurements; should the sequences differ, the one left goes on alone once
+# the other has finished.
 
 TURNS_VARIABLE = "AIMS_BENCH_TURNS"  # "<read fd>,<write fd>,follower": set for the base process
 
@@ -256,6 +259,17 @@ def _turns_from_environment() -> _Turns | None:
 
 
 _turns = _turns_from_environment()
+
+
+HAND_OVER_EVERY = 10  # requests: the machine's speed also moves from one second to the next
+
+
+def hand_over_every(n: int) -> None:
+    """Inside a measured list, before its `n`th request: every HAND_OVER_EVERY requests, let the other process measure
+    as many of the same list, so the two p95s are taken over the same seconds. The other process runs the same loop;
+    the requests timed are the same either way."""
+    if _turns and n and n % HAND_OVER_EVERY == 0:
+        _turns.after_measuring()
 
 
 class taking_turns:

@@ -14,7 +14,7 @@ filled with bulk_create (5,000 x scale systems, 20,000 x scale components, four 
   api_<who>_*       the same for the API list of systems (api_url says which).
   *_growth_p95      with --growth-base S (default 0.2 when --scale is larger): p95 here / p95 of the same lists at
                     scale S (1,000 systems), measured in a process of its own that takes turns with this one, list
-                    by list (the two p95s seconds apart, not minutes); goal <= 1.3 (wall and CPU). *_growth_p50
+                    by list and ten requests at a time (the two p95s over the same seconds); goal <= 1.3. *_growth_p50
                     the same for the medians, *_base_p95_ms the base's p95.
   csv_import_*      a CSV of 5,000 x scale new systems (at most the importer's 10,000 rows per file) planned then applied through the importer (every row a
                     ledgered service call); goal <= 10 s for the apply. The background work an import queues (the

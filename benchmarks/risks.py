@@ -20,7 +20,8 @@ organisation) and `owner` (a system owner over one unit, so a scoped, joined que
   <who>_heatmap_*            heatmap aggregation over every visible open risk; <who>_heatmap_system_* for one system
   <who>_<list>_growth_p95    with --growth-base S (default 0.2 when --scale is larger): p95 here / p95 of the same
                              list at scale S, measured in a process of its own that takes turns with this one, list by
-                             list (the two p95s seconds apart, not minutes); _growth_cpu_p95 the same for CPU time,
+                             list and ten requests at a time (the two p95s over the same seconds); _growth_cpu_p95
+                             the same for CPU time,
                              _growth_p50 for the medians; _base_p95_ms the base's p95
 Goals: page and API p95 <= 150 ms, heatmap p95 <= 50 ms, a constant number of queries per request, growth <= 1.3.
 Pages or API routes not (yet) installed are listed in "unavailable" instead of measured.
