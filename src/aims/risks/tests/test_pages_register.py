@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from aims.core.testing import person_with_role
+from aims.core.testing import OrgUnitFactory, person_with_role
 from aims.risks import services
 
 pytestmark = pytest.mark.django_db
@@ -227,8 +227,6 @@ def test_pages_scoped_to_units_or_filtered_by_category_are_read_through_an_index
     the page (offset 5,000 of 25,000: 21-36 -> 3 ms)."""
     from aims.core.periodic import run_periodic
     from aims.risks import register
-
-    from aims.core.testing import OrgUnitFactory
     from aims.risks.models import Risk
 
     # A register shaped like a large one, so that the planner chooses as it does at scale: 2,000 risks in 40 units
@@ -240,8 +238,7 @@ def test_pages_scoped_to_units_or_filtered_by_category_are_read_through_an_index
     for number in range(1, 2000):
         unit = units[number % len(units)]
         copies.append(Risk(title=f"Risk {number:04}", unit=unit, owner=owner if unit == org["north"] else south_owner,
-                           method=model.method,
-                           category=categories[number % len(categories)], status=model.status,
+                           method=model.method, category=categories[number % len(categories)], status=model.status,
                            inherent_rank=number % 5, inherent_score=number % 25, residual_rank=number % 4,
                            residual_score=number % 16))
     Risk.objects.bulk_create(copies)
