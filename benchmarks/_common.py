@@ -155,6 +155,12 @@ def replay_seconds(statements: list[str]) -> tuple[float, float, int]:
     return time.perf_counter() - started, time.process_time() - started_cpu, rows
 
 
+def rows_on_page(total: int, page: int, per_page: int = 50) -> int:
+    """The rows page `page` of a list of `total` rows shows, the page clamped to the last one (as the pages do)."""
+    page = min(page, max(1, -(-total // per_page)))
+    return max(0, min(per_page, total - (page - 1) * per_page))
+
+
 def measure_list(client, urls: list[str], repeat: int, rows_of=None) -> dict:
     """GET each of `urls` in turn (`repeat` requests after one warm-up each): wall and CPU percentiles, queries per
     request (min/max), statuses; then the floor, the SQL each URL ran replayed raw the same number of times (p50/p95

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    Baseline, as_a_server_process, cpu_seconds, growth, load_average, measure_list, setup_django,
+    Baseline, as_a_server_process, cpu_seconds, growth, load_average, measure_list, rows_on_page, setup_django,
 )
 
 SYSTEMS_AT_SCALE_1 = 5_000
@@ -139,8 +139,7 @@ def rows_shown(user, url: str) -> int:
     total = portfolio.apply(portfolio.visible_systems(user), user, portfolio.PortfolioFilter.from_query(params)).count()
     if "offset" in params:
         return max(0, min(int(params.get("limit", 50)), total - int(params["offset"])))
-    page = min(int(params.get("page", 1)), max(1, -(-total // 50)))
-    return max(0, min(50, total - (page - 1) * 50))
+    return rows_on_page(total, int(params.get("page", 1)))
 
 
 def find_api_url() -> str:

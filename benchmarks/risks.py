@@ -40,7 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    Baseline, as_a_server_process, cpu_seconds, growth, load_average, machine, measure_list, setup_django, time_calls,
+    Baseline, as_a_server_process, cpu_seconds, growth, load_average, machine, measure_list, rows_on_page,
+    setup_django, time_calls,
 )
 
 RISKS_AT_SCALE_1 = 50_000
@@ -202,8 +203,7 @@ def measure_pages(client, user, who: str, repeat: int, figures: dict, unavailabl
         query = dict(parse_qsl(urlsplit(url).query))
         params = {k: ("true" if v == "yes" else v) for k, v in query.items() if k not in ("page", "sort")}
         total = client.get(f"{API_PATH}?{urlencode({**params, 'limit': 1})}").json()["count"]
-        page = min(int(query.get("page", 1)), max(1, -(-total // 50)))
-        return max(0, min(50, total - (page - 1) * 50))
+        return rows_on_page(total, int(query.get("page", 1)))
 
     for name, urls in scenarios.items():
         result = measure_list(client, urls, max(repeat, len(urls)),
