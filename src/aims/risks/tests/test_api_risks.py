@@ -155,3 +155,18 @@ def test_trigger_api_opens_reviews_and_is_restricted_to_manager_roles(client, ow
                       token=token), 422, "validation_error", {"source"})
     assert_error(call(client.__class__(), "POST", "/risks/triggers/review",
                       {"source": "incident", "reason": "x"}, token=token), 422, "validation_error", {"system_ids"})
+
+
+def test_a_risks_linked_ids_are_those_the_reader_may_see_in_the_targets_order(client, owner, risk_manager, org,
+                                                                             make_risk, make_system, make_component):
+    zeta, alpha = make_system(name="Zeta bot"), make_system(name="Alpha scorer", unit=org["south"])
+    model = make_component(name="Base model")
+    make_risk(title="Shared", systems=[zeta, alpha], components=[model], unit=org["north"], actor=risk_manager)
+    make_risk(title="Unlinked")
+    client.force_login(owner)
+    seen = {r["title"]: r for r in call(client, "GET", "/risks").json()["items"]}
+    assert seen["Shared"]["system_ids"] == [zeta.pk] and seen["Unlinked"]["system_ids"] == []
+    client.force_login(risk_manager)
+    seen = {r["title"]: r for r in call(client, "GET", "/risks").json()["items"]}
+    assert seen["Shared"]["system_ids"] == [alpha.pk, zeta.pk] and seen["Shared"]["component_ids"] == [model.pk]
+    assert seen["Unlinked"]["component_ids"] == [] and seen["Unlinked"]["threat_ids"] == []
