@@ -108,9 +108,9 @@ class Risk(VersionedModel):
             # organisation-wide map scans this index, not the table). See benchmarks/risks.py.
             models.Index(fields=["unit", "method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                                  "residual_impact", "status"], name="risk_heatmap"),
-            # The organisation-wide map: method first, then the cells in GROUP BY order, so SQLite counts in index
-            # order instead of sorting every open risk (query 106 -> 23 ms at 184,000 risks). Unit last keeps it
-            # covering when SQLite also picks it for a scoped reader (17 ms over 4,000 risks of 200,000).
+            # Method first, then the cells: the register behind a heatmap cell's link seeks its risks here. (The
+            # organisation-wide map once counted through it, 23 ms at 184,000 risks; it now reads the counts the
+            # triggers of aims.risks.heatmap keep.) Unit last keeps it covering for a scoped reader.
             models.Index(fields=["method", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                                  "residual_impact", "status", "unit"], name="risk_heatmap_all"),
             # The register's common filters (category, status, appetite) under its default and level sorts: the

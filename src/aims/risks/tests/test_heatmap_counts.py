@@ -1,10 +1,14 @@
 """Heatmap counts per (likelihood, impact) cell, inherent and residual, restricted by user, in one query."""
 
 import pytest
+from django.core.management.color import no_style
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aims.core.permissions import user_scopes
 from aims.risks import services
-from aims.risks.heatmap import heatmap
+from aims.risks.heatmap import counted, heatmap, kept_counts
+from aims.risks.models import Risk, RiskMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +39,59 @@ def test_counts_per_cell_follow_rescoring_and_scope(make_system, make_risk, owne
     assert len(grid) == 4 and grid[0][0]["likelihood"] == 4
     cell = grid[4 - 3][4 - 1]
     assert (cell["count"], cell["level"].key, cell["level"].colour) == (2, "critical", "#C62828")
+
+
+def _kept_and_counted_agree(manager, method) -> None:
+    counted_now = {row[:4]: row[4] for row in counted(manager, method)}
+    assert {row[:4]: row[4] for row in kept_counts(method)} == counted_now
+
+
+def test_the_organisation_wide_counts_are_kept_right_by_every_kind_of_write(make_risk, owner, risk_manager, method):
+    """The counts the triggers keep are the counts of the risks, after services, bulk writes, QuerySet.update,
+    deletions, a change of method version and a flush (TRUNCATE on PostgreSQL); and the organisation-wide map reads
+    them, while a scoped reader's map still counts its own risks."""
+    first = make_risk(inherent_likelihood=3, inherent_impact=4)
+    second = make_risk(inherent_likelihood=3, inherent_impact=4)
+    unscored = make_risk(title="Not scored yet")
+    _kept_and_counted_agree(risk_manager, method)
+    services.assess_risk(actor=owner, risk=first, inherent_likelihood=3, inherent_impact=4, residual_likelihood=1,
+                         residual_impact=2)
+    services.update_risk(actor=owner, risk=Risk.objects.get(pk=second.pk), changes={"title": "Renamed"})
+    services.close_risk(actor=owner, risk=Risk.objects.get(pk=unscored.pk), reason="Duplicate")
+    _kept_and_counted_agree(risk_manager, method)
+    Risk.objects.bulk_create([Risk(title=f"Bulk {i}", category="security", owner=owner, method=method,
+                                   inherent_likelihood=1 + i % 4, inherent_impact=2, status="identified")
+                              for i in range(12)])
+    Risk.objects.filter(title__startswith="Bulk", inherent_likelihood=1).update(status=Risk.Status.CLOSED)
+    Risk.objects.filter(title__startswith="Bulk", inherent_likelihood=2).update(inherent_impact=4)
+    Risk.objects.filter(pk=unscored.pk).update(status=Risk.Status.IDENTIFIED)
+    Risk.objects.filter(title__startswith="Bulk", inherent_likelihood=3).delete()
+    _kept_and_counted_agree(risk_manager, method)
+    whole = heatmap(risk_manager, method=method)
+    assert whole.inherent[(2, 4)] == 3 and whole.inherent[(3, 4)] == 2 and whole.unscored == 1
+    assert whole.total == Risk.objects.exclude(status=Risk.Status.CLOSED).count() == 9
+
+    newer = RiskMethod.objects.get(pk=method.pk)
+    newer.pk, newer.number, newer.status = None, method.number + 1, RiskMethod.Status.DRAFT
+    newer.save()
+    Risk.objects.filter(pk=first.pk).update(method=newer)
+    _kept_and_counted_agree(risk_manager, method)
+    _kept_and_counted_agree(risk_manager, newer)
+    assert heatmap(risk_manager, method=newer).residual == {(1, 2): 1}
+
+    user_scopes(risk_manager)
+    user_scopes(owner)
+    with CaptureQueriesContext(connection) as organisation_wide:
+        heatmap(risk_manager, method=method)
+    with CaptureQueriesContext(connection) as scoped:
+        heatmap(owner, method=method)
+    assert "risks_open_risk_count" in organisation_wide[-1]["sql"]
+    # the owner sees North's risks only (the bulk ones have no unit): the renamed one and the reopened one
+    assert "risks_open_risk_count" not in scoped[-1]["sql"] and heatmap(owner, method=method).total == 2
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # TRUNCATE refuses a table with foreign-key checks still pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for statement in connection.ops.sql_flush(no_style(), [Risk._meta.db_table], allow_cascade=True):
+            cursor.execute(statement)
+    assert kept_counts(method) == [] and kept_counts(newer) == []
