@@ -164,10 +164,12 @@ def ordering_for(sort: str | None, sorts: dict[str, tuple[str, ...]], default: s
     return ordering
 
 
-def paginate(queryset: QuerySet, params: ListParams, *, sorts: dict[str, tuple[str, ...]], default: str) -> dict:
-    """{"count": total, "items": [one page]}: two queries (count, page) whatever the page size."""
+def paginate(queryset: QuerySet, params: ListParams, *, sorts: dict[str, tuple[str, ...]], default: str,
+             total: int | None = None) -> dict:
+    """{"count": total, "items": [one page]}: two queries (count, page) whatever the page size. `total`, when the
+    caller has it from elsewhere, is not counted again."""
     ordering = ordering_for(params.sort, sorts, default)
-    total = queryset.count()
+    total = queryset.count() if total is None else total
     items = list(rows_between(queryset.order_by(*ordering), params.offset, params.offset + params.limit))
     return {"count": total, "items": items}
 

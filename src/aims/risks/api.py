@@ -20,11 +20,12 @@ from aims.core.api_utils import (
     InputSchema, ListParams, attach_linked_ids, page_of, paginate, visible_or_field_error, visible_set_or_field_error,
 )
 from aims.core.models import OrgUnit, User
-from aims.core.permissions import VIEW, Role, has_role
+from aims.core.permissions import VIEW, Role, can_everywhere, has_role
 from aims.inventory.models import AISystem, Component, Dependency
 
 from . import register, services, triggers
 from .choices import RiskCategory
+from .heatmap import kept_total
 from .models import Risk, RiskAcceptance, RiskReview, Threat, TreatmentAction
 
 router = Router(tags=["risks"])
@@ -176,7 +177,12 @@ def risk_list(request, filters: Query[RiskFilters]):
     params = filters.model_dump(exclude={"limit", "offset", "sort"})
     params = {k: ("" if v is None and k not in ("above_appetite",) else v) for k, v in params.items()}
     risks = register.apply_filters(_risks(request.user), **params)
-    page = paginate(risks, filters, sorts=register.RISK_SORTS, default=register.DEFAULT_SORT)
+    # The whole register, for a reader who sees all of it: its total is kept (aims.risks.heatmap). Review overdue is
+    # off unless asked; above appetite "false" is a filter.
+    filtered = params["review_overdue"] or any(v not in (None, "") for k, v in params.items() if k != "review_overdue")
+    whole = not filtered and can_everywhere(request.user, VIEW, "risks")
+    page = paginate(risks, filters, sorts=register.RISK_SORTS, default=register.DEFAULT_SORT,
+                    total=kept_total() if whole else None)
     _with_links(page["items"], request.user)
     return page
 

@@ -30,7 +30,7 @@ from aims.inventory.models import AISystem
 
 from . import register
 from .choices import RiskCategory
-from .heatmap import heatmap
+from .heatmap import heatmap, kept_total
 from .models import Risk, RiskMethod, RiskReview
 from .templatetags.risk_tags import colour_class, level_chip
 
@@ -123,8 +123,11 @@ def risk_register(request):
     chosen = {k: v for k, v in filters.items() if v not in (None, "", False)}
     # The same register with its search written to walk an index (text_search.indexed_search), built once if asked.
     walking = functools.cache(lambda: filtered_register(request, many_matches=True)[0])
-    paginator = Paginator(_shown(risks, user), PER_PAGE, count=_search_count(user, filters, set(chosen) == {"q"},
-                                                                             walking))
+    if chosen:
+        count = _search_count(user, filters, set(chosen) == {"q"}, walking)
+    else:  # the whole register, for a reader who sees all of it: the kept total
+        count = kept_total() if can_everywhere(user, VIEW, "risks") else None
+    paginator = Paginator(_shown(risks, user), PER_PAGE, count=count)
     page = paginator.get_page(request.GET.get("page"))  # counted; the page's rows are not read yet
     if _walks_the_sort_index(filters, sort, page):
         paginator = Paginator(_shown(walking(), user), PER_PAGE, count=paginator.count)

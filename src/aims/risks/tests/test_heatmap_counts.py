@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from aims.core.permissions import user_scopes
 from aims.risks import services
-from aims.risks.heatmap import counted, heatmap, kept_counts
+from aims.risks.heatmap import counted, heatmap, kept_counts, kept_total
 from aims.risks.models import Risk, RiskMethod
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +44,13 @@ def test_counts_per_cell_follow_rescoring_and_scope(make_system, make_risk, owne
 def _kept_and_counted_agree(manager, method) -> None:
     counted_now = {row[:4]: row[4] for row in counted(manager, method)}
     assert {row[:4]: row[4] for row in kept_counts(method)} == counted_now
+    assert kept_total() == Risk.objects.count()
 
 
 def test_the_organisation_wide_counts_are_kept_right_by_every_kind_of_write(make_risk, owner, risk_manager, method):
-    """The counts the triggers keep are the counts of the risks, after services, bulk writes, QuerySet.update,
-    deletions, a change of method version and a flush (TRUNCATE on PostgreSQL); and the organisation-wide map reads
-    them, while a scoped reader's map still counts its own risks."""
+    """The counts the triggers keep are the counts of the risks (the open ones per cell, and the total), after services,
+    bulk writes, QuerySet.update, deletions, a change of method version and a flush (TRUNCATE on PostgreSQL); and the
+    organisation-wide map reads them, while a scoped reader's map still counts its own risks."""
     first = make_risk(inherent_likelihood=3, inherent_impact=4)
     second = make_risk(inherent_likelihood=3, inherent_impact=4)
     unscored = make_risk(title="Not scored yet")
@@ -85,13 +86,47 @@ def test_the_organisation_wide_counts_are_kept_right_by_every_kind_of_write(make
         heatmap(risk_manager, method=method)
     with CaptureQueriesContext(connection) as scoped:
         heatmap(owner, method=method)
-    assert "risks_open_risk_count" in organisation_wide[-1]["sql"]
+    assert "risks_risk_count" in organisation_wide[-1]["sql"]
     # the owner sees North's risks only (the bulk ones have no unit): the renamed one and the reopened one
-    assert "risks_open_risk_count" not in scoped[-1]["sql"] and heatmap(owner, method=method).total == 2
+    assert "risks_risk_count" not in scoped[-1]["sql"] and heatmap(owner, method=method).total == 2
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # TRUNCATE refuses a table with foreign-key checks still pending
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for statement in connection.ops.sql_flush(no_style(), [Risk._meta.db_table], allow_cascade=True):
             cursor.execute(statement)
-    assert kept_counts(method) == [] and kept_counts(newer) == []
+    assert kept_counts(method) == [] and kept_counts(newer) == [] and kept_total() == 0
+
+
+def test_the_whole_registers_total_is_the_kept_one_for_a_reader_who_sees_every_risk(client, make_risk, owner,
+                                                                                   risk_manager, org):
+    import re
+
+    from aims.core.tests.api_helpers import call
+
+    for number in range(3):
+        make_risk(title=f"North {number}", inherent_likelihood=1 + number, inherent_impact=4)
+    make_risk(title="South", unit=org["south"], actor=risk_manager, owner=risk_manager)
+    services.close_risk(actor=owner, risk=Risk.objects.get(title="North 0"), reason="Done")
+    counting = 'SELECT COUNT(*) AS "__count" FROM "risks_risk"'
+
+    def register(user, url):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        return int(re.search(r'data-total="(\d+)"', html).group(1)), [q["sql"] for q in queries.captured_queries]
+
+    def api(user, params):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            count = call(client, "GET", "/risks", params).json()["count"]
+        return count, [q["sql"] for q in queries.captured_queries]
+
+    for total, sql in (register(risk_manager, "/risks/"), api(risk_manager, {})):
+        assert total == 4 and not any(query.startswith(counting) for query in sql)
+    # A filter (even "not above appetite", a false value), or a reader who sees part of the register: counted.
+    for total, sql in (register(risk_manager, "/risks/?status=closed"), api(risk_manager, {"above_appetite": False}),
+                       register(owner, "/risks/"), api(owner, {})):
+        assert any(query.startswith(counting) for query in sql)
+    assert register(owner, "/risks/")[0] == api(owner, {})[0] == 3
+    assert api(risk_manager, {"above_appetite": False})[0] == Risk.objects.filter(above_appetite=False).count()

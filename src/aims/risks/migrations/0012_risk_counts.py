@@ -1,4 +1,5 @@
-"""The organisation-wide heatmap's counts, kept by triggers on the risks table (aims.risks.heatmap)."""
+"""Counts of risks per method version, closed or not, and score combination, kept by triggers on the risks table
+for the organisation-wide heatmap and the register's total (aims.risks.heatmap)."""
 
 from django.db import migrations
 
