@@ -177,10 +177,8 @@ def risk_list(request, filters: Query[RiskFilters]):
     params = filters.model_dump(exclude={"limit", "offset", "sort"})
     params = {k: ("" if v is None and k not in ("above_appetite",) else v) for k, v in params.items()}
     risks = register.apply_filters(_risks(request.user), **params)
-    # The whole register, for a reader who sees all of it: its total is kept (aims.risks.heatmap). Review overdue is
-    # off unless asked; above appetite "false" is a filter.
-    filtered = params["review_overdue"] or any(v not in (None, "") for k, v in params.items() if k != "review_overdue")
-    whole = not filtered and can_everywhere(request.user, VIEW, "risks")
+    # The whole register, for a reader who sees all of it: its total is kept (aims.risks.heatmap).
+    whole = not register.chosen_filters(params) and can_everywhere(request.user, VIEW, "risks")
     page = paginate(risks, filters, sorts=register.RISK_SORTS, default=register.DEFAULT_SORT,
                     total=kept_total() if whole else None)
     _with_links(page["items"], request.user)

@@ -121,6 +121,13 @@ def filters_from_query(data) -> dict:
     }
 
 
+def chosen_filters(filters: dict) -> dict:
+    """The filters of `filters` (keyword arguments of `apply_filters`) that narrow the register: a value, review overdue
+    when on, above appetite either way ("no" keeps the risks within appetite)."""
+    return {key: value for key, value in filters.items()
+            if value not in (None, "") and not (key == "review_overdue" and value is False)}
+
+
 def _owner_filter(value: str) -> str | None:
     """A person's id (the drop-down) or e-mail address (the text box of large organisations)."""
     return value[:254] if value.isdigit() or "@" in value else None

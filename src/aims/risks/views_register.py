@@ -120,7 +120,7 @@ def risk_register(request):
     user = request.user
     require_risk_reader(user)
     risks, filters, sort = filtered_register(request)
-    chosen = {k: v for k, v in filters.items() if v not in (None, "", False)}
+    chosen = register.chosen_filters(filters)
     # The same register with its search written to walk an index (text_search.indexed_search), built once if asked.
     walking = functools.cache(lambda: filtered_register(request, many_matches=True)[0])
     if chosen:

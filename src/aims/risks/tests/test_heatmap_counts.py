@@ -126,7 +126,8 @@ def test_the_whole_registers_total_is_the_kept_one_for_a_reader_who_sees_every_r
         assert total == 4 and not any(query.startswith(counting) for query in sql)
     # A filter (even "not above appetite", a false value), or a reader who sees part of the register: counted.
     for total, sql in (register(risk_manager, "/risks/?status=closed"), api(risk_manager, {"above_appetite": False}),
-                       register(owner, "/risks/"), api(owner, {})):
+                       register(risk_manager, "/risks/?above_appetite=no"), register(owner, "/risks/"), api(owner, {})):
         assert any(query.startswith(counting) for query in sql)
+    assert register(risk_manager, "/risks/?above_appetite=no")[0] == Risk.objects.filter(above_appetite=False).count()
     assert register(owner, "/risks/")[0] == api(owner, {})[0] == 3
     assert api(risk_manager, {"above_appetite": False})[0] == Risk.objects.filter(above_appetite=False).count()
