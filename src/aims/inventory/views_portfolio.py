@@ -6,7 +6,8 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db import connections
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -38,6 +39,18 @@ def require_inventory_reader(user) -> None:
         raise PermissionDenied(_("You are not allowed to see the inventory."))
 
 
+def _tier_and_stage_counts(systems, *, searched: bool):
+    """(tier, stage, systems) for the filtered systems. Without a text search SQLite counts them inside the portfolio's
+    counts index. With one, every system's text is read anyway; walking that index in group order would read each
+    system's row out of order (46 ms at 20,000 systems), so on SQLite the groups are written `+column`, which no index
+    serves, and it scans the table once (9 ms)."""
+    if searched and connections[systems.db].vendor == "sqlite":
+        read = {f"{name}_read": Func(F(name), template="+%(expressions)s", output_field=CharField())
+                for name in ("ai_act_tier", "stage")}
+        return systems.annotate(**read).order_by().values_list(*read).annotate(n=Count("pk"))
+    return systems.order_by().values_list("ai_act_tier", "stage").annotate(n=Count("pk"))
+
+
 @login_required
 def portfolio_page(request):
     user = request.user
@@ -49,7 +62,7 @@ def portfolio_page(request):
     # One pass over the filtered systems gives the page its three figures: the total and the counts per tier and per
     # stage. Each was a pass of its own, and under a text search each pass reads every system (issue 10).
     tier_counts, stage_counts = Counter(), Counter()
-    for tier, stage, n in systems.order_by().values_list("ai_act_tier", "stage").annotate(n=Count("pk")):
+    for tier, stage, n in _tier_and_stage_counts(systems, searched=bool(filters.q)):
         tier_counts[tier] += n
         stage_counts[stage] += n
     paginator = Paginator(systems.order_by(*order), PER_PAGE)

@@ -181,6 +181,32 @@ def test_the_counts_per_tier_and_stage_read_only_their_index_under_every_filter_
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan; PostgreSQL plans by its own "
+                    "statistics")
+def test_under_a_text_search_the_counts_per_tier_and_stage_scan_the_systems_once(client, manager, systems):
+    """A text search reads every system's text: the grouped query then scans the table in its own order, instead of
+    walking the counts index and reading each system out of order (46 -> 9 ms at 20,000 systems); same counts."""
+    from collections import Counter
+
+    from aims.core.periodic import run_periodic
+    from aims.inventory import portfolio
+
+    run_periodic("database-statistics")
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"q": "in"})
+    (grouped,) = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"] and "ai_act_tier" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {grouped}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "SCAN inventory_aisystem" in plan and "system_portfolio_counts" not in plan, plan
+    searched = portfolio.PortfolioFilter.from_query({"q": "in"})
+    found = portfolio.apply(portfolio.visible_systems(manager), manager, searched)
+    assert {value: n for value, _label, n in response.context["stage_counts"] if n} == dict(Counter(
+        found.values_list("stage", flat=True)))
+    assert sum(n for _value, _label, n in response.context["tier_counts"]) == found.count() >= 2
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan; PostgreSQL plans by its own "
                     "statistics (the index exists on both, see test_sorts_are_indexed for the schema)")
 def test_the_owner_choices_of_a_unit_viewer_probe_the_owner_unit_index(client, systems, org):
     """The owner drop-down lists people owning a system the viewer sees: per person, a probe inside the owner and
