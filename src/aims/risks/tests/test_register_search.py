@@ -83,21 +83,42 @@ def test_the_register_reads_a_search_with_many_matches_through_the_sort_index(cl
         return html, [q["sql"] for q in queries.captured_queries]
 
     for url in ("/risks/?q=drift", "/risks/?q=drift&sort=title&page=2", "/risks/?q=drift&sort=-updated"):
+        monkeypatch.setattr(views_register, "WALKED_RISKS", 0)  # never worth it: the matches are read and sorted
         few_html, few_sql = page(url)
-        monkeypatch.setattr(views_register, "MANY_MATCHES", 5)
-        monkeypatch.setattr(views_register, "WALKED_SHARE", 1)
+        monkeypatch.setattr(views_register, "WALKED_RISKS", 2000)  # 12 matches of 13 risks: a short walk
         many_html, many_sql = page(url)
-        monkeypatch.setattr(views_register, "MANY_MATCHES", 2000)
         assert few_html.count("<tr data-risk") == many_html.count("<tr data-risk") > 0
         assert _rows(few_html) == _rows(many_html), url  # the same risks, in the same order
         assert len(few_sql) == len(many_sql)  # counted once
         assert not any(MATCHED_ROW_BY_ROW in sql for sql in few_sql)
         if connection.vendor == "sqlite":  # the walk matches each risk it meets, without reading every match first
             assert any(MATCHED_ROW_BY_ROW in sql and "risks_risk_search" not in sql for sql in many_sql), url
-    monkeypatch.setattr(views_register, "MANY_MATCHES", 5)  # a sort across a join keeps reading the matches
+    # a sort across a join keeps reading the matches
     assert not any(MATCHED_ROW_BY_ROW in query for query in page("/risks/?q=drift&sort=owner")[1])
-    monkeypatch.setattr(views_register, "WALKED_SHARE", 10)  # so does a page beyond the first tenth of the matches
+    monkeypatch.setattr(views_register, "WALKED_RISKS", 1)  # so does a walk longer than this many risks
     assert not any(MATCHED_ROW_BY_ROW in query for query in page("/risks/?q=drift")[1])
+
+
+def test_a_search_for_words_like_would_not_fold_walks_only_among_many_matches(client, owner, make_risk, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from aims.risks import views_register
+
+    for number in range(6):
+        make_risk(title=f"Dérive {number}", owner=owner)
+    client.force_login(owner)
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/risks/?q=dérive").content.decode()
+        return _rows(html), " ".join(q["sql"] for q in queries.captured_queries)
+
+    few_rows, few_sql = page()
+    monkeypatch.setattr(views_register, "MANY_MATCHES", 2)
+    monkeypatch.setattr(views_register, "WALKED_SHARE", 1)
+    many_rows, many_sql = page()
+    assert few_rows == many_rows and len(few_rows) == 6
+    assert "+U0" not in few_sql and ("+U0" in many_sql) == (connection.vendor == "sqlite")
 
 
 MATCHED_ROW_BY_ROW = "LIKE '%drift%'"
