@@ -40,8 +40,9 @@ SYSTEM_SELECT_LIMIT = 300
 SYSTEM_FIELDS = ("id", "name", "reference_code")  # what a system's name in a drop-down needs
 # Likewise for owners: above this many, the owner filter takes an e-mail address.
 OWNER_SELECT_LIMIT = 300
-# Above this many matches a text search reads its page through the sort's index; below, sorting the matches is cheaper
-# (a walk of the index finds few of them). At 200,000 risks, a word 20,000 contain: page query 28 -> 6 ms. Only the
+# For words a walk looks up among matches read from the text index first (not ASCII): above this many matches a text
+# search reads its page through the sort's index; below, sorting the matches is cheaper (a walk of the index finds
+# few of them). At 200,000 risks, a word 20,000 contain: page query 28 -> 6 ms. Only the
 # pages within the first tenth of the matches are read so: with the matches spread along the sort, the walk then
 # reads at most a tenth of the index, whatever their number.
 MANY_MATCHES = 2000
@@ -49,7 +50,7 @@ WALKED_SHARE = 10
 # When the search's words are matched row by row (text_search.walks_with_like), the walk reads no match beforehand:
 # it is worth taking whenever it is short. It meets a match every seen/count risks, so the page ending at the n-th
 # match is about n * seen / count risks into it; up to this many, it is cheaper than reading every match and sorting
-# them (a unit owner's 1,000 risks at 50,000, every one a match of 5,000: page query 7-12 -> 0.2 ms).
+# them (a unit owner's 1,000 risks at 50,000, every one a match of 5,000: page query 7-12 -> about 1 ms).
 WALKED_RISKS = 2000
 # Lazy: the headers are read in each reader's language, not in the language of whoever imported the module first.
 COLUMNS = [("title", gettext_lazy("Title")), ("category", gettext_lazy("Category")), ("owner", gettext_lazy("Owner")),
